@@ -1,0 +1,90 @@
+"""A product defined once, with every released version, ready to add to portfolios."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Names, aws_servicecatalog as servicecatalog
+from constructs import Construct
+
+from products.registry import ProductDefinition
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductMetadata:
+    display_name: str
+    description: str
+    provider_name: str
+    support_email: str
+    support_url: str
+    support_description: str
+
+
+class CatalogProduct(Construct):
+    """Builds the product's current template as a ProductStack and locks it against the
+    committed snapshot of its version (a released version's template cannot change without a
+    new version); older versions come from their snapshots, so they stay provisionable.
+    Only the versions ``published_versions`` names appear in this stage.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        definition: ProductDefinition,
+        metadata: ProductMetadata,
+        template_factory: Callable[[Construct, str], servicecatalog.ProductStack],
+        published_versions: tuple[str, ...],
+        snapshot_directory: Path,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        current = definition.versions[-1]
+        self.definition = definition
+        self.template = template_factory(self, "Template")
+        history = servicecatalog.ProductStackHistory(
+            self,
+            "History",
+            product_stack=self.template,
+            current_version_name=current.name,
+            current_version_locked=True,
+            description=current.description,
+            directory=str(snapshot_directory),
+        )
+        # Rendering the current version runs the lock check even in a stage that does not
+        # publish it yet.
+        current_version = history.current_version()
+        snapshot_prefix = f"{Names.unique_id(history)}.{self.template.artifact_id}"
+
+        versions: list[servicecatalog.CloudFormationProductVersion] = []
+        for version in definition.versions:
+            if version.name not in published_versions:
+                continue
+            if version is current:
+                versions.append(current_version)
+                continue
+            snapshot = (
+                snapshot_directory / f"{snapshot_prefix}.{version.name}.product.template.json"
+            )
+            versions.append(
+                servicecatalog.CloudFormationProductVersion(
+                    product_version_name=version.name,
+                    description=version.description,
+                    cloud_formation_template=servicecatalog.CloudFormationTemplate.from_asset(
+                        str(snapshot)
+                    ),
+                )
+            )
+        self.version_count = len(versions)
+        self.product = servicecatalog.CloudFormationProduct(
+            self,
+            "Product",
+            product_name=metadata.display_name,
+            description=metadata.description,
+            owner=metadata.provider_name,
+            distributor=metadata.provider_name,
+            support_email=metadata.support_email,
+            support_url=metadata.support_url,
+            support_description=metadata.support_description,
+            product_versions=versions,
+        )

@@ -1,0 +1,54 @@
+"""One SSM document that installs and configures the CloudWatch agent on any workstation."""
+
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.workstation import CLOUDWATCH_AGENT_CONFIG_PATH
+
+# The product's user data writes the agent configuration (it names the product's own log
+# group); State Manager may run this document before user data has finished, so it waits.
+LINUX_CONFIGURE = [
+    f"for attempt in $(seq 1 120); do [ -f {CLOUDWATCH_AGENT_CONFIG_PATH} ] && break; sleep 10; done",
+    "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
+    f"-c file:{CLOUDWATCH_AGENT_CONFIG_PATH}",
+]
+
+
+class CloudWatchAgentDocument(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        ssm.CfnDocument(
+            self,
+            "Document",
+            name=contract.CLOUDWATCH_AGENT_DOCUMENT_NAME,
+            document_type="Command",
+            update_method="NewVersion",
+            content={
+                "schemaVersion": "2.2",
+                "description": (
+                    "Installs the Amazon CloudWatch agent (AWS-signed Distributor package) and "
+                    "starts it with the configuration the research-catalog product wrote."
+                ),
+                "mainSteps": [
+                    {
+                        "action": "aws:runDocument",
+                        "name": "InstallAgent",
+                        "inputs": {
+                            "documentType": "SSMDocument",
+                            "documentPath": "AWS-ConfigureAWSPackage",
+                            "documentParameters": {
+                                "action": "Install",
+                                "name": "AmazonCloudWatchAgent",
+                            },
+                        },
+                    },
+                    {
+                        "action": "aws:runShellScript",
+                        "name": "ConfigureLinux",
+                        "precondition": {"StringEquals": ["platformType", "Linux"]},
+                        "inputs": {"timeoutSeconds": "1500", "runCommand": LINUX_CONFIGURE},
+                    },
+                ],
+            },
+        )

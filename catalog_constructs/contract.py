@@ -1,0 +1,39 @@
+"""Names the shared stack publishes and product templates consume.
+
+Product templates are versioned and must be identical in every stage, account and community
+(ProductStackHistory compares them with committed snapshots), so nothing stage-specific may be
+baked into them. They reach shared infrastructure only through these fixed names, resolved by
+CloudFormation at launch. The price: one catalog stage per account and region, which the config
+loader enforces.
+"""
+
+PREFIX = "research-catalog"
+PARAMETER_ROOT = f"/{PREFIX}"
+
+VPC_ID_PARAMETER = f"{PARAMETER_ROOT}/network/vpc-id"
+PRIVATE_SUBNETS_PARAMETER = f"{PARAMETER_ROOT}/network/private-subnet-ids"
+EBS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/ebs-key-arn"
+LOGS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/logs-key-arn"
+
+PRODUCT_CONTEXT_FUNCTION_NAME = f"{PREFIX}-product-context"
+CLOUDWATCH_AGENT_DOCUMENT_NAME = f"{PREFIX}-cloudwatch-agent"
+
+# Roles and instance profiles created by product templates live under this path, so launch
+# roles can be scoped to it without knowing CloudFormation's generated names.
+PRODUCT_ROLE_PATH = f"/{PREFIX}/products/"
+PRODUCT_ROLE_BOUNDARY_NAME = f"{PREFIX}-product-role-boundary"
+
+# Tag keys the catalog sets on every product resource.
+PRODUCT_TAG = f"{PREFIX}:product"
+OWNER_TAG = "Owner"
+OWNER_EMAIL_TAG = "OwnerEmail"
+OWNER_PRINCIPAL_TAG = f"{PREFIX}:owner-principal-arn"
+# Equals the owner's ${aws:userid} ("<RoleId>:<session>"): the end-user policy compares the two.
+OWNER_USERID_TAG = f"{PREFIX}:owner-userid"
+COMMUNITY_TAG = "Community"
+PATCH_GROUP_TAG = "PatchGroup"
+PATCH_GROUP = f"{PREFIX}-workstations"
+
+# Service Catalog names every provisioned stack "SC-<account>-pp-<id>"; CloudFormation derives
+# generated physical names (log groups, alarms) from the stack name.
+PROVISIONED_STACK_PREFIX = "SC-"

@@ -1,0 +1,127 @@
+"""What a community's researchers may do: use the catalog, and reach only their own resources."""
+
+from aws_cdk import Stack, aws_iam as iam
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.nag import acknowledge_wildcard_resources
+
+OWN = {"StringEquals": {"servicecatalog:userLevel": "self"}}
+OWNER_TAGGED = "${aws:userid}"
+
+
+class EndUserPolicy(Construct):
+    """A managed policy attached to the community's roles.
+
+    Service Catalog decides which products a principal sees (portfolio association); this
+    policy lets them browse and launch, limits every provisioned-product call to their own
+    products, and opens Session Manager only on instances whose owner tag equals the caller's
+    ``aws:userid``. No AWS managed *FullAccess policy is involved.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, community: str, role_names: list[str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        region_account = f"{stack.region}:{stack.account}"
+        owner_tag_condition = {
+            "StringEquals": {f"ssm:resourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
+        }
+        statements = [
+            iam.PolicyStatement(
+                sid="BrowseAndLaunch",
+                actions=[
+                    "servicecatalog:DescribeProduct",
+                    "servicecatalog:DescribeProductView",
+                    "servicecatalog:DescribeProvisioningArtifact",
+                    "servicecatalog:DescribeProvisioningParameters",
+                    "servicecatalog:ListLaunchPaths",
+                    "servicecatalog:ListServiceActionsForProvisioningArtifact",
+                    "servicecatalog:ProvisionProduct",
+                    "servicecatalog:SearchProducts",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="OwnProvisionedProductsOnly",
+                actions=[
+                    "servicecatalog:DescribeProvisionedProduct",
+                    "servicecatalog:DescribeRecord",
+                    "servicecatalog:DescribeServiceActionExecutionParameters",
+                    "servicecatalog:ExecuteProvisionedProductServiceAction",
+                    "servicecatalog:GetProvisionedProductOutputs",
+                    "servicecatalog:ListRecordHistory",
+                    "servicecatalog:ScanProvisionedProducts",
+                    "servicecatalog:SearchProvisionedProducts",
+                    "servicecatalog:TerminateProvisionedProduct",
+                    "servicecatalog:UpdateProvisionedProduct",
+                ],
+                resources=["*"],
+                conditions=OWN,
+            ),
+            iam.PolicyStatement(
+                sid="SessionsOnOwnInstances",
+                actions=["ssm:StartSession"],
+                resources=[f"arn:{stack.partition}:ec2:{region_account}:instance/*"],
+                conditions=owner_tag_condition,
+            ),
+            iam.PolicyStatement(
+                sid="SessionDocuments",
+                actions=["ssm:StartSession"],
+                resources=[
+                    f"arn:{stack.partition}:ssm:{region_account}:document/SSM-SessionManagerRunShell",
+                    f"arn:{stack.partition}:ssm:{stack.region}::document/AWS-StartPortForwardingSession",
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="OwnSessionsOnly",
+                actions=["ssm:TerminateSession", "ssm:ResumeSession"],
+                resources=[f"arn:{stack.partition}:ssm:{region_account}:session/*"],
+                conditions={
+                    "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": [OWNER_TAGGED]}
+                },
+            ),
+            iam.PolicyStatement(
+                sid="ConsoleLookups",
+                actions=[
+                    "ec2:DescribeInstances",
+                    "ssm:DescribeInstanceInformation",
+                    "ssm:DescribeSessions",
+                    "ssm:GetConnectionStatus",
+                    "logs:DescribeLogGroups",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="OwnLogsOnly",
+                actions=[
+                    "logs:DescribeLogStreams",
+                    "logs:GetLogEvents",
+                    "logs:FilterLogEvents",
+                    "logs:StartLiveTail",
+                ],
+                resources=[f"arn:{stack.partition}:logs:{region_account}:log-group:*"],
+                conditions={
+                    "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
+                },
+            ),
+        ]
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description=f"Research catalog end users of the {community} community",
+            roles=[
+                iam.Role.from_role_name(self, f"Role{index}", name)
+                for index, name in enumerate(role_names)
+            ],
+            statements=statements,
+        )
+        acknowledge_wildcard_resources(
+            self.policy,
+            statements,
+            "Service Catalog scopes products by portfolio and provisioned products by "
+            "servicecatalog:userLevel=self; instances, sessions and log groups are limited by "
+            "the owner tag matching the caller's aws:userid; Describe calls have no resource "
+            "scoping.",
+        )

@@ -1,0 +1,355 @@
+"""Launch roles: what Service Catalog may do on a researcher's behalf, per product family.
+
+A researcher never holds these permissions. Service Catalog assumes the role to create, update
+and delete the product's stack, so the role must be able to build exactly what the family's
+templates contain and nothing more. Roles it creates must live under the products path and
+carry the product boundary, so no template can mint a more powerful role.
+"""
+
+from collections.abc import Callable
+
+from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.nag import acknowledge_wildcard_resources
+
+
+def _arn(stack: Stack, service: str, resource: str, name: str, *, region: str | None = None) -> str:
+    return stack.format_arn(service=service, resource=resource, resource_name=name, region=region)
+
+
+def _ec2_family(stack: Stack, ebs_key: kms.IKey) -> list[iam.PolicyStatement]:
+    region_account = f"{stack.region}:{stack.account}"
+    managed = {"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}}
+    return [
+        iam.PolicyStatement(
+            sid="DescribeEc2",
+            actions=[
+                "ec2:DescribeInstances",
+                "ec2:DescribeInstanceStatus",
+                "ec2:DescribeImages",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribeLaunchTemplateVersions",
+                "ec2:DescribeVolumes",
+                "ec2:DescribeTags",
+            ],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="LaunchInstances",
+            actions=["ec2:RunInstances", "ec2:CreateTags"],
+            resources=[
+                f"arn:{stack.partition}:ec2:{region_account}:instance/*",
+                f"arn:{stack.partition}:ec2:{region_account}:volume/*",
+                f"arn:{stack.partition}:ec2:{region_account}:network-interface/*",
+                f"arn:{stack.partition}:ec2:{region_account}:security-group/*",
+                f"arn:{stack.partition}:ec2:{region_account}:subnet/*",
+                f"arn:{stack.partition}:ec2:{region_account}:launch-template/*",
+                f"arn:{stack.partition}:ec2:{stack.region}::image/*",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="ManageCatalogInstances",
+            actions=[
+                "ec2:TerminateInstances",
+                "ec2:StopInstances",
+                "ec2:StartInstances",
+                "ec2:RebootInstances",
+                "ec2:ModifyInstanceAttribute",
+                "ec2:AssociateIamInstanceProfile",
+                "ec2:DisassociateIamInstanceProfile",
+                "ec2:ReplaceIamInstanceProfileAssociation",
+                "ec2:DeleteTags",
+            ],
+            resources=[f"arn:{stack.partition}:ec2:{region_account}:instance/*"],
+            conditions=managed,
+        ),
+        iam.PolicyStatement(
+            sid="SecurityGroupsAndLaunchTemplates",
+            actions=[
+                "ec2:CreateSecurityGroup",
+                "ec2:DeleteSecurityGroup",
+                "ec2:AuthorizeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:CreateLaunchTemplate",
+                "ec2:CreateLaunchTemplateVersion",
+                "ec2:DeleteLaunchTemplate",
+                "ec2:ModifyLaunchTemplate",
+            ],
+            resources=[
+                f"arn:{stack.partition}:ec2:{region_account}:security-group/*",
+                f"arn:{stack.partition}:ec2:{region_account}:security-group-rule/*",
+                f"arn:{stack.partition}:ec2:{region_account}:vpc/*",
+                f"arn:{stack.partition}:ec2:{region_account}:launch-template/*",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="EncryptVolumesWithCatalogKey",
+            actions=[
+                "kms:CreateGrant",
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+            ],
+            resources=[ebs_key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}},
+        ),
+        iam.PolicyStatement(
+            sid="InstanceProfiles",
+            actions=[
+                "iam:CreateInstanceProfile",
+                "iam:DeleteInstanceProfile",
+                "iam:GetInstanceProfile",
+                "iam:AddRoleToInstanceProfile",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:TagInstanceProfile",
+                "iam:UntagInstanceProfile",
+            ],
+            resources=[
+                stack.format_arn(
+                    service="iam",
+                    region="",
+                    resource="instance-profile",
+                    resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
+                )
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="PassRolesToInstances",
+            actions=["iam:PassRole"],
+            resources=[_product_roles(stack)],
+            conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        ),
+        iam.PolicyStatement(
+            sid="AssociateCloudWatchAgent",
+            actions=["ssm:CreateAssociation"],
+            resources=[
+                _arn(stack, "ssm", "document", contract.CLOUDWATCH_AGENT_DOCUMENT_NAME),
+                f"arn:{stack.partition}:ec2:{region_account}:instance/*",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="ManageAssociations",
+            actions=[
+                "ssm:DeleteAssociation",
+                "ssm:DescribeAssociation",
+                "ssm:UpdateAssociation",
+                "ssm:ListAssociations",
+            ],
+            resources=[
+                _arn(stack, "ssm", "association", "*"),
+                _arn(stack, "ssm", "document", contract.CLOUDWATCH_AGENT_DOCUMENT_NAME),
+                f"arn:{stack.partition}:ec2:{region_account}:instance/*",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="IdleStopAlarms",
+            actions=[
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+            ],
+            resources=[
+                f"arn:{stack.partition}:cloudwatch:{region_account}:alarm:"
+                f"{contract.PROVISIONED_STACK_PREFIX}*"
+            ],
+        ),
+        iam.PolicyStatement(
+            # An alarm with an EC2 stop action is accepted only if its creator may stop the
+            # instance and the alarm service-linked role exists.
+            sid="AlarmStopActionRole",
+            actions=["iam:CreateServiceLinkedRole"],
+            resources=[
+                stack.format_arn(
+                    service="iam",
+                    region="",
+                    resource="role",
+                    resource_name="aws-service-role/events.amazonaws.com/"
+                    "AWSServiceRoleForCloudWatchEvents",
+                )
+            ],
+            conditions={"StringEquals": {"iam:AWSServiceName": "events.amazonaws.com"}},
+        ),
+    ]
+
+
+def _product_roles(stack: Stack) -> str:
+    return stack.format_arn(
+        service="iam",
+        region="",
+        resource="role",
+        resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
+    )
+
+
+FAMILY_STATEMENTS: dict[str, Callable[[Stack, kms.IKey], list[iam.PolicyStatement]]] = {
+    "ec2": _ec2_family,
+}
+
+
+class LaunchRole(Construct):
+    """The launch role of one product family."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        family: str,
+        boundary: iam.IManagedPolicy,
+        ebs_key: kms.IKey,
+        product_template_bucket_arns: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        provisioned_stacks = _arn(
+            stack, "cloudformation", "stack", f"{contract.PROVISIONED_STACK_PREFIX}*"
+        )
+        region_account = f"{stack.region}:{stack.account}"
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+            description=f"Service Catalog launch role for the {family} product family",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="ProvisionedStacks",
+                actions=[
+                    "cloudformation:CreateStack",
+                    "cloudformation:DeleteStack",
+                    "cloudformation:DescribeStackEvents",
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:DescribeStackResource",
+                    "cloudformation:DescribeStackResources",
+                    "cloudformation:GetTemplate",
+                    "cloudformation:SetStackPolicy",
+                    "cloudformation:UpdateStack",
+                    "cloudformation:CreateChangeSet",
+                    "cloudformation:DescribeChangeSet",
+                    "cloudformation:ExecuteChangeSet",
+                    "cloudformation:DeleteChangeSet",
+                    "cloudformation:ListChangeSets",
+                    "cloudformation:TagResource",
+                    "cloudformation:UntagResource",
+                ],
+                resources=[provisioned_stacks],
+            ),
+            iam.PolicyStatement(
+                sid="ValidateTemplates",
+                actions=["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="ReadProductTemplates",
+                actions=["s3:GetObject"],
+                resources=[f"{arn}/*" for arn in product_template_bucket_arns],
+            ),
+            iam.PolicyStatement(
+                # Service Catalog's own copy of each provisioning artifact.
+                sid="ReadServiceCatalogTemplates",
+                actions=["s3:GetObject"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"s3:ExistingObjectTag/servicecatalog:provisioning": "true"}
+                },
+            ),
+            iam.PolicyStatement(
+                sid="ResolveCatalogParameters",
+                actions=["ssm:GetParameters", "ssm:GetParameter"],
+                resources=[
+                    _arn(stack, "ssm", "parameter", contract.PARAMETER_ROOT.lstrip("/") + "/*")
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="InvokeProductContext",
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    stack.format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=contract.PRODUCT_CONTEXT_FUNCTION_NAME,
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="ProductLogGroups",
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:DeleteLogGroup",
+                    "logs:PutRetentionPolicy",
+                    "logs:DeleteRetentionPolicy",
+                    "logs:AssociateKmsKey",
+                    "logs:DisassociateKmsKey",
+                    "logs:TagResource",
+                    "logs:UntagResource",
+                    "logs:TagLogGroup",
+                    "logs:ListTagsForResource",
+                ],
+                resources=[
+                    f"arn:{stack.partition}:logs:{region_account}:log-group:"
+                    f"{contract.PROVISIONED_STACK_PREFIX}*"
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="DescribeLogGroups",
+                actions=["logs:DescribeLogGroups"],
+                resources=[f"arn:{stack.partition}:logs:{region_account}:log-group:*"],
+            ),
+            iam.PolicyStatement(
+                sid="ProductRolesWithBoundary",
+                actions=[
+                    "iam:CreateRole",
+                    "iam:PutRolePolicy",
+                    "iam:DeleteRolePolicy",
+                    "iam:AttachRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:PutRolePermissionsBoundary",
+                ],
+                resources=[_product_roles(stack)],
+                conditions={
+                    "StringEquals": {"iam:PermissionsBoundary": boundary.managed_policy_arn}
+                },
+            ),
+            iam.PolicyStatement(
+                sid="ProductRolesLifecycle",
+                actions=[
+                    "iam:DeleteRole",
+                    "iam:GetRole",
+                    "iam:GetRolePolicy",
+                    "iam:ListRolePolicies",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:TagRole",
+                    "iam:UntagRole",
+                    "iam:UpdateRoleDescription",
+                ],
+                resources=[_product_roles(stack)],
+            ),
+            *FAMILY_STATEMENTS[family](stack, ebs_key),
+        ]
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            statements=statements,
+            roles=[self.role],
+            description=f"Everything Service Catalog needs to build {family} products",
+        )
+        acknowledge_wildcard_resources(
+            self.policy,
+            statements,
+            "Resources created by a product template get names only at launch, from the stack "
+            "name Service Catalog chooses (SC-*) or from the product role path; each wildcard "
+            "is bounded by account, region, that prefix or a tag condition. Describe calls "
+            "and ValidateTemplate support no resource scoping.",
+        )

@@ -1,0 +1,124 @@
+"""The permissions boundary every role created by a product template must carry."""
+
+from aws_cdk import Stack, aws_iam as iam
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.nag import acknowledge
+
+# The most a product's role may ever do. Each product grants far less in its own policies;
+# the boundary guarantees that no product version, however written, hands an instance or a job
+# the means to escalate: launch roles may only create roles that carry this boundary.
+ALLOWED_SERVICE_ACTIONS = [
+    # Session Manager and State Manager agents
+    "ssm:UpdateInstanceInformation",
+    "ssm:ListAssociations",
+    "ssm:ListInstanceAssociations",
+    "ssm:DescribeAssociation",
+    "ssm:GetDeployablePatchSnapshotForInstance",
+    "ssm:GetDocument",
+    "ssm:DescribeDocument",
+    "ssm:GetManifest",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:PutComplianceItems",
+    "ssm:PutConfigurePackageResult",
+    "ssm:PutInventory",
+    "ssm:UpdateAssociationStatus",
+    "ssm:UpdateInstanceAssociationStatus",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
+    # CloudWatch agent
+    "cloudwatch:PutMetricData",
+    "ec2:DescribeTags",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeInstances",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogStreams",
+    "logs:DescribeLogGroups",
+    # Data access a product may grant on named buckets, keys and secrets
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListBucket",
+    "s3:ListBucketMultipartUploads",
+    "s3:GetBucketLocation",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:DescribeKey",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:DescribeSecret",
+    # Container images for jobs and notebooks
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchCheckLayerAvailability",
+]
+
+DENIED_ACTIONS = [
+    "iam:*",
+    "organizations:*",
+    "account:*",
+    "sts:AssumeRole",
+    # Owner and cost tags decide who may reach a resource and who pays for it.
+    "ec2:CreateTags",
+    "ec2:DeleteTags",
+    "ec2:ModifyInstanceMetadataOptions",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:CreateGrant",
+    "cloudtrail:*",
+]
+
+
+class ProductRoleBoundary(Construct):
+    """A managed policy with a fixed name, so product templates and launch roles can name it."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            managed_policy_name=contract.PRODUCT_ROLE_BOUNDARY_NAME,
+            description="Permissions boundary of every role a research-catalog product creates",
+            statements=[
+                iam.PolicyStatement(
+                    sid="ProductWorkloads",
+                    actions=ALLOWED_SERVICE_ACTIONS,
+                    resources=["*"],
+                    conditions={"StringEquals": {"aws:RequestedRegion": stack.region}},
+                ),
+                iam.PolicyStatement(
+                    sid="NeverEscalateOrTamper",
+                    effect=iam.Effect.DENY,
+                    actions=DENIED_ACTIONS,
+                    resources=["*"],
+                ),
+            ],
+        )
+        acknowledge(
+            self.policy,
+            [
+                "AwsSolutions-IAM5[Resource::*]",
+                "AwsSolutions-IAM5[Action::iam:*]",
+                "AwsSolutions-IAM5[Action::organizations:*]",
+                "AwsSolutions-IAM5[Action::account:*]",
+                "AwsSolutions-IAM5[Action::cloudtrail:*]",
+            ],
+            "A permissions boundary is a ceiling, not a grant: it allows nothing by itself. "
+            "Its allow list names exact actions; the wildcards are in its Deny statement.",
+        )

@@ -1,0 +1,269 @@
+"""Who owns a provisioned product, which community they belong to, and where it runs.
+
+Service Catalog tags every stack it provisions with ``aws:servicecatalog:provisioningPrincipalArn``
+but gives the template no parameter for it. One shared Lambda (``handler/``) reads that tag and
+resolves the owner once per launch; products use the answer for their ``Owner``/``OwnerEmail``
+tags and for owner-only access conditions. The same function resolves an AMI ID from an SSM
+parameter name, so an image is chosen when the product is launched or its image parameters change,
+not on every unrelated update.
+"""
+
+import json
+from pathlib import Path
+
+from aws_cdk import (
+    CustomResource,
+    Duration,
+    Fn,
+    RemovalPolicy,
+    Stack,
+    Tags,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_lambda as lambda_,
+    aws_logs as logs,
+)
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+
+HANDLER_DIRECTORY = Path(__file__).parent / "handler"
+
+
+class ProductContextFunction(Construct):
+    """The shared handler, deployed once per stage in the shared stack under a fixed name."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        communities: dict[str, dict[str, str | None]],
+        documentation_url: str,
+        logs_key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=logs.RetentionDays.ONE_YEAR,
+            encryption_key=logs_key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Resolves the owner, community, subnet and image of provisioned products",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            ),
+            iam.PolicyStatement(
+                sid="ReadProvisionedStackTags",
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    stack.format_arn(
+                        service="cloudformation",
+                        resource="stack",
+                        resource_name=f"{contract.PROVISIONED_STACK_PREFIX}*",
+                    )
+                ],
+            ),
+            # The role ID turns a session ARN into the owner's aws:userid. Launchers outside
+            # the configured communities (an administrator testing a product) must resolve too.
+            iam.PolicyStatement(
+                sid="ReadLauncherIds",
+                actions=["iam:GetRole", "iam:GetUser"],
+                resources=[
+                    stack.format_arn(service="iam", region="", resource="role", resource_name="*"),
+                    stack.format_arn(service="iam", region="", resource="user", resource_name="*"),
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="ReadPlacementAndImages",
+                actions=["ssm:GetParameter"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=contract.PARAMETER_ROOT.lstrip("/") + "/*",
+                    ),
+                    stack.format_arn(
+                        service="ssm",
+                        account="",
+                        resource="parameter",
+                        resource_name="aws/service/*",
+                    ),
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="DescribeSubnets",
+                actions=["ec2:DescribeSubnets"],
+                resources=["*"],
+            ),
+        ]
+        policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            statements=statements,
+            roles=[role],
+            description="Product context handler: read-only lookups",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            statements,
+            "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
+            "launcher can be any role or user of the account, AMI parameters are public AWS "
+            "ones or the catalog's own, and ec2:DescribeSubnets supports no resource scoping.",
+        )
+
+        # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of
+        # the role's ARN, which cfn-lint reports as redundant (W3005).
+        code = lambda_.Code.from_asset(str(HANDLER_DIRECTORY)).bind(self)
+        assert code.s3_location is not None
+        self.function = lambda_.CfnFunction(
+            self,
+            "Function",
+            function_name=contract.PRODUCT_CONTEXT_FUNCTION_NAME,
+            description="Custom resource: owner, community, subnet and image of a product",
+            runtime=lambda_.Runtime.PYTHON_3_14.name,
+            architectures=[lambda_.Architecture.ARM_64.name],
+            handler="index.handler",
+            code=lambda_.CfnFunction.CodeProperty(
+                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
+            ),
+            timeout=60,
+            memory_size=256,
+            role=role.role_arn,
+            logging_config=lambda_.CfnFunction.LoggingConfigProperty(
+                log_group=log_group.log_group_name, log_format="JSON"
+            ),
+            environment=lambda_.CfnFunction.EnvironmentProperty(
+                variables={
+                    "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
+                    "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+                    "DOCUMENTATION_URL": documentation_url,
+                }
+            ),
+        )
+        acknowledge(
+            self.function,
+            [
+                "HIPAA.Security-LambdaInsideVPC",
+                "NIST.800.53.R5-LambdaInsideVPC",
+            ],
+            "It calls only AWS control-plane APIs (IAM has no VPC endpoint) and touches no "
+            "research data; outside the VPC it keeps working when the VPC has no NAT.",
+        )
+        acknowledge(
+            self.function,
+            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
+            "Only CloudFormation invokes it; every failure is reported back to CloudFormation as "
+            "a FAILED custom-resource response, which is where the operator looks.",
+        )
+        acknowledge(
+            self.function,
+            ["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
+            "Reserved concurrency would fail to deploy in accounts with the default quota of 10 "
+            "and is not needed: one short call per product launch.",
+        )
+
+
+def _service_token() -> str:
+    return Fn.sub(
+        "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+        + contract.PRODUCT_CONTEXT_FUNCTION_NAME
+    )
+
+
+class ProductContext(Construct):
+    """Inside a product template: the owner, community, placement and docs base of this launch."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=_service_token(),
+            resource_type="Custom::ProductContext",
+        )
+
+    def _attribute(self, name: str) -> str:
+        return self._resource.get_att_string(name)
+
+    @property
+    def owner_principal_arn(self) -> str:
+        return self._attribute("PrincipalArn")
+
+    @property
+    def owner_user_id(self) -> str:
+        """The owner's role session name (their user name in the identity provider)."""
+        return self._attribute("OwnerUserId")
+
+    @property
+    def owner_aws_user_id(self) -> str:
+        """``<RoleId>:<session>``, equal to the owner's ``${aws:userid}`` policy variable."""
+        return self._attribute("OwnerAwsUserId")
+
+    @property
+    def owner_email(self) -> str:
+        return self._attribute("OwnerEmail")
+
+    @property
+    def community(self) -> str:
+        return self._attribute("Community")
+
+    @property
+    def subnet_id(self) -> str:
+        return self._attribute("SubnetId")
+
+    @property
+    def availability_zone(self) -> str:
+        return self._attribute("AvailabilityZone")
+
+    @property
+    def documentation_url(self) -> str:
+        return self._attribute("DocumentationUrl")
+
+    def tag_product_resources(self, scope: Construct, *, product_key: str) -> None:
+        """Owner, community and product tags on every taggable resource under ``scope``.
+
+        Volumes receive them through the instance's tag propagation. The owner-userid tag is
+        what the end-user policy compares with the caller's ``aws:userid``.
+        """
+        tags = Tags.of(scope)
+        tags.add(contract.PRODUCT_TAG, product_key)
+        tags.add(contract.OWNER_TAG, self.owner_user_id)
+        tags.add(contract.OWNER_EMAIL_TAG, self.owner_email)
+        tags.add(contract.OWNER_PRINCIPAL_TAG, self.owner_principal_arn)
+        tags.add(contract.OWNER_USERID_TAG, self.owner_aws_user_id)
+        tags.add(contract.COMMUNITY_TAG, self.community)
+
+
+class MachineImage(Construct):
+    """An AMI ID read from an SSM parameter at launch, then kept until the parameter name changes.
+
+    A dynamic reference or an SSM-typed parameter would re-read the value on every stack update
+    and replace the instance whenever a newer image had been published.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, parameter_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=_service_token(),
+            resource_type="Custom::MachineImage",
+            properties={"ImageParameter": parameter_name},
+        )
+
+    @property
+    def image_id(self) -> str:
+        return self._resource.get_att_string("ImageId")

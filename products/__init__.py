@@ -1,0 +1,1 @@
+"""Products: one module per product, each exporting its ProductTemplate."""

@@ -1,0 +1,8 @@
+"""Every product template the catalog can publish, keyed like :data:`products.registry.PRODUCTS`."""
+
+from products import linux_docker
+from products.template import ProductTemplate
+
+PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
+    template.key: template for template in (linux_docker.TEMPLATE,)
+}

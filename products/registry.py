@@ -1,0 +1,42 @@
+"""Every product the catalog defines and its released versions, without importing CDK.
+
+Config validation reads this to reject unknown products and versions before any construct
+is built. Each product module builds its ProductStack history from the same entries.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductVersion:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductDefinition:
+    key: str
+    family: str
+    versions: tuple[ProductVersion, ...]
+
+    @property
+    def version_names(self) -> tuple[str, ...]:
+        return tuple(version.name for version in self.versions)
+
+
+PRODUCTS: dict[str, ProductDefinition] = {
+    "linux-docker": ProductDefinition(
+        key="linux-docker",
+        family="ec2",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: Amazon Linux 2023 or Ubuntu LTS with Docker and the compose "
+                    "plugin, private subnet, SSM-only owner access, IMDSv2, encrypted disk, "
+                    "idle auto-stop."
+                ),
+            ),
+        ),
+    ),
+}

@@ -1,0 +1,100 @@
+"""The catalog of one stage: products defined once, one portfolio per community."""
+
+from pathlib import Path
+
+from aws_cdk import DefaultStackSynthesizer, Stack, aws_iam as iam, aws_kms as kms
+from constructs import Construct
+
+from catalog_constructs.catalog_product import CatalogProduct, ProductMetadata
+from catalog_constructs.community_portfolio import CommunityPortfolio, CostCenterTagOptions
+from catalog_constructs.launch_role import LaunchRole
+from catalog_constructs.service_actions import Ec2ServiceActions
+from config.models import CatalogConfig
+from products.catalog import PRODUCT_TEMPLATES
+from products.registry import PRODUCTS
+
+SNAPSHOT_DIRECTORY = Path(__file__).resolve().parent.parent / "product-stack-snapshots"
+
+
+class CatalogStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: CatalogConfig,
+        boundary: iam.IManagedPolicy,
+        ebs_key: kms.IKey,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        template_bucket = self.format_arn(
+            service="s3",
+            region="",
+            account="",
+            resource=DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace(
+                "${Qualifier}", DefaultStackSynthesizer.DEFAULT_QUALIFIER
+            )
+            .replace("${AWS::AccountId}", self.account)
+            .replace("${AWS::Region}", self.region),
+        )
+
+        products: dict[str, CatalogProduct] = {}
+        launch_roles: dict[str, LaunchRole] = {}
+        for key, definition in PRODUCTS.items():
+            published = config.published_versions(key)
+            if not published:
+                continue
+            template = PRODUCT_TEMPLATES[key]
+            products[key] = CatalogProduct(
+                self,
+                template.construct_id,
+                definition=definition,
+                metadata=ProductMetadata(
+                    display_name=template.display_name,
+                    description=template.description,
+                    provider_name=config.catalog.provider_name,
+                    support_email=config.catalog.support_email,
+                    support_url=config.catalog.support_url,
+                    support_description=config.catalog.support_description,
+                ),
+                template_factory=template.stack_class,
+                published_versions=published,
+                snapshot_directory=SNAPSHOT_DIRECTORY,
+            )
+            if definition.family not in launch_roles:
+                launch_roles[definition.family] = LaunchRole(
+                    self,
+                    f"{definition.family.capitalize()}LaunchRole",
+                    family=definition.family,
+                    boundary=boundary,
+                    ebs_key=ebs_key,
+                    product_template_bucket_arns=[template_bucket],
+                )
+
+        service_actions = Ec2ServiceActions(self, "Ec2ServiceActions", ebs_key=ebs_key)
+        for key, product in products.items():
+            if product.definition.family == "ec2":
+                service_actions.associate(
+                    product, product=product.product, version_count=product.version_count
+                )
+
+        tag_options = CostCenterTagOptions(
+            self,
+            "CostCenters",
+            values=sorted({value for c in config.communities.values() for value in c.cost_centers}),
+        )
+        for name, community in config.communities.items():
+            CommunityPortfolio(
+                self,
+                f"Community-{name}",
+                name=name,
+                community=community,
+                config=config,
+                products={key: products[key] for key in community.products},
+                launch_roles={
+                    key: launch_roles[products[key].definition.family].role
+                    for key in community.products
+                },
+                tag_options=tag_options,
+            )

@@ -1,0 +1,86 @@
+"""Shared infrastructure of one stage: network, keys, the product boundary and shared handlers."""
+
+from aws_cdk import Fn, Stack, aws_ssm as ssm
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.cloudwatch_agent import CloudWatchAgentDocument
+from catalog_constructs.encryption import CatalogKeys
+from catalog_constructs.network import CatalogNetwork
+from catalog_constructs.product_boundary import ProductRoleBoundary
+from catalog_constructs.product_context import ProductContextFunction
+from config.models import CatalogConfig, CreateVpcNetwork
+
+
+class SharedStack(Stack):
+    """Everything products rely on at launch, published under the fixed names of
+    :mod:`catalog_constructs.contract`."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: CatalogConfig, **kwargs: object
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+        self._max_azs = (
+            config.network.max_azs if isinstance(config.network, CreateVpcNetwork) else 0
+        )
+
+        self.keys = CatalogKeys(self, "Keys")
+        network_config = config.network
+        if isinstance(network_config, CreateVpcNetwork):
+            self.network = CatalogNetwork(
+                self,
+                "Network",
+                logs_key=self.keys.logs_key,
+                cidr=network_config.cidr,
+                max_azs=network_config.max_azs,
+                nat_gateways=network_config.nat_gateways,
+            )
+        else:
+            self.network = CatalogNetwork(
+                self,
+                "Network",
+                logs_key=self.keys.logs_key,
+                existing_vpc_id=network_config.vpc_id,
+                existing_subnet_ids=list(network_config.private_subnet_ids),
+                existing_vpc_cidr=network_config.vpc_cidr,
+                create_endpoints=network_config.create_endpoints,
+            )
+        self.boundary = ProductRoleBoundary(self, "ProductRoleBoundary")
+        self.product_context = ProductContextFunction(
+            self,
+            "ProductContext",
+            communities={
+                role_name: {
+                    "community": name,
+                    "owner_email_template": community.owner_email_template,
+                }
+                for name, community in config.communities.items()
+                for role_name in community.role_names_resolved()
+            },
+            documentation_url=config.catalog.documentation_url,
+            logs_key=self.keys.logs_key,
+        )
+        CloudWatchAgentDocument(self, "CloudWatchAgent")
+
+        for construct_id_, name, value in (
+            ("VpcIdParameter", contract.VPC_ID_PARAMETER, self.network.vpc.vpc_id),
+            (
+                "PrivateSubnetsParameter",
+                contract.PRIVATE_SUBNETS_PARAMETER,
+                Fn.join(",", self.network.private_subnet_ids),
+            ),
+            ("EbsKeyParameter", contract.EBS_KEY_ARN_PARAMETER, self.keys.ebs_key.key_arn),
+            ("LogsKeyParameter", contract.LOGS_KEY_ARN_PARAMETER, self.keys.logs_key.key_arn),
+        ):
+            ssm.StringParameter(
+                self,
+                construct_id_,
+                parameter_name=name,
+                string_value=value,
+                description="Read by research-catalog product templates at launch",
+            )
+
+    @property
+    def availability_zones(self) -> list[str]:
+        # Resolved by CloudFormation in the target account: no lookup at synth time.
+        return [Fn.select(index, Fn.get_azs()) for index in range(self._max_azs)]
