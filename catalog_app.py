@@ -1,5 +1,7 @@
 """The App for one stage, built the same way by ``app.py``, the tests and the benchmark."""
 
+import json
+from pathlib import Path
 from typing import Any
 
 import cdk_nag
@@ -11,13 +13,19 @@ from stacks.catalog_stack import CatalogStack
 from stacks.shared_stack import SharedStack
 
 STAGE_CONTEXT_KEY = "stage"
+# cdk.json holds the feature flags; tests and the benchmark build the App without the CLI, so
+# they read the same file: a flag seen only by the CLI would make product templates differ
+# from their committed snapshots.
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parent / "cdk.json").read_text()
+)["context"]
 
 
 def build_app(
     *, stage: str | None = None, context: dict[str, Any] | None = None, outdir: str | None = None
 ) -> App:
     """Load and validate the stage's config first, then build every stack of the stage."""
-    app = App(context=context or {}, outdir=outdir)
+    app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     stage_name = stage or app.node.try_get_context(STAGE_CONTEXT_KEY)
     config = load_config(stage_name)
     build_stage(app, config)

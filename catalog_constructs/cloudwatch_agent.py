@@ -9,7 +9,8 @@ from catalog_constructs.workstation import CLOUDWATCH_AGENT_CONFIG_PATH
 # The product's user data writes the agent configuration (it names the product's own log
 # group); State Manager may run this document before user data has finished, so it waits.
 LINUX_CONFIGURE = [
-    f"for attempt in $(seq 1 120); do [ -f {CLOUDWATCH_AGENT_CONFIG_PATH} ] && break; sleep 10; done",
+    f"for attempt in $(seq 1 120); do [ -f {CLOUDWATCH_AGENT_CONFIG_PATH} ] && break; "
+    "sleep 10; done",
     "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
     f"-c file:{CLOUDWATCH_AGENT_CONFIG_PATH}",
 ]

@@ -1,6 +1,13 @@
 """The network products launch into: private subnets, the VPC endpoints they need, flow logs."""
 
-from aws_cdk import CfnResource, RemovalPolicy, Stack, aws_ec2 as ec2, aws_kms as kms, aws_logs as logs
+from aws_cdk import (
+    CfnResource,
+    RemovalPolicy,
+    Stack,
+    aws_ec2 as ec2,
+    aws_kms as kms,
+    aws_logs as logs,
+)
 from constructs import Construct
 
 from catalog_constructs.nag import acknowledge

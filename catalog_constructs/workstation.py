@@ -10,7 +10,6 @@ from aws_cdk import (
     CfnWaitConditionHandle,
     Fn,
     RemovalPolicy,
-    Stack,
     aws_cloudwatch as cloudwatch,
     aws_ec2 as ec2,
     aws_iam as iam,
@@ -62,7 +61,6 @@ class Workstation(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: WorkstationProps) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
 
         self.log_group = logs.LogGroup(
             self,
@@ -313,10 +311,12 @@ class Workstation(Construct):
                 f"exec >> {SETUP_LOG} 2>&1",
                 "signal() {",
                 "  curl -fsS -X PUT -H 'Content-Type:' --data-binary "
-                '"{\\"Status\\":\\"$1\\",\\"Reason\\":\\"$2\\",\\"UniqueId\\":\\"setup\\",\\"Data\\":\\"$2\\"}" '
+                '"{\\"Status\\":\\"$1\\",\\"Reason\\":\\"$2\\",'
+                '\\"UniqueId\\":\\"setup\\",\\"Data\\":\\"$2\\"}" '
                 "'${WaitHandle}'",
                 "}",
-                "trap 'signal FAILURE \"setup failed at line $LINENO; see the research-catalog-setup log stream\"' ERR",
+                "trap 'signal FAILURE \"setup failed at line $LINENO; see the "
+                "research-catalog-setup log stream\"' ERR",
                 "mkdir -p /opt/research-catalog",
                 f"cat > {CLOUDWATCH_AGENT_CONFIG_PATH} <<'JSON'",
                 json.dumps(agent_config, indent=1),

@@ -18,6 +18,7 @@ DESCRIPTION = (
 )
 
 # The public parameters AWS and Canonical publish for their latest images, per architecture.
+_UBUNTU = "/aws/service/canonical/ubuntu/server/24.04/stable/current/{arch}/hvm/ebs-gp3/ami-id"
 DISTRIBUTIONS = {
     "AmazonLinux2023": {
         "x86": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
@@ -25,8 +26,8 @@ DISTRIBUTIONS = {
         "RootDevice": "/dev/xvda",
     },
     "Ubuntu2404": {
-        "x86": "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
-        "arm64": "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id",
+        "x86": _UBUNTU.format(arch="amd64"),
+        "arm64": _UBUNTU.format(arch="arm64"),
         "RootDevice": "/dev/sda1",
     },
 }

@@ -39,7 +39,8 @@ class CatalogStack(Stack):
             .replace("${AWS::Region}", self.region),
         )
 
-        products: dict[str, CatalogProduct] = {}
+        self.products: dict[str, CatalogProduct] = {}
+        products = self.products
         launch_roles: dict[str, LaunchRole] = {}
         for key, definition in PRODUCTS.items():
             published = config.published_versions(key)
@@ -73,7 +74,7 @@ class CatalogStack(Stack):
                 )
 
         service_actions = Ec2ServiceActions(self, "Ec2ServiceActions", ebs_key=ebs_key)
-        for key, product in products.items():
+        for product in products.values():
             if product.definition.family == "ec2":
                 service_actions.associate(
                     product, product=product.product, version_count=product.version_count

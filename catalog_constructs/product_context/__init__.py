@@ -13,7 +13,6 @@ from pathlib import Path
 
 from aws_cdk import (
     CustomResource,
-    Duration,
     Fn,
     RemovalPolicy,
     Stack,

@@ -1,0 +1,776 @@
+"""Typed catalog configuration: the pydantic models that `config.loader` validates into.
+
+Pure Python on purpose (no CDK import): a typo in a YAML file must fail in milliseconds with a
+message naming the file and key, before any construct is built.
+
+Every model is frozen and forbids unknown keys. Validation errors are raised with readable
+messages that already say what is allowed; `config.loader` adds the file, line and dotted key.
+
+Cross-field rules live on `CatalogConfig` as validators of the later fields (`operators`,
+`products`, `communities`) that read the earlier, already validated fields (`stage_name`,
+`stage`, `products`) from `ValidationInfo.data`. This way they still run (and report) when an
+unrelated part of the file is broken, and every error points at the exact offending entry.
+
+The product registry (`products.registry.PRODUCTS`) is read from the validation context key
+`"registry"` when given (tests pass a fake one), otherwise imported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, Literal, NoReturn, Protocol
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+DEFAULT_STAGE = "dev"
+
+# Fields the loader sets itself; writing them in YAML is an error.
+INJECTED_FIELDS = frozenset({"stage_name"})
+
+# Name of the key that selects the network variant.
+NETWORK_DISCRIMINATOR = "mode"
+
+STAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+ROLE_NAME_PATTERN = r"[\w+=,.@-]{1,64}"
+ROLE_NAME_RE = re.compile(rf"^{ROLE_NAME_PATTERN}$", re.ASCII)
+ROLE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/(path/)*name$"
+ROLE_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>\d{12}):role/"
+    r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})$",
+    re.ASCII,
+)
+VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_ID_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+COMMUNITY_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
+# AWS tag keys and values: Unicode letters, digits, white space and _ . : / = + - @
+TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+TAG_CHARS_ALLOWED = "letters, digits, spaces and _ . : / = + - @"
+CIDR_PREFIX_MIN = 16
+CIDR_PREFIX_MAX = 24
+SAMPLE_SESSION = "jane.doe"
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --------------------------------------------------------------------------------------------
+# error helpers
+
+
+def _error(message: str) -> PydanticCustomError:
+    """A validation error whose message is used verbatim (no template context)."""
+    return PydanticCustomError("config_invalid", message)
+
+
+def _raise_all(errors: Sequence[tuple[tuple[str | int, ...], str, Any]]) -> None:
+    """Raise every (relative location, message, bad value) at once, if there are any.
+
+    Raising a ValidationError inside a validator makes pydantic report each line error at
+    the validator's own location plus the relative one given here.
+    """
+    if not errors:
+        return
+    details = [
+        InitErrorDetails(type=_error(msg), loc=loc, input=value) for loc, msg, value in errors
+    ]
+    raise ValidationError.from_exception_data("CatalogConfig", details)
+
+
+def _fail(message: str) -> NoReturn:
+    raise _error(message)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' when a close match exists, else ''."""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# --------------------------------------------------------------------------------------------
+# constrained scalar types
+
+
+def _account_not_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        _fail(
+            f"got the YAML number {value}; quote it: account IDs are 12-digit strings "
+            '(pattern ^\\d{12}$), e.g. account: "111111111111"'
+        )
+    return value
+
+
+def _check_account(value: str) -> str:
+    if not ACCOUNT_RE.fullmatch(value):
+        _fail(f"{_show(value)} is not a 12-digit AWS account ID; must match ^\\d{{12}}$")
+    return value
+
+
+def _check_region(value: str) -> str:
+    if not REGION_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an AWS region name; must match ^[a-z]{{2}}(-gov)?-[a-z]+-\\d$ "
+            "(e.g. us-east-1, eu-west-2)"
+        )
+    return value
+
+
+def _check_email(value: str) -> str:
+    if len(value) > 254 or not EMAIL_RE.fullmatch(value):
+        _fail(f"{_show(value)} is not an email address; expected name@example.org")
+    return value
+
+
+def _check_https_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+        _fail(f"{_show(value)} is not an https URL; expected https://host/path")
+    return value
+
+
+def _check_role_arn(value: str) -> str:
+    if not ROLE_ARN_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an IAM role ARN; must match {ROLE_ARN_PATTERN} "
+            f"with name {ROLE_NAME_PATTERN} (e.g. arn:aws:iam::111111111111:role/MyRole)"
+        )
+    return value
+
+
+def _check_role_name(value: str) -> str:
+    if not ROLE_NAME_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an IAM role name; must match {ROLE_NAME_PATTERN} "
+            "(a bare name without path; give roles with a path under role_arns)"
+        )
+    return value
+
+
+def _check_vpc_id(value: str) -> str:
+    if not VPC_ID_RE.fullmatch(value):
+        _fail(f"{_show(value)} is not a VPC ID; must match {VPC_ID_RE.pattern}")
+    return value
+
+
+def _check_subnet_id(value: str) -> str:
+    if not SUBNET_ID_RE.fullmatch(value):
+        _fail(f"{_show(value)} is not a subnet ID; must match {SUBNET_ID_RE.pattern}")
+    return value
+
+
+def _check_community_name(value: str) -> str:
+    if not COMMUNITY_NAME_RE.fullmatch(value):
+        _fail(
+            f"community name {_show(value)} is invalid; must match {COMMUNITY_NAME_RE.pattern} "
+            "(lower case letter, then 1..30 lower case letters, digits or '-')"
+        )
+    return value
+
+
+def _check_stage_name(value: str) -> str:
+    if not STAGE_NAME_RE.fullmatch(value):
+        _fail(f"stage name {_show(value)} is invalid; must match {STAGE_NAME_RE.pattern}")
+    return value
+
+
+def _check_tag_key(value: str) -> str:
+    if not 1 <= len(value) <= 128:
+        _fail(f"tag key {_show(value)} has {len(value)} characters; allowed: 1..128")
+    if value.lower().startswith("aws:"):
+        _fail(f"tag key {_show(value)} starts with 'aws:', which AWS reserves for its own tags")
+    if not TAG_CHARS_RE.fullmatch(value):
+        _fail(f"tag key {_show(value)} has characters AWS rejects; allowed: {TAG_CHARS_ALLOWED}")
+    return value
+
+
+def _check_tag_value(value: str) -> str:
+    if len(value) > 256:
+        _fail(f"tag value has {len(value)} characters; allowed: 0..256")
+    if not TAG_CHARS_RE.fullmatch(value):
+        _fail(f"tag value {_show(value)} has characters AWS rejects; allowed: {TAG_CHARS_ALLOWED}")
+    return value
+
+
+def _check_cost_center(value: str) -> str:
+    if not 1 <= len(value) <= 256:
+        _fail(f"cost center has {len(value)} characters; allowed: 1..256")
+    if not TAG_CHARS_RE.fullmatch(value):
+        _fail(
+            f"cost center {_show(value)} has characters AWS rejects in tag values; "
+            f"allowed: {TAG_CHARS_ALLOWED}"
+        )
+    return value
+
+
+def _cidr_check(low: int, high: int) -> AfterValidator:
+    def check(value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            _fail(f"{_show(value)} is not an IPv4 CIDR block; expected e.g. 10.60.0.0/16")
+        if "/" not in value:
+            _fail(f"{_show(value)} has no prefix length; expected e.g. 10.60.0.0/16")
+        if str(network) != value:
+            _fail(f"{_show(value)} has host bits set; did you mean {network}?")
+        if not low <= network.prefixlen <= high:
+            _fail(
+                f"{_show(value)} has prefix length /{network.prefixlen}; allowed: /{low}../{high}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _check_owner_email_template(value: str) -> str:
+    allowed = "must contain {session} and no other {placeholder}, e.g. '{session}@example.org'"
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        _fail(f"{_show(value)} is not a valid template ({exc}); {allowed}")
+    names = [(name, spec, conv) for _, name, spec, conv in fields if name is not None]
+    others = sorted(
+        {f"{{{name}}}" for name, spec, conv in names if name != "session" or spec or conv}
+    )
+    if others:
+        _fail(f"{_show(value)} uses {', '.join(others)}; {allowed}")
+    if not names:
+        _fail(f"{_show(value)} has no {{session}} placeholder; {allowed}")
+    sample = value.format(session=SAMPLE_SESSION)
+    if not EMAIL_RE.fullmatch(sample):
+        _fail(
+            f"{_show(value)} does not produce an email address "
+            f"(session {SAMPLE_SESSION!r} gives {sample!r}); {allowed}"
+        )
+    return value
+
+
+def _unique(what: str, *, casefold: bool = False) -> AfterValidator:
+    def check(items: list[str]) -> list[str]:
+        seen: dict[str, int] = {}
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        for index, item in enumerate(items):
+            key = item.casefold() if casefold else item
+            if key in seen:
+                errors.append(
+                    (
+                        (index,),
+                        f"duplicate {what} {_show(item)} (also at [{seen[key]}]); "
+                        "each entry must appear once",
+                        item,
+                    )
+                )
+            else:
+                seen[key] = index
+        _raise_all(errors)
+        return items
+
+    return AfterValidator(check)
+
+
+AccountId = Annotated[str, BeforeValidator(_account_not_int), AfterValidator(_check_account)]
+Region = Annotated[str, AfterValidator(_check_region)]
+Email = Annotated[str, AfterValidator(_check_email)]
+HttpsUrl = Annotated[str, AfterValidator(_check_https_url)]
+RoleArn = Annotated[str, AfterValidator(_check_role_arn)]
+RoleName = Annotated[str, AfterValidator(_check_role_name)]
+VpcId = Annotated[str, AfterValidator(_check_vpc_id)]
+SubnetId = Annotated[str, AfterValidator(_check_subnet_id)]
+CommunityName = Annotated[str, AfterValidator(_check_community_name)]
+StageName = Annotated[str, AfterValidator(_check_stage_name)]
+TagKey = Annotated[str, AfterValidator(_check_tag_key)]
+TagValue = Annotated[str, AfterValidator(_check_tag_value)]
+CostCenter = Annotated[str, AfterValidator(_check_cost_center)]
+Cidr = Annotated[str, _cidr_check(CIDR_PREFIX_MIN, CIDR_PREFIX_MAX)]
+# AWS allows VPC CIDR blocks from /16 to /28.
+ExistingVpcCidr = Annotated[str, _cidr_check(16, 28)]
+OwnerEmailTemplate = Annotated[str, AfterValidator(_check_owner_email_template)]
+
+
+def parse_role_arn(arn: str) -> tuple[str, str, str]:
+    """(partition, account, role name) of a valid role ARN."""
+    match = ROLE_ARN_RE.fullmatch(arn)
+    if match is None:
+        raise ValueError(f"not an IAM role ARN: {arn!r}")
+    return match["partition"], match["account"], match["name"]
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region name (aws, aws-us-gov or aws-cn)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if "-gov-" in region:
+        return "aws-us-gov"
+    return "aws"
+
+
+# --------------------------------------------------------------------------------------------
+# product registry access
+
+
+class ProductDefinitionLike(Protocol):
+    @property
+    def version_names(self) -> tuple[str, ...]: ...
+
+
+ProductRegistry = Mapping[str, ProductDefinitionLike]
+
+
+def default_registry() -> ProductRegistry:
+    from products.registry import PRODUCTS  # pure Python, no CDK
+
+    return PRODUCTS
+
+
+def _registry(info: ValidationInfo) -> ProductRegistry:
+    context = info.context if isinstance(info.context, Mapping) else {}
+    registry = context.get("registry")
+    return registry if registry is not None else default_registry()
+
+
+def _stage_file(info: ValidationInfo, stage_name: str) -> str:
+    context = info.context if isinstance(info.context, Mapping) else {}
+    return str(context.get("stage_file") or f"config/{stage_name}.yaml")
+
+
+# --------------------------------------------------------------------------------------------
+# models
+
+
+class StageConfig(BaseModel):
+    """Where this stage deploys. Per-stage: set it in the stage file."""
+
+    model_config = _STRICT
+
+    account: AccountId = Field(
+        description="AWS account ID the catalog deploys to, a quoted 12-digit string."
+    )
+    region: Region = Field(description="AWS region the catalog deploys to, e.g. us-east-1.")
+
+    @property
+    def partition(self) -> str:
+        """AWS partition of the region: aws, aws-us-gov or aws-cn."""
+        return partition_of(self.region)
+
+
+class CatalogMetadata(BaseModel):
+    """What end users see about who runs the catalog."""
+
+    model_config = _STRICT
+
+    provider_name: str = Field(
+        min_length=1, max_length=50, description="Portfolio/product provider name shown to users."
+    )
+    support_email: Email = Field(description="Support contact email shown on every product.")
+    support_url: HttpsUrl = Field(description="Support web page (https) shown on every product.")
+    support_description: str = Field(
+        default="",
+        max_length=8191,
+        description="Support text shown on every product (at most 8191 characters).",
+    )
+    documentation_url: HttpsUrl = Field(
+        description=(
+            "Base https URL of the documentation; product docs links are built below it, e.g. "
+            "https://github.com/acme/research-catalog/blob/main/docs"
+        )
+    )
+
+    def doc_url(self, relative_path: str) -> str:
+        """Documentation link for a path below `documentation_url`, e.g. 'products/x.md'."""
+        return f"{self.documentation_url.rstrip('/')}/{relative_path.lstrip('/')}"
+
+
+class OperatorsConfig(BaseModel):
+    """The team that runs the catalog."""
+
+    model_config = _STRICT
+
+    notification_email: Email = Field(description="Where operational notifications are sent.")
+    admin_role_arns: Annotated[list[RoleArn], _unique("role ARN")] = Field(
+        default_factory=list,
+        description="Break-glass administrator roles of the stage account (may be empty).",
+    )
+
+
+class CreateVpcNetwork(BaseModel):
+    """The catalog creates its own VPC."""
+
+    model_config = _STRICT
+
+    mode: Literal["create"] = Field(description="'create': the catalog creates a VPC.")
+    cidr: Cidr = Field(description="IPv4 CIDR block of the new VPC, /16 to /24.")
+    max_azs: int = Field(default=2, ge=2, le=6, description="Availability zones to use, 2..6.")
+    nat_gateways: int = Field(
+        default=1, ge=0, le=6, description="NAT gateways, 0..6 and at most max_azs."
+    )
+
+    @model_validator(mode="after")
+    def _nat_within_azs(self) -> CreateVpcNetwork:
+        if self.nat_gateways > self.max_azs:
+            _raise_all(
+                [
+                    (
+                        ("nat_gateways",),
+                        f"nat_gateways {self.nat_gateways} is more than max_azs {self.max_azs}; "
+                        f"allowed: 0..{self.max_azs} (at most one NAT gateway per AZ)",
+                        self.nat_gateways,
+                    )
+                ]
+            )
+        return self
+
+
+class ExistingNetwork(BaseModel):
+    """The catalog uses a VPC that already exists in the stage account."""
+
+    model_config = _STRICT
+
+    mode: Literal["existing"] = Field(description="'existing': use a VPC that already exists.")
+    vpc_id: VpcId = Field(description="ID of the existing VPC, e.g. vpc-0123456789abcdef0.")
+    private_subnet_ids: Annotated[list[SubnetId], _unique("subnet ID")] = Field(
+        min_length=1, description="Private subnets of that VPC for instances (at least one)."
+    )
+    vpc_cidr: ExistingVpcCidr | None = Field(
+        default=None,
+        description=(
+            "Primary IPv4 CIDR block of the VPC; required with create_endpoints (the endpoints "
+            "admit HTTPS from it)."
+        ),
+    )
+    create_endpoints: bool = Field(
+        default=False,
+        description="Create the VPC interface endpoints (SSM etc.) the products need.",
+    )
+
+    @model_validator(mode="after")
+    def _cidr_for_endpoints(self) -> ExistingNetwork:
+        if self.create_endpoints and self.vpc_cidr is None:
+            _raise_all(
+                [
+                    (
+                        ("vpc_cidr",),
+                        "missing required key 'vpc_cidr': with create_endpoints true, give the "
+                        "VPC's IPv4 CIDR block (e.g. 10.20.0.0/16); the endpoints admit HTTPS "
+                        "from it",
+                        None,
+                    )
+                ]
+            )
+        return self
+
+
+Network = Annotated[CreateVpcNetwork | ExistingNetwork, Field(discriminator=NETWORK_DISCRIMINATOR)]
+
+
+class ProductPublication(BaseModel):
+    """Which versions of one product this stage publishes."""
+
+    model_config = _STRICT
+
+    versions: Annotated[list[str], _unique("version")] = Field(
+        min_length=1,
+        description="Published versions, names from products/registry.py, in listed order.",
+    )
+
+
+class Principals(BaseModel):
+    """IAM roles (of the stage account) whose users belong to a community."""
+
+    model_config = _STRICT
+
+    role_arns: Annotated[list[RoleArn], _unique("role ARN")] = Field(
+        default_factory=list,
+        description="Full role ARNs in the stage account; use these for roles with a path.",
+    )
+    role_names: Annotated[list[RoleName], _unique("role name", casefold=True)] = Field(
+        default_factory=list,
+        description="Role names (path '/') in the stage account, expanded to ARNs.",
+    )
+
+    @model_validator(mode="after")
+    def _not_empty_no_duplicates(self) -> Principals:
+        if not self.role_arns and not self.role_names:
+            _fail("empty principal list: give role_arns or role_names (at least one role)")
+        # IAM role names are unique per account, case-insensitively, whatever their path, so
+        # two entries with the same name are the same role. (Exact duplicates were already
+        # rejected per list; a foreign account is reported by CatalogConfig.)
+        seen: dict[str, str] = {}
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        entries = [
+            (("role_arns", i), parse_role_arn(arn)[2], arn) for i, arn in enumerate(self.role_arns)
+        ] + [(("role_names", i), name, name) for i, name in enumerate(self.role_names)]
+        for loc, role, value in entries:
+            where = f"{loc[0]}[{loc[1]}]"
+            first = seen.setdefault(role.casefold(), where)
+            if first != where:
+                errors.append(
+                    (loc, f"role {role!r} is already listed as {first}; list each role once", value)
+                )
+        _raise_all(errors)
+        return self
+
+
+class Community(BaseModel):
+    """A group of researchers: one portfolio, its principals, products and cost centers."""
+
+    model_config = _STRICT
+
+    display_name: str = Field(
+        min_length=1, max_length=100, description="Portfolio display name, unique per stage."
+    )
+    description: str = Field(default="", max_length=2000, description="Portfolio description.")
+    principals: Principals = Field(description="Roles whose users belong to this community.")
+    products: Annotated[list[str], _unique("product")] = Field(
+        min_length=1, description="Product keys this community may launch (published ones)."
+    )
+    cost_centers: Annotated[list[CostCenter], _unique("cost center")] = Field(
+        min_length=1, description="Cost centers users choose from at launch (1..256 chars each)."
+    )
+    manager_email: Email = Field(description="Community manager contact email.")
+    owner_email_template: OwnerEmailTemplate | None = Field(
+        default=None,
+        description=(
+            "Builds an owner's email from the role session name, e.g. '{session}@example.org'; "
+            "must contain {session} and no other placeholder."
+        ),
+    )
+
+    def role_arns_in(self, account: str, partition: str = "aws") -> list[str]:
+        """role_arns plus role_names expanded to arn:<partition>:iam::<account>:role/<name>."""
+        expanded = [
+            f"arn:{partition}:iam::{account}:role/{name}" for name in self.principals.role_names
+        ]
+        return [*self.principals.role_arns, *expanded]
+
+    def role_names_resolved(self) -> list[str]:
+        """The role name of every principal: last path segment of each ARN, then role_names."""
+        return [parse_role_arn(arn)[2] for arn in self.principals.role_arns] + list(
+            self.principals.role_names
+        )
+
+    def owner_email(self, session: str) -> str | None:
+        """The owner's email for a role session name, or None without a template."""
+        if self.owner_email_template is None:
+            return None
+        return self.owner_email_template.format(session=session)
+
+
+class CatalogConfig(BaseModel):
+    """The whole configuration of one stage: base.yaml deep-merged with <stage>.yaml."""
+
+    model_config = _STRICT
+
+    # Field order matters: the cross-field validators below read earlier fields.
+    stage_name: StageName = Field(
+        description="Stage name, set by the loader from the stage file name (not in YAML)."
+    )
+    stage: StageConfig = Field(description="Target account and region (per stage).")
+    catalog: CatalogMetadata = Field(description="Provider and support details shown to users.")
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict, description="Extra tags applied to every stack."
+    )
+    operators: OperatorsConfig = Field(description="The team that runs the catalog.")
+    network: Network = Field(description="VPC for provisioned products: mode create or existing.")
+    products: dict[str, ProductPublication] = Field(
+        description="Published products of this stage: product key -> versions."
+    )
+    communities: dict[CommunityName, Community] = Field(
+        description="Research communities of this stage: name -> community (per stage)."
+    )
+
+    # ---- cross-field rules
+
+    @field_validator("operators")
+    @classmethod
+    def _admins_in_stage_account(
+        cls, operators: OperatorsConfig, info: ValidationInfo
+    ) -> OperatorsConfig:
+        stage = info.data.get("stage")
+        if isinstance(stage, StageConfig):
+            _raise_all(
+                [
+                    (("admin_role_arns", i), message, arn)
+                    for i, arn in enumerate(operators.admin_role_arns)
+                    if (message := _foreign_arn_message(arn, stage, or_role_names=False))
+                ]
+            )
+        return operators
+
+    @field_validator("products")
+    @classmethod
+    def _products_in_registry(
+        cls, products: dict[str, ProductPublication], info: ValidationInfo
+    ) -> dict[str, ProductPublication]:
+        registry = _registry(info)
+        known = ", ".join(sorted(registry))
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        for key, publication in products.items():
+            if key not in registry:
+                errors.append(
+                    (
+                        (key,),
+                        f"unknown product {key!r}{did_you_mean(key, registry)}; allowed: {known}",
+                        key,
+                    )
+                )
+                continue
+            versions = registry[key].version_names
+            for index, version in enumerate(publication.versions):
+                if version not in versions:
+                    errors.append(
+                        (
+                            (key, "versions", index),
+                            f"unknown version {version!r} of product {key!r}; "
+                            f"allowed: {', '.join(versions)}",
+                            version,
+                        )
+                    )
+        _raise_all(errors)
+        return products
+
+    @field_validator("communities")
+    @classmethod
+    def _communities_consistent(
+        cls, communities: dict[str, Community], info: ValidationInfo
+    ) -> dict[str, Community]:
+        registry = _registry(info)
+        known = ", ".join(sorted(registry))
+        stage = info.data.get("stage")
+        stage_name = info.data.get("stage_name")
+        published = info.data.get("products")
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+
+        display_names: dict[str, str] = {}
+        claimed: dict[tuple[str, str], str] = {}  # (account, role name casefolded) -> where
+        for name, community in communities.items():
+            folded = community.display_name.strip().casefold()
+            if folded in display_names:
+                errors.append(
+                    (
+                        (name, "display_name"),
+                        f"display name {community.display_name!r} is already used by community "
+                        f"{display_names[folded]!r}; display names must be unique",
+                        community.display_name,
+                    )
+                )
+            else:
+                display_names[folded] = name
+
+            for index, product in enumerate(community.products):
+                if product not in registry:
+                    errors.append(
+                        (
+                            (name, "products", index),
+                            f"unknown product {product!r}{did_you_mean(product, registry)}; "
+                            f"allowed: {known}",
+                            product,
+                        )
+                    )
+                elif isinstance(published, dict) and product not in published:
+                    stage_file = _stage_file(info, str(stage_name))
+                    errors.append(
+                        (
+                            (name, "products", index),
+                            f"product {product!r} is not published in stage {stage_name!r}: "
+                            f"add it under products in {stage_file}; published: "
+                            f"{', '.join(published) or '(none)'}",
+                            product,
+                        )
+                    )
+
+            if not isinstance(stage, StageConfig):
+                continue
+            roles: list[tuple[tuple[str | int, ...], str, str]] = []
+            for index, arn in enumerate(community.principals.role_arns):
+                loc: tuple[str | int, ...] = (name, "principals", "role_arns", index)
+                message = _foreign_arn_message(arn, stage)
+                if message:
+                    errors.append((loc, message, arn))
+                    continue
+                _, account, role = parse_role_arn(arn)
+                roles.append((loc, account, role))
+            for index, role in enumerate(community.principals.role_names):
+                roles.append(((name, "principals", "role_names", index), stage.account, role))
+            for loc, account, role in roles:
+                key = (account, role.casefold())
+                where = f"communities.{name}.principals.{loc[2]}[{loc[3]}]"
+                if key in claimed and not claimed[key].startswith(f"communities.{name}."):
+                    errors.append(
+                        (
+                            loc,
+                            f"role {role!r} is already claimed by {claimed[key]}; "
+                            "a role can belong to exactly one community",
+                            role,
+                        )
+                    )
+                else:
+                    claimed.setdefault(key, where)
+        _raise_all(errors)
+        return communities
+
+    # ---- conveniences for the stacks
+
+    def published_versions(self, product_key: str) -> tuple[str, ...]:
+        """Versions of a product published in this stage, in listed order; () if none."""
+        publication = self.products.get(product_key)
+        return tuple(publication.versions) if publication else ()
+
+    def communities_for(self, product_key: str) -> dict[str, Community]:
+        """Communities (name -> community) that list the product, in file order."""
+        return {
+            name: community
+            for name, community in self.communities.items()
+            if product_key in community.products
+        }
+
+    def community_role_arns(self, community_name: str) -> list[str]:
+        """Every principal ARN of a community, role_names expanded in the stage account."""
+        return self.communities[community_name].role_arns_in(
+            self.stage.account, self.stage.partition
+        )
+
+
+def _foreign_arn_message(arn: str, stage: StageConfig, *, or_role_names: bool = True) -> str | None:
+    partition, account, role = parse_role_arn(arn)
+    if account != stage.account:
+        return (
+            f"role ARN {arn!r} is in account {account}, not the stage account {stage.account}; "
+            "the catalog only associates roles of its own account: use "
+            f"arn:{stage.partition}:iam::{stage.account}:role/{role}"
+            + (" or list it under role_names" if or_role_names else "")
+        )
+    if partition != stage.partition:
+        return (
+            f"role ARN {arn!r} is in partition {partition!r}; region {stage.region} is in "
+            f"partition {stage.partition!r}"
+        )
+    return None

@@ -1,0 +1,386 @@
+"""Targeted assertions on the properties that keep researchers' resources safe."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from catalog_constructs import contract
+from tests.conftest import SynthesizedStage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+@pytest.fixture
+def product(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
+    return synthesized["dev"].products["linux-docker"]
+
+
+# --- the Linux Docker product -------------------------------------------------------------
+
+
+def test_instance_requires_imdsv2_through_its_launch_template(product: dict[str, Any]) -> None:
+    template = Template.from_json(product)
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {
+            "LaunchTemplateData": {
+                "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"}
+            }
+        },
+    )
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    (launch_template_id,) = resources(product, "AWS::EC2::LaunchTemplate")
+    assert instance["Properties"]["LaunchTemplate"]["LaunchTemplateId"] == {
+        "Ref": launch_template_id
+    }
+
+
+def test_disks_are_encrypted_with_the_catalog_key(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    for mapping in instance["Properties"]["BlockDeviceMappings"]:
+        assert mapping["Ebs"]["Encrypted"] is True
+        assert mapping["Ebs"]["KmsKeyId"] == f"{{{{resolve:ssm:{contract.EBS_KEY_ARN_PARAMETER}}}}}"
+
+
+def test_no_public_ip_and_no_inbound_rule(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    properties = instance["Properties"]
+    assert "NetworkInterfaces" not in properties
+    assert "SubnetId" in properties and "Fn::GetAtt" in properties["SubnetId"]
+    for group in resources(product, "AWS::EC2::SecurityGroup").values():
+        assert "SecurityGroupIngress" not in group["Properties"]
+    assert not resources(product, "AWS::EC2::SecurityGroupIngress")
+    launch_data = next(iter(resources(product, "AWS::EC2::LaunchTemplate").values()))
+    assert "NetworkInterfaces" not in launch_data["Properties"]["LaunchTemplateData"]
+
+
+def test_outputs(product: dict[str, Any]) -> None:
+    outputs = product["Outputs"]
+    assert set(outputs) == {
+        "ConnectionURI",
+        "EC2ConsoleURI",
+        "InstanceId",
+        "PrivateIpAddress",
+        "LogsURI",
+        "Documentation",
+    }
+    assert all(output.get("Description") for output in outputs.values())
+    assert "session-manager" in json.dumps(outputs["ConnectionURI"]["Value"])
+
+
+def test_every_parameter_is_labelled_described_and_constrained(product: dict[str, Any]) -> None:
+    parameters = product["Parameters"]
+    interface = product["Metadata"]["AWS::CloudFormation::Interface"]
+    grouped = [name for group in interface["ParameterGroups"] for name in group["Parameters"]]
+    researcher_parameters = {name for name in parameters if name != "BootstrapVersion"}
+    assert sorted(grouped) == sorted(researcher_parameters)
+    for name in researcher_parameters:
+        spec = parameters[name]
+        assert spec["Description"] and spec["ConstraintDescription"], name
+        assert interface["ParameterLabels"][name]["default"], name
+        assert any(key in spec for key in ("AllowedValues", "AllowedPattern", "MinValue")), name
+
+
+def test_parameter_ranges(product: dict[str, Any]) -> None:
+    parameters = product["Parameters"]
+    assert (parameters["DiskSize"]["MinValue"], parameters["DiskSize"]["MaxValue"]) == (30, 5000)
+    assert (parameters["IdleStopHours"]["MinValue"], parameters["IdleStopHours"]["MaxValue"]) == (
+        0,
+        24,
+    )
+    assert parameters["LinuxDistribution"]["Default"] == "AmazonLinux2023"
+
+
+def test_every_instance_type_maps_to_an_architecture_with_an_image(product: dict[str, Any]) -> None:
+    allowed = product["Parameters"]["InstanceType"]["AllowedValues"]
+    architectures = product["Mappings"]["InstanceTypes"]
+    distributions = product["Mappings"]["Distributions"]
+    assert {architectures[name]["Arch"] for name in allowed} == {"x86", "arm64"}
+    for name in allowed:
+        for distribution in distributions.values():
+            assert distribution[architectures[name]["Arch"]].startswith("/aws/service/")
+
+
+def test_image_is_resolved_once_per_launch_not_on_every_update(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    image_id = instance["Properties"]["ImageId"]
+    (image_resource,) = resources(product, "Custom::MachineImage")
+    assert image_id == {"Fn::GetAtt": [image_resource, "ImageId"]}
+
+
+def test_product_roles_carry_the_boundary_under_the_products_path(product: dict[str, Any]) -> None:
+    roles = resources(product, "AWS::IAM::Role")
+    assert roles
+    for role in roles.values():
+        assert role["Properties"]["Path"] == contract.PRODUCT_ROLE_PATH
+        assert contract.PRODUCT_ROLE_BOUNDARY_NAME in json.dumps(
+            role["Properties"]["PermissionsBoundary"]
+        )
+    for profile in resources(product, "AWS::IAM::InstanceProfile").values():
+        assert profile["Properties"]["Path"] == contract.PRODUCT_ROLE_PATH
+
+
+FIXED_NAME_PROPERTIES = {
+    "RoleName",
+    "InstanceProfileName",
+    "LogGroupName",
+    "GroupName",
+    "FunctionName",
+    "BucketName",
+    "LaunchTemplateName",
+    "AlarmName",
+    "TopicName",
+    "ManagedPolicyName",
+}
+
+
+def test_product_has_no_fixed_physical_names(product: dict[str, Any]) -> None:
+    for logical_id, resource in product["Resources"].items():
+        named = FIXED_NAME_PROPERTIES & set(resource.get("Properties", {}))
+        assert not named, f"{logical_id} sets {named}: the product could launch only once"
+
+
+def test_resources_carry_owner_and_community_tags(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    tags = {tag["Key"]: tag["Value"] for tag in instance["Properties"]["Tags"]}
+    (context,) = resources(product, "Custom::ProductContext")
+    assert tags[contract.OWNER_USERID_TAG] == {"Fn::GetAtt": [context, "OwnerAwsUserId"]}
+    assert tags[contract.OWNER_TAG] == {"Fn::GetAtt": [context, "OwnerUserId"]}
+    assert tags[contract.OWNER_EMAIL_TAG] == {"Fn::GetAtt": [context, "OwnerEmail"]}
+    assert tags[contract.COMMUNITY_TAG] == {"Fn::GetAtt": [context, "Community"]}
+    assert tags[contract.PATCH_GROUP_TAG] == contract.PATCH_GROUP
+    assert tags[contract.PRODUCT_TAG] == "linux-docker"
+    assert instance["Properties"]["PropagateTagsToVolumeOnCreation"] is True
+
+
+def test_idle_stop_alarm_stops_the_instance_and_can_be_turned_off(product: dict[str, Any]) -> None:
+    (alarm,) = resources(product, "AWS::CloudWatch::Alarm").values()
+    assert alarm["Condition"] == "IdleStopEnabled"
+    assert alarm["Properties"]["EvaluationPeriods"] == {"Ref": "IdleStopHours"}
+    assert "ec2:stop" in json.dumps(alarm["Properties"]["AlarmActions"])
+    assert product["Conditions"]["IdleStopEnabled"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "IdleStopHours"}, 0]}]
+    }
+
+
+def test_setup_completion_is_awaited(product: dict[str, Any]) -> None:
+    (wait,) = resources(product, "AWS::CloudFormation::WaitCondition").values()
+    (instance_id,) = resources(product, "AWS::EC2::Instance")
+    assert (
+        instance_id in wait["DependsOn"]
+        if isinstance(wait["DependsOn"], list)
+        else wait["DependsOn"] == instance_id
+    )
+    user_data = json.dumps(
+        resources(product, "AWS::EC2::Instance")[instance_id]["Properties"]["UserData"]
+    )
+    assert "docker compose version" in user_data
+
+
+def test_product_templates_contain_no_lambda_code(stage: SynthesizedStage) -> None:
+    for key, template in stage.products.items():
+        assert not resources(template, "AWS::Lambda::Function"), key
+
+
+# --- the catalog ----------------------------------------------------------------------------
+
+
+def test_every_portfolio_product_pair_has_a_launch_role(stage: SynthesizedStage) -> None:
+    catalog = stage.stacks["Catalog"]
+    pairs = {
+        (json.dumps(r["Properties"]["PortfolioId"]), json.dumps(r["Properties"]["ProductId"]))
+        for r in resources(catalog, "AWS::ServiceCatalog::PortfolioProductAssociation").values()
+    }
+    constrained = {
+        (json.dumps(r["Properties"]["PortfolioId"]), json.dumps(r["Properties"]["ProductId"]))
+        for r in resources(catalog, "AWS::ServiceCatalog::LaunchRoleConstraint").values()
+    }
+    tag_updates = {
+        (json.dumps(r["Properties"]["PortfolioId"]), json.dumps(r["Properties"]["ProductId"]))
+        for r in resources(catalog, "AWS::ServiceCatalog::ResourceUpdateConstraint").values()
+    }
+    assert pairs and pairs == constrained == tag_updates
+
+
+def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for resource_type in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role"):
+        for resource in resources(template, resource_type).values():
+            properties = resource["Properties"]
+            documents = [properties.get("PolicyDocument")] + [
+                policy["PolicyDocument"] for policy in properties.get("Policies", [])
+            ]
+            for document in filter(None, documents):
+                found += document["Statement"]
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_full_access_managed_policies_and_no_iam_wildcards(stage: SynthesizedStage) -> None:
+    for name, template in stage.all_templates().items():
+        for role in resources(template, "AWS::IAM::Role").values():
+            for arn in role["Properties"].get("ManagedPolicyArns", []):
+                assert "FullAccess" not in json.dumps(arn), name
+        for statement in _statements(template):
+            if statement["Effect"] != "Allow":
+                continue
+            actions = _as_list(statement["Action"])
+            assert not any(action in ("*", "iam:*") for action in actions), (name, statement)
+            if "iam:PassRole" in actions:
+                assert "*" not in _as_list(statement["Resource"]), (name, statement)
+
+
+def test_launch_role_creates_roles_only_with_the_boundary(stage: SynthesizedStage) -> None:
+    catalog = stage.stacks["Catalog"]
+    statements = [s for s in _statements(catalog) if "iam:CreateRole" in _as_list(s["Action"])]
+    assert statements
+    for statement in statements:
+        assert "iam:PermissionsBoundary" in statement["Condition"]["StringEquals"]
+        assert all(
+            "research-catalog/products/" in json.dumps(r) for r in _as_list(statement["Resource"])
+        )
+
+
+def test_portfolios_and_products_carry_provider_and_support(stage: SynthesizedStage) -> None:
+    catalog = stage.stacks["Catalog"]
+    for portfolio in resources(catalog, "AWS::ServiceCatalog::Portfolio").values():
+        assert portfolio["Properties"]["ProviderName"] and portfolio["Properties"]["Description"]
+    for product in resources(catalog, "AWS::ServiceCatalog::CloudFormationProduct").values():
+        properties = product["Properties"]
+        for key in ("Owner", "Distributor", "SupportEmail", "SupportUrl", "Description"):
+            assert properties.get(key), key
+        for version in properties["ProvisioningArtifactParameters"]:
+            assert version["Description"] and version["Name"]
+
+
+def test_cost_center_tag_options_follow_the_config(stage: SynthesizedStage) -> None:
+    from config.loader import load_config
+
+    config = load_config(stage.stage)
+    catalog = stage.stacks["Catalog"]
+    options = resources(catalog, "AWS::ServiceCatalog::TagOption")
+    values = sorted(option["Properties"]["Value"] for option in options.values())
+    expected = sorted({value for c in config.communities.values() for value in c.cost_centers})
+    assert values == expected
+    assert {option["Properties"]["Key"] for option in options.values()} == {"CostCenter"}
+    associations = resources(catalog, "AWS::ServiceCatalog::TagOptionAssociation")
+    assert len(associations) == sum(len(c.cost_centers) for c in config.communities.values())
+
+
+def test_start_stop_restart_actions_cover_every_ec2_product_version(
+    stage: SynthesizedStage,
+) -> None:
+    catalog = stage.stacks["Catalog"]
+    actions = resources(catalog, "AWS::ServiceCatalog::ServiceAction")
+    documents = {
+        next(p["Value"] for p in a["Properties"]["Definition"] if p["Key"] == "Name")
+        for a in actions.values()
+    }
+    assert documents == {"AWS-StartEC2Instance", "AWS-StopEC2Instance", "AWS-RestartEC2Instance"}
+    associations = resources(catalog, "AWS::ServiceCatalog::ServiceActionAssociation")
+    from config.loader import load_config
+
+    versions = len(load_config(stage.stage).published_versions("linux-docker"))
+    assert len(associations) == 3 * versions
+
+
+def test_sessions_only_on_instances_the_caller_owns(stage: SynthesizedStage) -> None:
+    catalog = stage.stacks["Catalog"]
+    statements = [s for s in _statements(catalog) if "ssm:StartSession" in _as_list(s["Action"])]
+    instance_statements = [s for s in statements if ":instance/" in json.dumps(s["Resource"])]
+    assert instance_statements
+    for statement in instance_statements:
+        assert statement["Condition"] == {
+            "StringEquals": {f"ssm:resourceTag/{contract.OWNER_USERID_TAG}": "${aws:userid}"}
+        }
+
+
+def test_provisioned_product_calls_are_limited_to_own_products(stage: SynthesizedStage) -> None:
+    catalog = stage.stacks["Catalog"]
+    for statement in _statements(catalog):
+        actions = _as_list(statement["Action"])
+        if "servicecatalog:TerminateProvisionedProduct" in actions:
+            assert statement["Condition"] == {"StringEquals": {"servicecatalog:userLevel": "self"}}
+
+
+def test_end_user_policy_attached_to_every_community_role(stage: SynthesizedStage) -> None:
+    from config.loader import load_config
+
+    config = load_config(stage.stage)
+    catalog = stage.stacks["Catalog"]
+    attached = {
+        role
+        for policy in resources(catalog, "AWS::IAM::ManagedPolicy").values()
+        if "End users" in policy["Properties"].get("Description", "")
+        or "end users" in policy["Properties"].get("Description", "")
+        for role in policy["Properties"].get("Roles", [])
+    }
+    expected = {name for c in config.communities.values() for name in c.role_names_resolved()}
+    assert attached == expected
+
+
+# --- the shared stack -----------------------------------------------------------------------
+
+
+def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
+    shared = stage.stacks["Shared"]
+    names = {p["Properties"]["Name"] for p in resources(shared, "AWS::SSM::Parameter").values()}
+    assert names == {
+        contract.VPC_ID_PARAMETER,
+        contract.PRIVATE_SUBNETS_PARAMETER,
+        contract.EBS_KEY_ARN_PARAMETER,
+        contract.LOGS_KEY_ARN_PARAMETER,
+    }
+    functions = resources(shared, "AWS::Lambda::Function")
+    assert contract.PRODUCT_CONTEXT_FUNCTION_NAME in {
+        f["Properties"].get("FunctionName") for f in functions.values()
+    }
+    documents = resources(shared, "AWS::SSM::Document")
+    assert {d["Properties"]["Name"] for d in documents.values()} == {
+        contract.CLOUDWATCH_AGENT_DOCUMENT_NAME
+    }
+
+
+def test_keys_rotate_and_are_retained(stage: SynthesizedStage) -> None:
+    keys = resources(stage.stacks["Shared"], "AWS::KMS::Key")
+    assert len(keys) == 2
+    for key in keys.values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert key["DeletionPolicy"] == "Retain"
+
+
+def test_log_groups_are_encrypted_and_expire(stage: SynthesizedStage) -> None:
+    for name, template in stage.all_templates().items():
+        for logical_id, group in resources(template, "AWS::Logs::LogGroup").items():
+            assert group["Properties"].get("KmsKeyId"), (name, logical_id)
+            assert group["Properties"].get("RetentionInDays"), (name, logical_id)
+
+
+AMI_ID = re.compile(r"\bami-[0-9a-f]{8,17}\b")
+
+
+def test_no_ami_id_literal_in_the_repository() -> None:
+    sources = [
+        path
+        for pattern in ("**/*.py", "**/*.yaml", "**/*.md", "**/*.json")
+        for path in ROOT.glob(pattern)
+        if not {".venv", "node_modules", "cdk.out", ".git"} & set(path.parts)
+    ]
+    assert sources
+    offenders = [str(path) for path in sources if AMI_ID.search(path.read_text(errors="ignore"))]
+    assert offenders == []

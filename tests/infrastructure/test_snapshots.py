@@ -1,0 +1,60 @@
+"""syrupy JSON snapshots of every stack and product template of every shipped stage.
+
+Asset hashes are masked: they change with any byte of handler code or product template, and
+the templates that embed them are snapshotted on their own. Update with
+``make update-snapshots`` and review the diff like code.
+"""
+
+import re
+from typing import Any
+
+import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from tests.conftest import STAGES, SynthesizedStage
+
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return ASSET_HASH.sub("<asset-hash>", value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+@pytest.fixture
+def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+@pytest.mark.parametrize("stack", ["Shared", "Catalog"])
+def test_stack_template(
+    synthesized: dict[str, SynthesizedStage],
+    stage_name: str,
+    stack: str,
+    json_snapshot: SnapshotAssertion,
+) -> None:
+    assert masked(synthesized[stage_name].stacks[stack]) == json_snapshot
+
+
+@pytest.mark.parametrize("product", ["linux-docker"])
+def test_product_template(
+    synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
+) -> None:
+    assert masked(synthesized["dev"].products[product]) == json_snapshot
+
+
+@pytest.mark.parametrize("product", ["linux-docker"])
+def test_product_template_is_the_same_in_every_stage(
+    synthesized: dict[str, SynthesizedStage], product: str
+) -> None:
+    # A versioned product is one artifact promoted through stages; a stage-specific value in
+    # it would make the locked version snapshot differ between stages.
+    templates = [synthesized[stage].products[product] for stage in STAGES]
+    assert all(template == templates[0] for template in templates)

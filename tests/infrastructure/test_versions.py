@@ -1,0 +1,103 @@
+"""Released product versions are immutable; older versions stay provisionable."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import stacks.catalog_stack
+from products.registry import PRODUCTS, ProductDefinition, ProductVersion
+from tests.conftest import SynthesizedStage, synthesize
+
+
+def _copy_snapshots(tmp_path: Path) -> Path:
+    directory = tmp_path / "product-stack-snapshots"
+    shutil.copytree(stacks.catalog_stack.SNAPSHOT_DIRECTORY, directory)
+    return directory
+
+
+def test_every_registered_version_has_a_committed_snapshot() -> None:
+    for key, definition in PRODUCTS.items():
+        for version in definition.versions:
+            matches = list(
+                stacks.catalog_stack.SNAPSHOT_DIRECTORY.glob(
+                    f"*.{version.name}.product.template.json"
+                )
+            )
+            assert matches, f"{key} {version.name} has no snapshot: run `make synth` and commit it"
+
+
+def test_published_current_version_is_the_committed_snapshot(stage: SynthesizedStage) -> None:
+    snapshots = stacks.catalog_stack.SNAPSHOT_DIRECTORY
+    for key, path in stage.product_files.items():
+        current = PRODUCTS[key].versions[-1].name
+        (snapshot,) = snapshots.glob(f"*{path.name.split('.')[0]}.{current}.product.template.json")
+        assert json.loads(snapshot.read_text()) == stage.products[key]
+
+
+def test_changing_a_released_version_without_a_new_version_fails_synth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = _copy_snapshots(tmp_path)
+    (snapshot,) = directory.glob("*LinuxDocker*.v1.product.template.json")
+    template = json.loads(snapshot.read_text())
+    # Same effect as editing the product's code after v1 was released.
+    template["Parameters"]["DiskSize"]["MaxValue"] = 16000
+    snapshot.write_text(json.dumps(template, indent=1))
+    monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
+
+    with pytest.raises(RuntimeError, match="Template has changed for ProductStack Version v1"):
+        synthesize("dev", tmp_path / "out")
+
+
+def test_older_versions_come_from_their_snapshots_with_their_own_description(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = _copy_snapshots(tmp_path)
+    (current,) = directory.glob("*LinuxDocker*.v1.product.template.json")
+    older = json.loads(current.read_text())
+    older["Description"] = "an older release"
+    current.with_name(current.name.replace(".v1.", ".v0.")).write_text(json.dumps(older))
+    monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
+    definition = PRODUCTS["linux-docker"]
+    monkeypatch.setitem(
+        PRODUCTS,
+        "linux-docker",
+        ProductDefinition(
+            key=definition.key,
+            family=definition.family,
+            versions=(
+                ProductVersion(name="v0", description="The first one."),
+                *definition.versions,
+            ),
+        ),
+    )
+    from config import loader
+
+    original = loader.load_config
+
+    def publish_both(stage=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        config = original(stage, *args, **kwargs)
+        products = {**config.products}
+        products["linux-docker"] = products["linux-docker"].model_copy(
+            update={"versions": ["v0", "v1"]}
+        )
+        return config.model_copy(update={"products": products})
+
+    import catalog_app
+
+    monkeypatch.setattr(catalog_app, "load_config", publish_both)
+    result = synthesize("dev", tmp_path / "out")
+    (product,) = (
+        resource
+        for resource in result.stacks["Catalog"]["Resources"].values()
+        if resource["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
+    )
+    versions = product["Properties"]["ProvisioningArtifactParameters"]
+    assert [(v["Name"], v["Description"]) for v in versions] == [
+        ("v0", "The first one."),
+        ("v1", definition.versions[-1].description),
+    ]
+    assert all("LoadTemplateFromURL" in v["Info"] for v in versions)
+    assert len({json.dumps(v["Info"]) for v in versions}) == 2

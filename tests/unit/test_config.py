@@ -1,0 +1,983 @@
+"""Tests of the per-stage configuration (config/): loading, merging and error messages.
+
+Pure Python and fast: nothing here imports aws_cdk.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pydantic
+import pytest
+import yaml
+
+from config import (
+    CatalogConfig,
+    ConfigError,
+    CreateVpcNetwork,
+    DuplicateKeyError,
+    ExistingNetwork,
+    StrictYamlLoader,
+    available_stages,
+    deep_merge,
+    load_config,
+    models as config_models,
+)
+from products.registry import ProductDefinition, ProductVersion
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _product(key: str, *versions: str) -> ProductDefinition:
+    return ProductDefinition(
+        key=key,
+        family="ec2",
+        versions=tuple(ProductVersion(name=v, description=v) for v in versions),
+    )
+
+
+# A registry independent of the real one, so these tests do not change as products are added.
+FAKE_REGISTRY = {
+    "linux-docker": _product("linux-docker", "v1", "v2"),
+    "rstudio": _product("rstudio", "v1"),
+}
+
+BASE = """\
+catalog:
+  provider_name: Research Computing
+  support_email: rc@example.org
+  support_url: https://example.org/support
+  documentation_url: https://example.org/docs
+operators:
+  notification_email: ops@example.org
+products:
+  linux-docker:
+    versions: [v1]
+"""
+
+DEV = """\
+stage:
+  account: "111111111111"
+  region: us-east-1
+network:
+  mode: create
+  cidr: 10.60.0.0/16
+communities:
+  bio:
+    display_name: Biomedical
+    principals:
+      role_arns: [arn:aws:iam::111111111111:role/BioUsers]
+    products: [linux-docker]
+    cost_centers: [Oncology Lab / 101000]
+    manager_email: bio@example.org
+    owner_email_template: "{session}@example.org"
+  challenge:
+    display_name: Data Challenge
+    principals:
+      role_names: [ChallengeUsers]
+    products: [linux-docker]
+    cost_centers: [Data Challenge / 300000]
+    manager_email: challenge@example.org
+"""
+
+EXISTING_NETWORK = """\
+network:
+  mode: existing
+  vpc_id: vpc-0123456789abcdef0
+  private_subnet_ids: [subnet-0123456789abcdef0]
+"""
+
+
+def write_config(tmp_path: Path, base: str = BASE, stages: dict[str, str] | None = None) -> Path:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir(exist_ok=True)
+    (config_dir / "base.yaml").write_text(base)
+    for name, text in (stages if stages is not None else {"dev": DEV}).items():
+        (config_dir / f"{name}.yaml").write_text(text)
+    return config_dir
+
+
+def edit(text: str, *replacements: tuple[str, str]) -> str:
+    for old, new in replacements:
+        assert old in text, f"test setup: {old!r} not in the YAML"
+        text = text.replace(old, new, 1)
+    return text
+
+
+def load_error(config_dir: Path, stage: str = "dev") -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(stage, config_dir, registry=FAKE_REGISTRY)
+    return info.value
+
+
+def problem_line(error: ConfigError, key: str) -> str:
+    """The one line of the error message about `key`."""
+    lines = [line for line in str(error).splitlines() if f": {key}: " in line]
+    assert len(lines) == 1, f"expected one problem for {key!r} in:\n{error}"
+    return lines[0]
+
+
+# --------------------------------------------------------------------------------------------
+# the shipped configuration
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_shipped_stage_loads(stage: str) -> None:
+    config = load_config(stage)
+
+    assert isinstance(config, CatalogConfig)
+    assert config.stage_name == stage
+    assert config.catalog.provider_name == "Research Computing"
+    assert config.catalog.documentation_url.startswith("https://")
+    assert config.published_versions("linux-docker") == ("v1",)
+    assert set(config.communities) == {"biomedical", "challenge"}
+    for community in config.communities.values():
+        for arn in community.role_arns_in(config.stage.account, config.stage.partition):
+            assert f":iam::{config.stage.account}:role/" in arn
+
+
+def test_shipped_stages_differ_where_they_should() -> None:
+    dev, prod = load_config("dev"), load_config("prod")
+
+    assert (dev.stage.account, prod.stage.account) == ("111111111111", "222222222222")
+    assert isinstance(dev.network, CreateVpcNetwork)
+    assert dev.network.cidr == "10.60.0.0/16"
+    assert isinstance(prod.network, ExistingNetwork)
+    assert prod.network.create_endpoints is True
+    assert prod.network.vpc_cidr is not None
+    assert len(prod.network.private_subnet_ids) == 2
+    # base tags survive, the stage's Environment tag is added
+    assert dev.tags["Environment"] == "dev" and prod.tags["Environment"] == "prod"
+    assert dev.tags["Application"] == prod.tags["Application"]
+
+
+def test_default_stage_is_dev() -> None:
+    assert load_config().stage_name == "dev"
+
+
+def test_available_stages_lists_stage_files_not_base() -> None:
+    stages = available_stages(REPO_ROOT / "config")
+    assert {"dev", "prod"} <= set(stages)
+    assert "base" not in stages
+    assert stages == sorted(stages)
+
+
+def test_shipped_dev_communities() -> None:
+    config = load_config("dev")
+    biomedical = config.communities["biomedical"]
+    challenge = config.communities["challenge"]
+
+    assert biomedical.cost_centers == ["Oncology Lab / 101000", "Genomics Core / 102000"]
+    assert biomedical.owner_email("jdoe") == "jdoe@example.org"
+    assert challenge.display_name == "Data Challenge"
+    assert challenge.owner_email("jdoe") is None
+    assert config.community_role_arns("challenge") == [
+        "arn:aws:iam::111111111111:role/DataChallengeParticipants"
+    ]
+    assert list(config.communities_for("linux-docker")) == ["biomedical", "challenge"]
+    assert config.communities_for("not-a-product") == {}
+    assert config.published_versions("not-a-product") == ()
+
+
+def test_config_is_frozen() -> None:
+    config = load_config("dev")
+    with pytest.raises(pydantic.ValidationError):
+        config.stage_name = "prod"  # type: ignore[misc]
+    with pytest.raises(pydantic.ValidationError):
+        config.stage.account = "999999999999"  # type: ignore[misc]
+
+
+def test_importing_and_loading_config_does_not_import_cdk() -> None:
+    code = (
+        "import sys, config; config.load_config('dev'); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'constructs', 'jsii')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True)
+
+
+def test_every_model_field_is_described() -> None:
+    models = [
+        value
+        for value in vars(config_models).values()
+        if isinstance(value, type)
+        and issubclass(value, pydantic.BaseModel)
+        and value.__module__ == config_models.__name__
+    ]
+    assert len(models) >= 9
+    for model in models:
+        assert model.model_config.get("extra") == "forbid", model
+        assert model.model_config.get("frozen") is True, model
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name} has no description"
+
+
+# --------------------------------------------------------------------------------------------
+# merging
+
+
+def test_deep_merge_nested_override_keeps_siblings() -> None:
+    base = {"catalog": {"provider_name": "RC", "support": {"email": "a@x.org", "url": "u"}}}
+    override = {"catalog": {"support": {"email": "b@x.org"}}}
+
+    merged = deep_merge(base, override)
+
+    assert merged == {
+        "catalog": {"provider_name": "RC", "support": {"email": "b@x.org", "url": "u"}}
+    }
+    assert base["catalog"]["support"]["email"] == "a@x.org"  # inputs untouched
+
+
+def test_deep_merge_lists_and_scalars_replace() -> None:
+    base = {"versions": ["v1", "v2"], "n": 1, "m": {"a": 1}, "s": "x"}
+    override = {"versions": ["v3"], "n": 2, "m": "flat", "s": {"now": "a mapping"}}
+
+    merged = deep_merge(base, override)
+
+    assert merged == {"versions": ["v3"], "n": 2, "m": "flat", "s": {"now": "a mapping"}}
+
+
+def test_deep_merge_result_does_not_share_lists_with_inputs() -> None:
+    base = {"a": {"items": [1]}}
+    merged = deep_merge(base, {})
+    merged["a"]["items"].append(2)
+    assert base == {"a": {"items": [1]}}
+
+
+def test_stage_file_overrides_one_nested_key_of_base(tmp_path: Path) -> None:
+    stage = DEV + "catalog:\n  support_url: https://dev.example.org/help\n"
+    config_dir = write_config(tmp_path, stages={"dev": stage})
+
+    config = load_config("dev", config_dir, registry=FAKE_REGISTRY)
+
+    assert config.catalog.support_url == "https://dev.example.org/help"
+    assert config.catalog.provider_name == "Research Computing"  # from base
+    assert config.catalog.support_email == "rc@example.org"  # from base
+
+
+def test_stage_file_replaces_a_base_list(tmp_path: Path) -> None:
+    stage = DEV + "products:\n  linux-docker:\n    versions: [v2]\n  rstudio:\n    versions: [v1]\n"
+    config_dir = write_config(tmp_path, stages={"dev": stage})
+
+    config = load_config("dev", config_dir, registry=FAKE_REGISTRY)
+
+    assert config.published_versions("linux-docker") == ("v2",)
+    assert config.published_versions("rstudio") == ("v1",)
+
+
+def test_minimal_config_defaults(tmp_path: Path) -> None:
+    config = load_config("dev", write_config(tmp_path), registry=FAKE_REGISTRY)
+
+    assert isinstance(config.network, CreateVpcNetwork)
+    assert (config.network.max_azs, config.network.nat_gateways) == (2, 1)
+    assert config.tags == {}
+    assert config.operators.admin_role_arns == []
+    assert config.communities["bio"].description == ""
+
+
+def test_community_principal_helpers(tmp_path: Path) -> None:
+    stage = edit(
+        DEV,
+        (
+            "role_arns: [arn:aws:iam::111111111111:role/BioUsers]",
+            "role_arns: [arn:aws:iam::111111111111:role/team/a/BioUsers]\n"
+            "      role_names: [BioAdmins]",
+        ),
+    )
+    config = load_config(
+        "dev", write_config(tmp_path, stages={"dev": stage}), registry=FAKE_REGISTRY
+    )
+    bio = config.communities["bio"]
+
+    assert bio.role_arns_in("111111111111") == [
+        "arn:aws:iam::111111111111:role/team/a/BioUsers",
+        "arn:aws:iam::111111111111:role/BioAdmins",
+    ]
+    assert bio.role_arns_in("111111111111", "aws-us-gov")[1] == (
+        "arn:aws-us-gov:iam::111111111111:role/BioAdmins"
+    )
+    assert bio.role_names_resolved() == ["BioUsers", "BioAdmins"]
+
+
+def test_models_validate_directly_with_a_fake_registry() -> None:
+    data = yaml.safe_load(BASE) | yaml.safe_load(DEV) | {"stage_name": "dev"}
+    data["products"]["rstudio"] = {"versions": ["v1"]}
+
+    config = CatalogConfig.model_validate(data, context={"registry": FAKE_REGISTRY})
+    assert config.published_versions("rstudio") == ("v1",)
+
+    with pytest.raises(pydantic.ValidationError, match="unknown product 'rstudio'"):
+        CatalogConfig.model_validate(
+            data, context={"registry": {"linux-docker": FAKE_REGISTRY["linux-docker"]}}
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# bad input: each case breaks one thing and expects file, dotted key and what is allowed
+
+DEV_FILE = "config/dev.yaml"
+BASE_FILE = "config/base.yaml"
+
+# (id, file edited, replacements, file blamed, dotted key, fragments, number of problems)
+BAD_CASES = [
+    (
+        "unknown-top-level-key",
+        "dev",
+        [("stage:\n", "colour: blue\nstage:\n")],
+        DEV_FILE,
+        "colour",
+        [
+            "unknown key 'colour'",
+            "allowed keys: stage, catalog, tags, operators, network, products, communities",
+        ],
+        1,
+    ),
+    (
+        "unknown-top-level-key-in-base",
+        "base",
+        [("operators:\n", "operator:\n  x: 1\noperators:\n")],
+        BASE_FILE,
+        "operator",
+        ["unknown key 'operator'", "did you mean 'operators'?", "allowed keys: stage, catalog"],
+        1,
+    ),
+    (
+        "unknown-nested-key",
+        "dev",
+        [("  region: us-east-1\n", "  region: us-east-1\n  zone: a\n")],
+        DEV_FILE,
+        "stage.zone",
+        ["unknown key 'zone'", "allowed keys: account, region"],
+        1,
+    ),
+    (
+        "misspelt-nested-key-in-base",
+        "base",
+        [("support_email:", "support_mail:")],
+        BASE_FILE,
+        "catalog.support_mail",
+        [
+            "did you mean 'support_email'?",
+            "allowed keys: provider_name, support_email, support_url, support_description, "
+            "documentation_url",
+        ],
+        2,  # and support_email is now missing
+    ),
+    (
+        "unknown-product-in-products",
+        "dev",
+        [("communities:", "products:\n  rstudoi:\n    versions: [v1]\ncommunities:")],
+        DEV_FILE,
+        "products.rstudoi",
+        ["unknown product 'rstudoi'", "did you mean 'rstudio'?", "allowed: linux-docker, rstudio"],
+        1,
+    ),
+    (
+        "unknown-version",
+        "base",
+        [("versions: [v1]", "versions: [v1, v3]")],
+        BASE_FILE,
+        "products.linux-docker.versions[1]",
+        ["unknown version 'v3' of product 'linux-docker'", "allowed: v1, v2"],
+        1,
+    ),
+    (
+        "duplicate-version",
+        "base",
+        [("versions: [v1]", "versions: [v1, v1]")],
+        BASE_FILE,
+        "products.linux-docker.versions[1]",
+        ["duplicate version 'v1' (also at [0])", "each entry must appear once"],
+        1,
+    ),
+    (
+        "community-product-not-published",
+        "dev",
+        [("products: [linux-docker]", "products: [linux-docker, rstudio]")],
+        DEV_FILE,
+        "communities.bio.products[1]",
+        [
+            "product 'rstudio' is not published in stage 'dev': "
+            "add it under products in config/dev.yaml"
+        ],
+        1,
+    ),
+    (
+        "unknown-product-in-community",
+        "dev",
+        [("products: [linux-docker]", "products: [matlab]")],
+        DEV_FILE,
+        "communities.bio.products[0]",
+        ["unknown product 'matlab'", "allowed: linux-docker, rstudio"],
+        1,
+    ),
+    (
+        "duplicate-display-name",
+        "dev",
+        [("display_name: Data Challenge", "display_name: biomedical")],
+        DEV_FILE,
+        "communities.challenge.display_name",
+        ["display name 'biomedical' is already used by community 'bio'", "must be unique"],
+        1,
+    ),
+    (
+        "malformed-role-arn",
+        "dev",
+        [("role/BioUsers", "user/BioUsers")],
+        DEV_FILE,
+        "communities.bio.principals.role_arns[0]",
+        [
+            "'arn:aws:iam::111111111111:user/BioUsers' is not an IAM role ARN",
+            r"must match ^arn:aws(-[a-z]+)*:iam::\d{12}:role/(path/)*name$",
+        ],
+        1,
+    ),
+    (
+        "role-arn-in-another-account",
+        "dev",
+        [("arn:aws:iam::111111111111:role/BioUsers", "arn:aws:iam::333333333333:role/BioUsers")],
+        DEV_FILE,
+        "communities.bio.principals.role_arns[0]",
+        [
+            "is in account 333333333333, not the stage account 111111111111",
+            "use arn:aws:iam::111111111111:role/BioUsers",
+        ],
+        1,
+    ),
+    (
+        "account-not-12-digits",
+        "dev",
+        [('account: "111111111111"', 'account: "11111111111"')],
+        DEV_FILE,
+        "stage.account",
+        ["'11111111111' is not a 12-digit AWS account ID", r"must match ^\d{12}$"],
+        # no follow-up "role ARN in another account" noise while the account is invalid
+        1,
+    ),
+    (
+        "account-as-yaml-int",
+        "dev",
+        [('account: "111111111111"', "account: 111111111111")],
+        DEV_FILE,
+        "stage.account",
+        ["got the YAML number 111111111111", "quote it: account IDs are 12-digit strings"],
+        1,
+    ),
+    (
+        "bad-region",
+        "dev",
+        [("region: us-east-1", "region: us-east")],
+        DEV_FILE,
+        "stage.region",
+        ["'us-east' is not an AWS region name", r"must match ^[a-z]{2}(-gov)?-[a-z]+-\d$"],
+        1,
+    ),
+    (
+        "empty-principal-list",
+        "dev",
+        [("role_names: [ChallengeUsers]", "role_names: []")],
+        DEV_FILE,
+        "communities.challenge.principals",
+        ["empty principal list: give role_arns or role_names"],
+        1,
+    ),
+    (
+        "role-claimed-by-two-communities",
+        "dev",
+        [("role_names: [ChallengeUsers]", "role_names: [biousers]")],
+        DEV_FILE,
+        "communities.challenge.principals.role_names[0]",
+        [
+            "role 'biousers' is already claimed by communities.bio.principals.role_arns[0]",
+            "a role can belong to exactly one community",
+        ],
+        1,
+    ),
+    (
+        "same-role-twice-in-one-community",
+        "dev",
+        [
+            (
+                "role_arns: [arn:aws:iam::111111111111:role/BioUsers]",
+                "role_arns: [arn:aws:iam::111111111111:role/BioUsers]\n"
+                "      role_names: [BioUsers]",
+            )
+        ],
+        DEV_FILE,
+        "communities.bio.principals.role_names[0]",
+        ["role 'BioUsers' is already listed as role_arns[0]"],
+        1,
+    ),
+    (
+        "bad-role-name",
+        "dev",
+        [("role_names: [ChallengeUsers]", "role_names: [Challenge Users]")],
+        DEV_FILE,
+        "communities.challenge.principals.role_names[0]",
+        ["'Challenge Users' is not an IAM role name", r"must match [\w+=,.@-]{1,64}"],
+        1,
+    ),
+    (
+        "bad-email",
+        "dev",
+        [("manager_email: bio@example.org", "manager_email: bio(at)example.org")],
+        DEV_FILE,
+        "communities.bio.manager_email",
+        ["'bio(at)example.org' is not an email address", "expected name@example.org"],
+        1,
+    ),
+    (
+        "bad-email-in-base",
+        "base",
+        [("notification_email: ops@example.org", "notification_email: ops@localhost")],
+        BASE_FILE,
+        "operators.notification_email",
+        ["'ops@localhost' is not an email address", "expected name@example.org"],
+        1,
+    ),
+    (
+        "owner-template-without-session",
+        "dev",
+        [
+            (
+                'owner_email_template: "{session}@example.org"',
+                "owner_email_template: owner@example.org",
+            )
+        ],
+        DEV_FILE,
+        "communities.bio.owner_email_template",
+        ["has no {session} placeholder", "must contain {session} and no other {placeholder}"],
+        1,
+    ),
+    (
+        "owner-template-with-other-placeholder",
+        "dev",
+        [('"{session}@example.org"', '"{session}.{dept}@example.org"')],
+        DEV_FILE,
+        "communities.bio.owner_email_template",
+        ["uses {dept}", "must contain {session} and no other {placeholder}"],
+        1,
+    ),
+    (
+        "owner-template-not-an-email",
+        "dev",
+        [('"{session}@example.org"', '"{session}"')],
+        DEV_FILE,
+        "communities.bio.owner_email_template",
+        ["does not produce an email address", "gives 'jane.doe'"],
+        1,
+    ),
+    (
+        "network-keys-of-both-modes",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", "  cidr: 10.60.0.0/16\n  vpc_id: vpc-0123456789abcdef0\n")],
+        DEV_FILE,
+        "network.vpc_id",
+        [
+            "unknown key 'vpc_id' for mode 'create'",
+            "allowed keys: mode, cidr, max_azs, nat_gateways",
+            "'vpc_id' belongs to mode 'existing'",
+        ],
+        1,
+    ),
+    (
+        "bad-network-mode",
+        "dev",
+        [("mode: create", "mode: hybrid")],
+        DEV_FILE,
+        "network.mode",
+        ["got 'hybrid'", "allowed values: create, existing"],
+        1,
+    ),
+    (
+        "missing-network-mode",
+        "dev",
+        [("  mode: create\n", "")],
+        DEV_FILE,
+        "network.mode",
+        ["missing required key 'mode'", "allowed values: create, existing"],
+        1,
+    ),
+    (
+        "nat-gateways-more-than-azs",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", "  cidr: 10.60.0.0/16\n  max_azs: 2\n  nat_gateways: 3\n")],
+        DEV_FILE,
+        "network.nat_gateways",
+        ["nat_gateways 3 is more than max_azs 2", "allowed: 0..2"],
+        1,
+    ),
+    (
+        "max-azs-out-of-range",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", "  cidr: 10.60.0.0/16\n  max_azs: 7\n")],
+        DEV_FILE,
+        "network.max_azs",
+        ["got 7", "allowed range: 2..6"],
+        1,
+    ),
+    (
+        "max-azs-as-string",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", '  cidr: 10.60.0.0/16\n  max_azs: "3"\n')],
+        DEV_FILE,
+        "network.max_azs",
+        ["expected an integer, got string '3'"],
+        1,
+    ),
+    (
+        "cidr-prefix-too-wide",
+        "dev",
+        [("cidr: 10.60.0.0/16", "cidr: 10.0.0.0/8")],
+        DEV_FILE,
+        "network.cidr",
+        ["'10.0.0.0/8' has prefix length /8", "allowed: /16../24"],
+        1,
+    ),
+    (
+        "cidr-not-an-address",
+        "dev",
+        [("cidr: 10.60.0.0/16", "cidr: 10.60.0.300/16")],
+        DEV_FILE,
+        "network.cidr",
+        ["'10.60.0.300/16' is not an IPv4 CIDR block", "expected e.g. 10.60.0.0/16"],
+        1,
+    ),
+    (
+        "cidr-host-bits-set",
+        "dev",
+        [("cidr: 10.60.0.0/16", "cidr: 10.60.1.0/16")],
+        DEV_FILE,
+        "network.cidr",
+        ["has host bits set; did you mean 10.60.0.0/16?"],
+        1,
+    ),
+    (
+        "bad-subnet-id",
+        "dev",
+        [
+            ("network:\n  mode: create\n  cidr: 10.60.0.0/16\n", EXISTING_NETWORK),
+            ("[subnet-0123456789abcdef0]", "[subnet-0123456789abcdef0, subnet-XYZ]"),
+        ],
+        DEV_FILE,
+        "network.private_subnet_ids[1]",
+        ["'subnet-XYZ' is not a subnet ID", "must match ^subnet-[0-9a-f]{8,17}$"],
+        1,
+    ),
+    (
+        "no-subnets",
+        "dev",
+        [
+            ("network:\n  mode: create\n  cidr: 10.60.0.0/16\n", EXISTING_NETWORK),
+            ("[subnet-0123456789abcdef0]", "[]"),
+        ],
+        DEV_FILE,
+        "network.private_subnet_ids",
+        ["must not be empty", "at least 1 entry"],
+        1,
+    ),
+    (
+        "bad-vpc-id",
+        "dev",
+        [
+            ("network:\n  mode: create\n  cidr: 10.60.0.0/16\n", EXISTING_NETWORK),
+            ("vpc-0123456789abcdef0", "vpc-12"),
+        ],
+        DEV_FILE,
+        "network.vpc_id",
+        ["'vpc-12' is not a VPC ID", "must match ^vpc-[0-9a-f]{8,17}$"],
+        1,
+    ),
+    (
+        "endpoints-without-vpc-cidr",
+        "dev",
+        [
+            ("network:\n  mode: create\n  cidr: 10.60.0.0/16\n", EXISTING_NETWORK),
+            ("  vpc_id:", "  create_endpoints: true\n  vpc_id:"),
+        ],
+        DEV_FILE,
+        "network.vpc_cidr",
+        ["missing required key 'vpc_cidr'", "with create_endpoints true", "e.g. 10.20.0.0/16"],
+        1,
+    ),
+    (
+        "bad-existing-vpc-cidr",
+        "dev",
+        [
+            ("network:\n  mode: create\n  cidr: 10.60.0.0/16\n", EXISTING_NETWORK),
+            ("  vpc_id:", "  vpc_cidr: 10.20.0.0/29\n  vpc_id:"),
+        ],
+        DEV_FILE,
+        "network.vpc_cidr",
+        ["'10.20.0.0/29' has prefix length /29", "allowed: /16../28"],
+        1,
+    ),
+    (
+        "empty-cost-centers",
+        "dev",
+        [("cost_centers: [Data Challenge / 300000]", "cost_centers: []")],
+        DEV_FILE,
+        "communities.challenge.cost_centers",
+        ["must not be empty", "at least 1 entry"],
+        1,
+    ),
+    (
+        "cost-center-as-yaml-int",
+        "dev",
+        [("cost_centers: [Data Challenge / 300000]", "cost_centers: [300000]")],
+        DEV_FILE,
+        "communities.challenge.cost_centers[0]",
+        ["expected a string, got integer 300000", "quote it"],
+        1,
+    ),
+    (
+        "tag-key-starting-with-aws",
+        "dev",
+        [("stage:\n", "tags:\n  aws:createdBy: me\nstage:\n")],
+        DEV_FILE,
+        'tags["aws:createdBy"]',
+        ["tag key 'aws:createdBy' starts with 'aws:'", "reserves"],
+        1,
+    ),
+    (
+        "bad-community-name",
+        "dev",
+        [("  bio:\n", "  Bio_Med:\n")],
+        DEV_FILE,
+        "communities.Bio_Med",
+        ["community name 'Bio_Med' is invalid", "must match ^[a-z][a-z0-9-]{1,30}$"],
+        1,
+    ),
+    (
+        "missing-required-key",
+        "dev",
+        [("    manager_email: challenge@example.org\n", "")],
+        DEV_FILE,
+        "communities.challenge.manager_email",
+        ["missing required key 'manager_email'", "community manager contact email"],
+        1,
+    ),
+    (
+        "provider-name-too-long",
+        "base",
+        [("provider_name: Research Computing", "provider_name: " + "R" * 51)],
+        BASE_FILE,
+        "catalog.provider_name",
+        ["got 51 characters", "allowed: 1..50 characters"],
+        1,
+    ),
+    (
+        "support-url-not-https",
+        "base",
+        [("support_url: https://", "support_url: http://")],
+        BASE_FILE,
+        "catalog.support_url",
+        ["is not an https URL"],
+        1,
+    ),
+    (
+        "community-not-a-mapping",
+        "dev",
+        [("communities:\n", "communities:\n  extra: [a]\n")],
+        DEV_FILE,
+        "communities.extra",
+        ["expected a mapping (key: value), got list"],
+        1,
+    ),
+    (
+        "stage-name-written-in-yaml",
+        "dev",
+        [("stage:\n", "stage_name: prod\nstage:\n")],
+        DEV_FILE,
+        "stage_name",
+        ["set from the stage file name; remove it"],
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edited", "replacements", "file", "key", "fragments", "count"),
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_CASES],
+)
+def test_bad_input_is_reported_with_file_key_and_allowed(
+    tmp_path: Path,
+    edited: str,
+    replacements: list[tuple[str, str]],
+    file: str,
+    key: str,
+    fragments: list[str],
+    count: int,
+) -> None:
+    base = edit(BASE, *replacements) if edited == "base" else BASE
+    stage = edit(DEV, *replacements) if edited == "dev" else DEV
+    config_dir = write_config(tmp_path, base=base, stages={"dev": stage})
+
+    error = load_error(config_dir)
+
+    line = problem_line(error, key)
+    assert line.startswith(f"{file}:"), line
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    assert len(error.problems) == count, str(error)
+    assert len(str(error).splitlines()) == count
+
+
+def test_error_names_the_line_of_the_key(tmp_path: Path) -> None:
+    stage = edit(DEV, ("region: us-east-1", "region: mars-1"))
+    error = load_error(write_config(tmp_path, stages={"dev": stage}))
+
+    assert str(error).startswith("config/dev.yaml:3: stage.region: ")
+    assert error.problems[0].line == 3
+    assert error.problems[0].file == "config/dev.yaml"
+
+
+def test_all_problems_of_both_files_are_reported_at_once(tmp_path: Path) -> None:
+    base = edit(BASE, ("support_email: rc@example.org", "support_email: nope"))
+    stage = edit(
+        DEV,
+        ("region: us-east-1", "region: nowhere"),
+        ("cidr: 10.60.0.0/16", "cidr: 10.60.0.0/30"),
+        ("display_name: Data Challenge", "display_name: Biomedical"),
+    )
+    error = load_error(write_config(tmp_path, base=base, stages={"dev": stage}))
+
+    lines = str(error).splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("config/base.yaml:3: catalog.support_email: ")
+    assert lines[1].startswith("config/dev.yaml:3: stage.region: ")
+    assert lines[2].startswith("config/dev.yaml:6: network.cidr: ")
+    assert lines[3].startswith("config/dev.yaml:17: communities.challenge.display_name: ")
+
+
+def test_key_overridden_in_stage_file_is_blamed_on_the_stage_file(tmp_path: Path) -> None:
+    stage = DEV + "catalog:\n  support_email: not-an-email\n"
+    error = load_error(write_config(tmp_path, stages={"dev": stage}))
+
+    assert problem_line(error, "catalog.support_email").startswith("config/dev.yaml:")
+
+
+def test_missing_per_stage_keys_are_blamed_on_the_stage_file(tmp_path: Path) -> None:
+    error = load_error(write_config(tmp_path, stages={"dev": ""}))
+
+    for key in ("stage", "network", "communities"):
+        line = problem_line(error, key)
+        assert line.startswith("config/dev.yaml: "), line
+        assert f"missing required key '{key}'" in line
+
+
+def test_missing_shared_key_is_blamed_on_base(tmp_path: Path) -> None:
+    base = edit(BASE, ("operators:\n  notification_email: ops@example.org\n", ""))
+    error = load_error(write_config(tmp_path, base=base))
+
+    assert problem_line(error, "operators").startswith("config/base.yaml: ")
+
+
+def test_unknown_stage(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path, stages={"dev": DEV, "prod": DEV})
+
+    error = load_error(config_dir, stage="qa")
+
+    assert str(error) == "unknown stage 'qa': no config/qa.yaml; available stages: dev, prod"
+
+
+@pytest.mark.parametrize("stage", ["base", "../config/dev", "Dev"])
+def test_stage_names_that_are_not_stages(tmp_path: Path, stage: str) -> None:
+    config_dir = write_config(tmp_path)
+
+    error = load_error(config_dir, stage=stage)
+
+    assert str(error).startswith(f"unknown stage '{stage}': ")
+    assert str(error).endswith("available stages: dev")
+
+
+def test_unknown_stage_in_the_real_config_dir() -> None:
+    with pytest.raises(ConfigError, match=r"no config/qa\.yaml; available stages: .*dev.*prod"):
+        load_config("qa")
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    stage = edit(DEV, ("region: us-east-1", "region: [us-east-1"))
+    error = load_error(write_config(tmp_path, stages={"dev": stage}))
+
+    assert len(error.problems) == 1
+    assert str(error).startswith("config/dev.yaml:")
+    assert "invalid YAML" in str(error)
+
+
+def test_invalid_yaml_in_base_and_stage_both_reported(tmp_path: Path) -> None:
+    base = BASE + "oops: : :\n"
+    stage = DEV + "\tbad: tab\n"
+    error = load_error(write_config(tmp_path, base=base, stages={"dev": stage}))
+
+    files = [problem.file for problem in error.problems]
+    assert files == ["config/base.yaml", "config/dev.yaml"]
+    assert all("invalid YAML" in problem.message for problem in error.problems)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("- a\n- b\n", "list"), ("just text\n", "string")])
+def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
+    error = load_error(write_config(tmp_path, stages={"dev": text}))
+
+    assert str(error) == (
+        "config/dev.yaml:1: the top level must be a mapping of keys (like 'catalog:'), "
+        f"not a {kind}"
+    )
+
+
+def test_duplicate_community_is_rejected(tmp_path: Path) -> None:
+    # Without the strict loader PyYAML would keep the second 'bio' silently.
+    stage = DEV + "  bio:\n    display_name: Shadow\n"
+    error = load_error(write_config(tmp_path, stages={"dev": stage}))
+
+    duplicate_line = len(DEV.splitlines()) + 1
+    assert str(error) == (
+        f"config/dev.yaml:{duplicate_line}: duplicate key 'communities.bio' "
+        "(first defined at line 8); each key may appear once per mapping"
+    )
+
+
+def test_duplicate_keys_in_base_are_all_reported(tmp_path: Path) -> None:
+    base = BASE + "catalog:\n  provider_name: Again\noperators: {}\n"
+    error = load_error(write_config(tmp_path, base=base))
+
+    assert [(p.file, p.line) for p in error.problems] == [
+        ("config/base.yaml", 11),
+        ("config/base.yaml", 13),
+    ]
+    assert "duplicate key 'catalog' (first defined at line 1)" in str(error)
+    assert "duplicate key 'operators' (first defined at line 6)" in str(error)
+
+
+def test_missing_base_file(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path)
+    (config_dir / "base.yaml").unlink()
+
+    error = load_error(config_dir)
+
+    assert str(error).startswith("config/base.yaml: cannot read file")
+
+
+# --------------------------------------------------------------------------------------------
+# the strict YAML loader on its own
+
+
+def test_strict_loader_rejects_duplicate_nested_keys() -> None:
+    text = "a:\n  b: 1\n  c: 2\n  b: 3\n"
+    with pytest.raises(
+        DuplicateKeyError, match=r"line 4: duplicate key 'a\.b' \(first defined at line 2\)"
+    ):
+        yaml.load(text, Loader=StrictYamlLoader)
+
+
+def test_strict_loader_allows_merge_keys_to_be_overridden() -> None:
+    text = "defaults: &d\n  x: 1\n  y: 2\nitem:\n  <<: *d\n  y: 3\n"
+    data = yaml.load(text, Loader=StrictYamlLoader)
+    assert data["item"] == {"x": 1, "y": 3}
+
+
+def test_strict_loader_is_safe() -> None:
+    with pytest.raises(yaml.constructor.ConstructorError):
+        yaml.load("!!python/object/apply:os.system ['true']", Loader=StrictYamlLoader)
