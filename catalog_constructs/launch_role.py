@@ -136,6 +136,11 @@ def _ec2_family(stack: Stack, ebs_key: kms.IKey) -> list[iam.PolicyStatement]:
             ],
         ),
         iam.PolicyStatement(
+            sid="TagAssociations",
+            actions=["ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
+            resources=[_arn(stack, "ssm", "association", "*")],
+        ),
+        iam.PolicyStatement(
             sid="ManageAssociations",
             actions=[
                 "ssm:DeleteAssociation",

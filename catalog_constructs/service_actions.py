@@ -27,7 +27,12 @@ class Ec2ServiceActions(Construct):
         role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("ssm.amazonaws.com"),
+            # SSM Automation runs the document as this role; Service Catalog may also assume it
+            # to start the automation on the owner's behalf.
+            assumed_by=iam.CompositePrincipal(
+                iam.ServicePrincipal("ssm.amazonaws.com"),
+                iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+            ),
             description="Runs the Start/Stop/Restart self-service actions on catalog instances",
         )
         statements = [
@@ -50,6 +55,36 @@ class Ec2ServiceActions(Construct):
                 conditions={
                     "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}
                 },
+            ),
+        ]
+        statements += [
+            iam.PolicyStatement(
+                sid="RunTheActionDocuments",
+                actions=["ssm:StartAutomationExecution"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm",
+                        account="",
+                        resource="automation-definition",
+                        resource_name=f"{document}:*",
+                    )
+                    for document, _ in ACTIONS.values()
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="FollowTheActionRuns",
+                actions=["ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm", resource="automation-execution", resource_name="*"
+                    )
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="HandItselfToAutomation",
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
             ),
         ]
         policy = iam.ManagedPolicy(

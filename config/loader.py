@@ -309,12 +309,42 @@ def load_config(
         "stage_file": staged.file,
     }
     try:
-        return CatalogConfig.model_validate(merged, context=context)
+        config = CatalogConfig.model_validate(merged, context=context)
     except ValidationError as exc:
         found = [_problem(error, merged, base, staged) for error in exc.errors()]
         # base.yaml first, then the stage file, each in line order.
         found.sort(key=lambda p: (p.file != base.file, p.line or 0))
         raise ConfigError(found) from None
+    _check_target_is_not_shared(config, staged, config_dir)
+    return config
+
+
+def _check_target_is_not_shared(config: CatalogConfig, staged: _Document, config_dir: Path) -> None:
+    """Product templates find the shared stack by fixed SSM parameter and function names, so
+    two stages in one account and region would overwrite each other's."""
+    target = (config.stage.account, config.stage.region)
+    for other in available_stages(config_dir):
+        if other == config.stage_name:
+            continue
+        document, problems = _read_yaml(config_dir / f"{other}.yaml", config_dir)
+        if document is None or problems:
+            continue
+        other_stage = document.data.get("stage")
+        if not isinstance(other_stage, dict):
+            continue
+        if (str(other_stage.get("account")), str(other_stage.get("region"))) == target:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        staged.file,
+                        f"account {target[0]} and region {target[1]} are already the target of "
+                        f"stage '{other}' ({_display(config_dir / f'{other}.yaml', config_dir)}); "
+                        "allowed: one catalog stage per account and region",
+                        key="stage",
+                        line=staged.positions.get(("stage",)),
+                    )
+                ]
+            )
 
 
 # --------------------------------------------------------------------------------------------

@@ -981,3 +981,18 @@ def test_strict_loader_allows_merge_keys_to_be_overridden() -> None:
 def test_strict_loader_is_safe() -> None:
     with pytest.raises(yaml.constructor.ConstructorError):
         yaml.load("!!python/object/apply:os.system ['true']", Loader=StrictYamlLoader)
+
+
+def test_two_stages_cannot_target_one_account_and_region(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path, stages={"dev": DEV, "qa": DEV})
+    message = str(load_error(config_dir, "qa"))
+    assert "config/qa.yaml" in message
+    assert "stage" in message
+    assert "already the target of stage 'dev' (config/dev.yaml)" in message
+    assert "allowed: one catalog stage per account and region" in message
+
+
+def test_stages_in_one_account_but_different_regions_load(tmp_path: Path) -> None:
+    other_region = edit(DEV, ("region: us-east-1", "region: eu-west-1"))
+    config_dir = write_config(tmp_path, stages={"dev": DEV, "eu": other_region})
+    assert load_config("eu", config_dir, registry=FAKE_REGISTRY).stage.region == "eu-west-1"
