@@ -8,18 +8,19 @@ carry the product boundary, so no template can mint a more powerful role.
 
 from collections.abc import Callable
 
-from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms
+from aws_cdk import ArnFormat, Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.nag import acknowledge_wildcard_resources
+from catalog_constructs.shared_resources import SharedResources
 
 
 def _arn(stack: Stack, service: str, resource: str, name: str, *, region: str | None = None) -> str:
     return stack.format_arn(service=service, resource=resource, resource_name=name, region=region)
 
 
-def _ec2_family(stack: Stack, ebs_key: kms.IKey) -> list[iam.PolicyStatement]:
+def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatement]:
     region_account = f"{stack.region}:{stack.account}"
     managed = {"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}}
     return [
@@ -98,7 +99,7 @@ def _ec2_family(stack: Stack, ebs_key: kms.IKey) -> list[iam.PolicyStatement]:
                 "kms:ReEncryptFrom",
                 "kms:ReEncryptTo",
             ],
-            resources=[ebs_key.key_arn],
+            resources=[shared.ebs_key.key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}},
         ),
         iam.PolicyStatement(
@@ -196,7 +197,8 @@ def _product_roles(stack: Stack) -> str:
     )
 
 
-FAMILY_STATEMENTS: dict[str, Callable[[Stack, kms.IKey], list[iam.PolicyStatement]]] = {
+# What each product family's templates create, beyond the stack operations every family needs.
+FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyStatement]]] = {
     "ec2": _ec2_family,
 }
 
@@ -210,8 +212,7 @@ class LaunchRole(Construct):
         construct_id: str,
         *,
         family: str,
-        boundary: iam.IManagedPolicy,
-        ebs_key: kms.IKey,
+        shared: SharedResources,
         product_template_bucket_arns: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -324,7 +325,9 @@ class LaunchRole(Construct):
                 ],
                 resources=[_product_roles(stack)],
                 conditions={
-                    "StringEquals": {"iam:PermissionsBoundary": boundary.managed_policy_arn}
+                    "StringEquals": {
+                        "iam:PermissionsBoundary": shared.product_role_boundary.managed_policy_arn
+                    }
                 },
             ),
             iam.PolicyStatement(
@@ -341,7 +344,7 @@ class LaunchRole(Construct):
                 ],
                 resources=[_product_roles(stack)],
             ),
-            *FAMILY_STATEMENTS[family](stack, ebs_key),
+            *FAMILY_STATEMENTS[family](stack, shared),
         ]
         self.policy = iam.ManagedPolicy(
             self,

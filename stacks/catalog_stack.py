@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from aws_cdk import DefaultStackSynthesizer, Stack, aws_iam as iam, aws_kms as kms
+from aws_cdk import DefaultStackSynthesizer, Stack
 from constructs import Construct
 
 from catalog_constructs.catalog_product import CatalogProduct, ProductMetadata
 from catalog_constructs.community_portfolio import CommunityPortfolio, CostCenterTagOptions
 from catalog_constructs.launch_role import LaunchRole
 from catalog_constructs.service_actions import Ec2ServiceActions
+from catalog_constructs.shared_resources import SharedResources
 from config.models import CatalogConfig
 from products.catalog import PRODUCT_TEMPLATES
 from products.registry import PRODUCTS
@@ -23,8 +24,7 @@ class CatalogStack(Stack):
         construct_id: str,
         *,
         config: CatalogConfig,
-        boundary: iam.IManagedPolicy,
-        ebs_key: kms.IKey,
+        shared: SharedResources,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -68,12 +68,11 @@ class CatalogStack(Stack):
                     self,
                     f"{definition.family.capitalize()}LaunchRole",
                     family=definition.family,
-                    boundary=boundary,
-                    ebs_key=ebs_key,
+                    shared=shared,
                     product_template_bucket_arns=[template_bucket],
                 )
 
-        service_actions = Ec2ServiceActions(self, "Ec2ServiceActions", ebs_key=ebs_key)
+        service_actions = Ec2ServiceActions(self, "Ec2ServiceActions", ebs_key=shared.ebs_key)
         for product in products.values():
             if product.definition.family == "ec2":
                 service_actions.associate(

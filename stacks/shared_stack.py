@@ -9,6 +9,7 @@ from catalog_constructs.encryption import CatalogKeys
 from catalog_constructs.network import CatalogNetwork
 from catalog_constructs.product_boundary import ProductRoleBoundary
 from catalog_constructs.product_context import ProductContextFunction
+from catalog_constructs.shared_resources import SharedResources
 from config.models import CatalogConfig, CreateVpcNetwork
 
 
@@ -61,6 +62,11 @@ class SharedStack(Stack):
             logs_key=self.keys.logs_key,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
+        self.resources = SharedResources(
+            product_role_boundary=self.boundary.policy,
+            ebs_key=self.keys.ebs_key,
+            logs_key=self.keys.logs_key,
+        )
 
         for construct_id_, name, value in (
             ("VpcIdParameter", contract.VPC_ID_PARAMETER, self.network.vpc.vpc_id),

@@ -1,0 +1,16 @@
+"""What the shared stack hands to the catalog stack (same account and region).
+
+One frozen object instead of a growing list of keyword arguments: a product family that needs
+another shared resource adds a field here and sets it in ``SharedStack.resources``.
+"""
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_iam as iam, aws_kms as kms
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharedResources:
+    product_role_boundary: iam.IManagedPolicy
+    ebs_key: kms.IKey
+    logs_key: kms.IKey
