@@ -9,6 +9,7 @@ from aws_cdk import App, Environment, Validations
 
 from config.loader import load_config
 from config.models import CatalogConfig
+from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
 from stacks.shared_stack import SharedStack
 
@@ -67,4 +68,17 @@ def build_stage(app: App, config: CatalogConfig) -> tuple[SharedStack, CatalogSt
         tags=tags,
     )
     catalog.add_stack_dependency(shared)
+    if config.images.build:
+        images = AmiStack(
+            app,
+            "Images",
+            config=config,
+            shared=shared.resources,
+            env=env,
+            stack_name=f"{prefix}-images",
+            description="Research catalog: EC2 Image Builder pipelines of the workstation images",
+            termination_protection=True,
+            tags=tags,
+        )
+        images.add_stack_dependency(shared)
     return shared, catalog

@@ -37,3 +37,16 @@ PATCH_GROUP = f"{PREFIX}-workstations"
 # Service Catalog names every provisioned stack "SC-<account>-pp-<id>"; CloudFormation derives
 # generated physical names (log groups, alarms) from the stack name.
 PROVISIONED_STACK_PREFIX = "SC-"
+
+# Image Builder pipelines publish each image's newest AMI ID here, per architecture
+# ("x86_64" or "arm64"); products fall back to AWS's public parameters where none exists.
+IMAGE_PARAMETER_ROOT = f"{PARAMETER_ROOT}/ami"
+
+
+def image_parameter(image: str, architecture: str) -> str:
+    return f"{IMAGE_PARAMETER_ROOT}/{image}/{architecture}"
+
+
+# Launch roles may use a KMS key of the image-building account only if it carries this tag.
+IMAGES_KEY_TAG = f"{PREFIX}:purpose"
+IMAGES_KEY_TAG_VALUE = "images"

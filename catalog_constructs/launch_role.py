@@ -103,6 +103,26 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
             conditions={"StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}},
         ),
         iam.PolicyStatement(
+            # Volumes launched from the catalog's own AMIs are re-encrypted with the EBS key
+            # from the images key of the account whose pipelines built them.
+            sid="ReadCatalogImages",
+            actions=[
+                "kms:CreateGrant",
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:ReEncryptFrom",
+            ],
+            resources=[
+                f"arn:{stack.partition}:kms:{stack.region}:{shared.image_key_account}:key/*"
+            ],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": f"ec2.{stack.region}.amazonaws.com",
+                    f"aws:ResourceTag/{contract.IMAGES_KEY_TAG}": contract.IMAGES_KEY_TAG_VALUE,
+                }
+            },
+        ),
+        iam.PolicyStatement(
             sid="InstanceProfiles",
             actions=[
                 "iam:CreateInstanceProfile",

@@ -14,3 +14,8 @@ class SharedResources:
     product_role_boundary: iam.IManagedPolicy
     ebs_key: kms.IKey
     logs_key: kms.IKey
+    vpc_id: str
+    private_subnet_ids: list[str]
+    # The account whose image pipelines build the AMIs products launch from (this one when
+    # the stage builds its own or uses AWS's public images).
+    image_key_account: str

@@ -3,6 +3,7 @@
 from aws_cdk import CfnCondition, CfnMapping, Fn, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from catalog_constructs.contract import image_parameter
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import MachineImage, ProductContext
 from catalog_constructs.workstation import Workstation, WorkstationProps
@@ -17,20 +18,27 @@ DESCRIPTION = (
     "Manager, and only you can. Stops itself when idle."
 )
 
-# The public parameters AWS and Canonical publish for their latest images, per architecture.
+# Per distribution and architecture: the parameter the catalog's image pipeline publishes, and
+# the public parameter AWS or Canonical publishes, used until the catalog's exists. Ubuntu has no
+# catalog pipeline for this product, so its catalog parameters are never written.
 _UBUNTU = "/aws/service/canonical/ubuntu/server/24.04/stable/current/{arch}/hvm/ebs-gp3/ami-id"
 DISTRIBUTIONS = {
     "AmazonLinux2023": {
-        "x86": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-        "arm64": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        "x86": image_parameter("linux-docker", "x86_64"),
+        "arm64": image_parameter("linux-docker", "arm64"),
+        "PublicX86": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+        "PublicArm64": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
         "RootDevice": "/dev/xvda",
     },
     "Ubuntu2404": {
-        "x86": _UBUNTU.format(arch="amd64"),
-        "arm64": _UBUNTU.format(arch="arm64"),
+        "x86": image_parameter("linux-docker-ubuntu", "x86_64"),
+        "arm64": image_parameter("linux-docker-ubuntu", "arm64"),
+        "PublicX86": _UBUNTU.format(arch="amd64"),
+        "PublicArm64": _UBUNTU.format(arch="arm64"),
         "RootDevice": "/dev/sda1",
     },
 }
+PUBLIC_KEYS = {"x86": "PublicX86", "arm64": "PublicArm64"}
 
 # A compose release and its published checksum file; never a moving "latest".
 COMPOSE_VERSION = "v2.39.1"
@@ -107,6 +115,20 @@ FORM = (
                 min_value=30,
                 max_value=5000,
             ),
+            FormParameter(
+                name="ImageGeneration",
+                label="Image generation",
+                description=(
+                    "Leave as is to keep the image the instance was launched from. Increase it "
+                    "by one in an update to move to the newest catalog image: the instance and "
+                    "its disk are replaced, so copy your data to a bucket first."
+                ),
+                constraint_description="Enter a whole number from 1 to 1000.",
+                type="Number",
+                default=1,
+                min_value=1,
+                max_value=1000,
+            ),
         ),
     ),
     FormGroup(
@@ -141,10 +163,17 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
         instance_types = instance_type_mapping(self)
         distributions = CfnMapping(self, "Distributions", mapping=DISTRIBUTIONS)
         architecture = instance_types.find_in_map(instance_type, "Arch")
+        public_key = CfnMapping(
+            self,
+            "PublicImageKeys",
+            mapping={arch: {"Key": key} for arch, key in PUBLIC_KEYS.items()},
+        ).find_in_map(architecture, "Key")
         image = MachineImage(
             self,
             "Image",
-            parameter_name=Fn.find_in_map(distributions.logical_id, distribution, architecture),
+            parameter_name=distributions.find_in_map(distribution, architecture),
+            fallback_parameter_name=distributions.find_in_map(distribution, public_key),
+            generation=form.value("ImageGeneration"),
         )
         context = ProductContext(self, "Context")
         context.tag_product_resources(self, product_key=PRODUCT_KEY)

@@ -37,6 +37,16 @@ PRODUCTS: dict[str, ProductDefinition] = {
                     "idle auto-stop."
                 ),
             ),
+            ProductVersion(
+                name="v2",
+                description=(
+                    "Launches from the catalog's own Amazon Linux 2023 image (Docker, compose, "
+                    "Mountpoint for S3 and the agents preinstalled, patched weekly) where its "
+                    "pipeline has published one, else from AWS's public image; adds Image "
+                    "generation to move to the newest image on purpose. Updating from v1 "
+                    "replaces the instance and its disk."
+                ),
+            ),
         ),
     ),
 }

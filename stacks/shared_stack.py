@@ -66,6 +66,9 @@ class SharedStack(Stack):
             product_role_boundary=self.boundary.policy,
             ebs_key=self.keys.ebs_key,
             logs_key=self.keys.logs_key,
+            vpc_id=self.network.vpc.vpc_id,
+            private_subnet_ids=list(self.network.private_subnet_ids),
+            image_key_account=config.images.source_account or config.stage.account,
         )
 
         for construct_id_, name, value in (

@@ -247,20 +247,36 @@ class ProductContext(Construct):
 
 
 class MachineImage(Construct):
-    """An AMI ID read from an SSM parameter at launch, then kept until the parameter name changes.
+    """An AMI ID read from an SSM parameter at launch, then kept until its inputs change.
 
     A dynamic reference or an SSM-typed parameter would re-read the value on every stack update
-    and replace the instance whenever a newer image had been published.
+    and replace the instance whenever a newer image had been published. Here the image changes
+    only when the parameter names change (another distribution or architecture) or the owner
+    raises ``generation`` to ask for the newest image. ``fallback_parameter_name`` (AWS's public
+    image) is used while the catalog's own pipeline has not published ``parameter_name``.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, parameter_name: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        parameter_name: str,
+        fallback_parameter_name: str | None = None,
+        generation: str | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
+        properties = {"ImageParameter": parameter_name}
+        if fallback_parameter_name is not None:
+            properties["FallbackImageParameter"] = fallback_parameter_name
+        if generation is not None:
+            properties["Generation"] = generation
         self._resource = CustomResource(
             self,
             "Resource",
             service_token=_service_token(),
             resource_type="Custom::MachineImage",
-            properties={"ImageParameter": parameter_name},
+            properties=properties,
         )
 
     @property

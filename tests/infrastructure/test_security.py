@@ -108,9 +108,14 @@ def test_every_instance_type_maps_to_an_architecture_with_an_image(product: dict
     architectures = product["Mappings"]["InstanceTypes"]
     distributions = product["Mappings"]["Distributions"]
     assert {architectures[name]["Arch"] for name in allowed} == {"x86", "arm64"}
+    public = {"x86": "PublicX86", "arm64": "PublicArm64"}
+    suffix = {"x86": "/x86_64", "arm64": "/arm64"}
     for name in allowed:
+        architecture = architectures[name]["Arch"]
         for distribution in distributions.values():
-            assert distribution[architectures[name]["Arch"]].startswith("/aws/service/")
+            assert distribution[architecture].startswith(contract.IMAGE_PARAMETER_ROOT + "/")
+            assert distribution[architecture].endswith(suffix[architecture])
+            assert distribution[public[architecture]].startswith("/aws/service/")
 
 
 def test_image_is_resolved_once_per_launch_not_on_every_update(product: dict[str, Any]) -> None:

@@ -43,6 +43,12 @@ def test_stack_template(
     assert masked(synthesized[stage_name].stacks[stack]) == json_snapshot
 
 
+def test_images_stack_template(
+    synthesized: dict[str, SynthesizedStage], json_snapshot: SnapshotAssertion
+) -> None:
+    assert masked(synthesized["dev"].stacks["Images"]) == json_snapshot
+
+
 @pytest.mark.parametrize("product", ["linux-docker"])
 def test_product_template(
     synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion

@@ -40,14 +40,17 @@ def test_changing_a_released_version_without_a_new_version_fails_synth(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = _copy_snapshots(tmp_path)
-    (snapshot,) = directory.glob("*LinuxDocker*.v1.product.template.json")
+    current = PRODUCTS["linux-docker"].versions[-1].name
+    (snapshot,) = directory.glob(f"*LinuxDocker*.{current}.product.template.json")
     template = json.loads(snapshot.read_text())
-    # Same effect as editing the product's code after v1 was released.
+    # Same effect as editing the product's code after its current version was released.
     template["Parameters"]["DiskSize"]["MaxValue"] = 16000
     snapshot.write_text(json.dumps(template, indent=1))
     monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
 
-    with pytest.raises(RuntimeError, match="Template has changed for ProductStack Version v1"):
+    with pytest.raises(
+        RuntimeError, match=f"Template has changed for ProductStack Version {current}"
+    ):
         synthesize("dev", tmp_path / "out")
 
 
@@ -55,10 +58,11 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     directory = _copy_snapshots(tmp_path)
-    (current,) = directory.glob("*LinuxDocker*.v1.product.template.json")
+    newest = PRODUCTS["linux-docker"].versions[-1].name
+    (current,) = directory.glob(f"*LinuxDocker*.{newest}.product.template.json")
     older = json.loads(current.read_text())
     older["Description"] = "an older release"
-    current.with_name(current.name.replace(".v1.", ".v0.")).write_text(json.dumps(older))
+    current.with_name(current.name.replace(f".{newest}.", ".v0.")).write_text(json.dumps(older))
     monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
     definition = PRODUCTS["linux-docker"]
     monkeypatch.setitem(
@@ -81,7 +85,7 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
         config = original(stage, *args, **kwargs)
         products = {**config.products}
         products["linux-docker"] = products["linux-docker"].model_copy(
-            update={"versions": ["v0", "v1"]}
+            update={"versions": ["v0", *definition.version_names]}
         )
         return config.model_copy(update={"products": products})
 
@@ -97,7 +101,7 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
     versions = product["Properties"]["ProvisioningArtifactParameters"]
     assert [(v["Name"], v["Description"]) for v in versions] == [
         ("v0", "The first one."),
-        ("v1", definition.versions[-1].description),
+        *((v.name, v.description) for v in definition.versions),
     ]
     assert all("LoadTemplateFromURL" in v["Info"] for v in versions)
-    assert len({json.dumps(v["Info"]) for v in versions}) == 2
+    assert len({json.dumps(v["Info"]) for v in versions}) == len(versions)

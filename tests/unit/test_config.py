@@ -131,7 +131,10 @@ def test_shipped_stage_loads(stage: str) -> None:
     assert config.stage_name == stage
     assert config.catalog.provider_name == "Research Computing"
     assert config.catalog.documentation_url.startswith("https://")
-    assert config.published_versions("linux-docker") == ("v1",)
+    # dev publishes the newest linux-docker version before prod does.
+    assert (
+        config.published_versions("linux-docker") == {"dev": ("v1", "v2"), "prod": ("v1",)}[stage]
+    )
     assert set(config.communities) == {"biomedical", "challenge"}
     for community in config.communities.values():
         for arn in community.role_arns_in(config.stage.account, config.stage.partition):
@@ -996,3 +999,44 @@ def test_stages_in_one_account_but_different_regions_load(tmp_path: Path) -> Non
     other_region = edit(DEV, ("region: us-east-1", "region: eu-west-1"))
     config_dir = write_config(tmp_path, stages={"dev": DEV, "eu": other_region})
     assert load_config("eu", config_dir, registry=FAKE_REGISTRY).stage.region == "eu-west-1"
+
+
+IMAGES_CASES = {
+    "build and receive": (
+        'images:\n  build: true\n  source_account: "222222222222"\n',
+        "images.source_account",
+        "allowed: omit it when build is true",
+    ),
+    "distribute without building": (
+        'images:\n  distribute_to:\n    - account: "222222222222"\n      region: us-east-1\n',
+        "images.distribute_to",
+        "distribute_to needs build: true",
+    ),
+    "target listed twice": (
+        "images:\n  build: true\n  distribute_to:\n"
+        '    - {account: "222222222222", region: us-east-1}\n'
+        '    - {account: "222222222222", region: us-east-1}\n',
+        "images.distribute_to[1]",
+        "allowed: each account and region once",
+    ),
+    "bad schedule": (
+        "images:\n  schedule: rate(7 days)\n",
+        "images.schedule",
+        "allowed: cron(minutes hours day-of-month month day-of-week year)",
+    ),
+    "keep too many": ("images:\n  keep_last: 500\n", "images.keep_last", "50"),
+    "bad source account": (
+        'images:\n  source_account: "12345"\n',
+        "images.source_account",
+        "12",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMAGES_CASES))
+def test_bad_images_config_is_reported(tmp_path: Path, case: str) -> None:
+    text, key, allowed = IMAGES_CASES[case]
+    config_dir = write_config(tmp_path, stages={"dev": DEV + text})
+    line = problem_line(load_error(config_dir), key)
+    assert "config/dev.yaml" in line
+    assert allowed in line

@@ -523,7 +523,7 @@ def test_machine_image_reads_the_ami_from_ssm(aws: None) -> None:
     assert response["Status"] == "SUCCESS"
     assert expected.startswith("ami-")
     assert response["PhysicalResourceId"] == expected
-    assert response["Data"] == {"ImageId": expected}
+    assert response["Data"] == {"ImageId": expected, "ImageParameter": PUBLIC_X86}
 
 
 def test_machine_image_update_reads_the_new_parameter(aws: None) -> None:
@@ -534,7 +534,7 @@ def test_machine_image_update_reads_the_new_parameter(aws: None) -> None:
     response = run(image_event(PUBLIC_ARM64, RequestType="Update", PhysicalResourceId=previous))
 
     assert response["Status"] == "SUCCESS"
-    assert response["Data"] == {"ImageId": expected}
+    assert response["Data"] == {"ImageId": expected, "ImageParameter": PUBLIC_ARM64}
 
 
 @pytest.mark.parametrize(
@@ -562,3 +562,34 @@ def test_machine_image_without_parameter_property_fails(aws: None) -> None:
 
     assert response["Status"] == "FAILED"
     assert response["Reason"] == "Custom::MachineImage needs an ImageParameter property"
+
+
+def fallback_event(parameter: str, fallback: str, **extra: str) -> dict[str, Any]:
+    event = image_event(parameter, **extra)
+    event["ResourceProperties"]["FallbackImageParameter"] = fallback
+    return event
+
+
+def test_machine_image_prefers_the_catalog_image_when_published(aws: None) -> None:
+    catalog_image = published(PUBLIC_ARM64)
+    boto3.client("ssm").put_parameter(Name=IMAGE_PARAMETER, Type="String", Value=catalog_image)
+
+    response = run(fallback_event(IMAGE_PARAMETER, PUBLIC_X86))
+
+    assert response["Status"] == "SUCCESS"
+    assert response["Data"] == {"ImageId": catalog_image, "ImageParameter": IMAGE_PARAMETER}
+
+
+def test_machine_image_falls_back_to_the_public_image(aws: None) -> None:
+    response = run(fallback_event(IMAGE_PARAMETER, PUBLIC_X86))
+
+    assert response["Status"] == "SUCCESS"
+    assert response["Data"] == {"ImageId": published(PUBLIC_X86), "ImageParameter": PUBLIC_X86}
+
+
+def test_machine_image_fails_when_neither_parameter_exists(aws: None) -> None:
+    response = run(fallback_event(IMAGE_PARAMETER, "/aws/service/none/such"))
+
+    assert response["Status"] == "FAILED"
+    assert IMAGE_PARAMETER in response["Reason"]
+    assert "/aws/service/none/such" in response["Reason"]

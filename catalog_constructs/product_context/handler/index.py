@@ -255,28 +255,37 @@ def resolve(
 
 
 def resolve_image(event: Mapping[str, Any], *, ssm: Client) -> tuple[str, dict[str, str]]:
-    """Resolve a Create/Update of ``Custom::MachineImage`` to ``(AMI ID, {"ImageId": ...})``.
+    """Resolve a Create/Update of ``Custom::MachineImage`` to ``(AMI ID, data)``.
 
-    CloudFormation sends Update only when ``ImageParameter`` changes, so a product keeps its
-    image across unrelated updates even after a newer one is published under the same name.
+    ``ImageParameter`` names the catalog's own image (published by its pipelines);
+    ``FallbackImageParameter``, when given, names AWS's public image, used while a stage has no
+    pipeline for it. CloudFormation sends Update only when these properties (or the product's
+    ``ImageGeneration``) change, so a product keeps its image across unrelated updates even
+    after a newer one is published under the same name.
     """
-    parameter = str(event.get("ResourceProperties", {}).get("ImageParameter", "")).strip()
+    properties = event.get("ResourceProperties", {})
+    parameter = str(properties.get("ImageParameter", "")).strip()
+    fallback = str(properties.get("FallbackImageParameter", "")).strip()
     if not parameter:
         raise ProductContextError(f"{MACHINE_IMAGE} needs an ImageParameter property")
-    try:
-        image_id = str(ssm.get_parameter(Name=parameter)["Parameter"]["Value"]).strip()
-    except ClientError as error:
-        if _error_code(error) != "ParameterNotFound":
-            raise
-        raise ProductContextError(
-            f"SSM parameter {parameter} (the product's machine image) does not exist in this "
-            "region: choose another operating system or ask the catalog operators"
-        ) from error
-    if not _IMAGE_ID.fullmatch(image_id):
-        raise ProductContextError(
-            f"SSM parameter {parameter} holds {image_id[:100]!r}, not an AMI ID"
-        )
-    return image_id, {"ImageId": image_id}
+    for candidate in filter(None, (parameter, fallback)):
+        try:
+            image_id = str(ssm.get_parameter(Name=candidate)["Parameter"]["Value"]).strip()
+        except ClientError as error:
+            if _error_code(error) != "ParameterNotFound":
+                raise
+            continue
+        if not _IMAGE_ID.fullmatch(image_id):
+            raise ProductContextError(
+                f"SSM parameter {candidate} holds {image_id[:100]!r}, not an AMI ID"
+            )
+        _log("resolved image", parameter=candidate, image_id=image_id)
+        return image_id, {"ImageId": image_id, "ImageParameter": candidate}
+    tried = " nor ".join(filter(None, (parameter, fallback)))
+    raise ProductContextError(
+        f"SSM parameter {tried} (the product's machine image) does not exist in this "
+        "region: choose another operating system or ask the catalog operators"
+    )
 
 
 def send_response(url: str, body: bytes) -> None:

@@ -1,0 +1,169 @@
+"""The image pipelines (Images stack, dev builds) and how products pick their images."""
+
+import json
+from typing import Any
+
+import pytest
+
+from amis.images import IMAGES
+from catalog_constructs import contract
+from tests.conftest import SynthesizedStage
+from tests.infrastructure.test_security import resources
+
+
+@pytest.fixture
+def images(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
+    return synthesized["dev"].stacks["Images"]
+
+
+def test_only_the_building_stage_has_pipelines(synthesized: dict[str, SynthesizedStage]) -> None:
+    assert "Images" in synthesized["dev"].stacks
+    assert "Images" not in synthesized["prod"].stacks
+
+
+def test_one_pipeline_per_image_and_architecture(images: dict[str, Any]) -> None:
+    names = {
+        p["Properties"]["Name"]
+        for p in resources(images, "AWS::ImageBuilder::ImagePipeline").values()
+    }
+    assert names == {
+        "research-catalog-linux-docker-x86_64",
+        "research-catalog-linux-docker-arm64",
+        "research-catalog-notebook-x86_64",
+        "research-catalog-windows-x86_64",
+    }
+
+
+def test_build_instances_require_imdsv2(images: dict[str, Any]) -> None:
+    configurations = resources(images, "AWS::ImageBuilder::InfrastructureConfiguration")
+    assert len(configurations) == 4
+    for configuration in configurations.values():
+        properties = configuration["Properties"]
+        assert properties["InstanceMetadataOptions"]["HttpTokens"] == "required"
+        assert properties["TerminateInstanceOnFailure"] is True
+        assert properties["SnsTopicArn"]
+
+
+def test_images_are_encrypted_with_the_images_key(images: dict[str, Any]) -> None:
+    (key_id,) = [
+        logical_id
+        for logical_id, key in resources(images, "AWS::KMS::Key").items()
+        if "AMIs" in key["Properties"]["Description"]
+    ]
+    for recipe in resources(images, "AWS::ImageBuilder::ImageRecipe").values():
+        for mapping in recipe["Properties"]["BlockDeviceMappings"]:
+            assert mapping["Ebs"]["Encrypted"] is True
+            assert mapping["Ebs"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    for distribution in resources(images, "AWS::ImageBuilder::DistributionConfiguration").values():
+        for target in distribution["Properties"]["Distributions"]:
+            assert target["AmiDistributionConfiguration"]["KmsKeyId"] == {
+                "Fn::GetAtt": [key_id, "Arn"]
+            }
+
+
+def test_distribution_publishes_parameters_in_every_stage_account(images: dict[str, Any]) -> None:
+    from config.loader import load_config
+
+    prod = load_config("prod").stage.account
+    for distribution in resources(images, "AWS::ImageBuilder::DistributionConfiguration").values():
+        (target,) = distribution["Properties"]["Distributions"]
+        pipeline = distribution["Properties"]["Name"].removeprefix("research-catalog-")
+        image, architecture = pipeline.rsplit("-", 1)
+        parameter = contract.image_parameter(image, architecture)
+        assert target["AmiDistributionConfiguration"]["TargetAccountIds"] == [prod]
+        assert target["SsmParameterConfigurations"] == [
+            {"DataType": "aws:ec2:image", "ParameterName": parameter},
+            {"AmiAccountId": prod, "DataType": "aws:ec2:image", "ParameterName": parameter},
+        ]
+
+
+def test_pipelines_rebuild_on_schedule_when_dependencies_change_and_scan(
+    images: dict[str, Any],
+) -> None:
+    for pipeline in resources(images, "AWS::ImageBuilder::ImagePipeline").values():
+        properties = pipeline["Properties"]
+        assert properties["Schedule"] == {
+            "ScheduleExpression": "cron(0 6 ? * MON *)",
+            "PipelineExecutionStartCondition": "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
+        }
+        assert properties["ImageScanningConfiguration"] == {"ImageScanningEnabled": True}
+        assert properties["ImageTestsConfiguration"]["ImageTestsEnabled"] is True
+
+
+def test_recipes_patch_and_follow_the_newest_base_image(images: dict[str, Any]) -> None:
+    for recipe in resources(images, "AWS::ImageBuilder::ImageRecipe").values():
+        parent = json.dumps(recipe["Properties"]["ParentImage"])
+        assert parent.endswith('/x.x.x"]]}') or "x.x.x" in parent
+        components = json.dumps(recipe["Properties"]["Components"])
+        assert (
+            "component/update-linux/x.x.x" in components
+            or "component/update-windows/x.x.x" in components
+        )
+
+
+def test_lifecycle_keeps_the_configured_number_of_images(images: dict[str, Any]) -> None:
+    policies = resources(images, "AWS::ImageBuilder::LifecyclePolicy")
+    assert len(policies) == 4
+    for policy in policies.values():
+        (detail,) = policy["Properties"]["PolicyDetails"]
+        assert detail["Filter"] == {"Type": "COUNT", "Value": 3}
+        assert detail["Action"]["IncludeResources"] == {"Amis": True, "Snapshots": True}
+
+
+def test_failures_and_cve_findings_reach_the_operators(images: dict[str, Any]) -> None:
+    rules = resources(images, "AWS::Events::Rule").values()
+    detail_types = {rule["Properties"]["EventPattern"]["detail-type"][0] for rule in rules}
+    assert detail_types == {
+        "EC2 Image Builder Image State Change",
+        "EC2 Image Builder CVE Detected",
+    }
+    (topic_id,) = resources(images, "AWS::SNS::Topic")
+    for rule in rules:
+        assert rule["Properties"]["Targets"][0]["Arn"] == {"Ref": topic_id}
+    (subscription,) = resources(images, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+
+
+def test_every_registered_image_has_pipelines_for_its_architectures(images: dict[str, Any]) -> None:
+    names = {
+        p["Properties"]["Name"]
+        for p in resources(images, "AWS::ImageBuilder::ImagePipeline").values()
+    }
+    for image in IMAGES.values():
+        for architecture in image.parents:
+            assert f"research-catalog-{image.key}-{architecture}" in names
+
+
+def test_linux_docker_reads_the_catalog_image_by_architecture_with_public_fallback(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    product = synthesized["dev"].products["linux-docker"]
+    (image,) = resources(product, "Custom::MachineImage").values()
+    properties = image["Properties"]
+    architecture = {"Fn::FindInMap": ["InstanceTypes", {"Ref": "InstanceType"}, "Arch"]}
+    assert properties["ImageParameter"] == {
+        "Fn::FindInMap": ["Distributions", {"Ref": "LinuxDistribution"}, architecture]
+    }
+    assert properties["FallbackImageParameter"]["Fn::FindInMap"][2] == {
+        "Fn::FindInMap": ["PublicImageKeys", architecture, "Key"]
+    }
+    assert properties["Generation"] == {"Ref": "ImageGeneration"}
+    distributions = product["Mappings"]["Distributions"]
+    assert distributions["AmazonLinux2023"]["x86"] == contract.image_parameter(
+        "linux-docker", "x86_64"
+    )
+    assert distributions["AmazonLinux2023"]["arm64"] == contract.image_parameter(
+        "linux-docker", "arm64"
+    )
+    assert distributions["AmazonLinux2023"]["PublicArm64"].endswith("-arm64")
+
+
+def test_launch_roles_may_read_images_of_the_building_account(stage: SynthesizedStage) -> None:
+    from config.loader import load_config
+
+    source = load_config("dev").stage.account
+    catalog = json.dumps(stage.stacks["Catalog"])
+    assert f":kms:us-east-1:{source}:key/*" in catalog
+    assert (
+        f'"aws:ResourceTag/{contract.IMAGES_KEY_TAG}": "{contract.IMAGES_KEY_TAG_VALUE}"' in catalog
+    )
