@@ -758,6 +758,36 @@ class CatalogConfig(BaseModel):
         _raise_all(errors)
         return products
 
+    @field_validator("images")
+    @classmethod
+    def _images_in_stage_region(cls, images: ImagesConfig, info: ValidationInfo) -> ImagesConfig:
+        stage = info.data.get("stage")
+        if stage is None:
+            return images
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        for index, target in enumerate(images.distribute_to):
+            # Image Builder encrypts the copies with the images key, which lives in one region.
+            if target.region != stage.region:
+                errors.append(
+                    (
+                        ("distribute_to", index, "region"),
+                        f"{target.region} differs from the stage region; allowed: "
+                        f"{stage.region} (build images in each region with its own stage)",
+                        target.region,
+                    )
+                )
+            if target.account == stage.account:
+                errors.append(
+                    (
+                        ("distribute_to", index, "account"),
+                        f"{target.account} is this stage's own account; allowed: other stage "
+                        "accounts (this one always receives its images)",
+                        target.account,
+                    )
+                )
+        _raise_all(errors)
+        return images
+
     @field_validator("communities")
     @classmethod
     def _communities_consistent(

@@ -1025,6 +1025,18 @@ IMAGES_CASES = {
         "allowed: cron(minutes hours day-of-month month day-of-week year)",
     ),
     "keep too many": ("images:\n  keep_last: 500\n", "images.keep_last", "50"),
+    "target in another region": (
+        "images:\n  build: true\n  distribute_to:\n"
+        '    - {account: "222222222222", region: eu-west-1}\n',
+        "images.distribute_to[0].region",
+        "allowed: us-east-1",
+    ),
+    "target is the stage account": (
+        "images:\n  build: true\n  distribute_to:\n"
+        '    - {account: "111111111111", region: us-east-1}\n',
+        "images.distribute_to[0].account",
+        "allowed: other stage accounts",
+    ),
     "bad source account": (
         'images:\n  source_account: "12345"\n',
         "images.source_account",
