@@ -36,6 +36,8 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
                 "ec2:DescribeLaunchTemplates",
                 "ec2:DescribeLaunchTemplateVersions",
                 "ec2:DescribeVolumes",
+                "ec2:DescribeVolumesModifications",
+                "ec2:DescribeSnapshots",
                 "ec2:DescribeTags",
             ],
             resources=["*"],
@@ -68,6 +70,27 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
             ],
             resources=[f"arn:{stack.partition}:ec2:{region_account}:instance/*"],
             conditions=managed,
+        ),
+        iam.PolicyStatement(
+            # Data volumes: created, resized, tagged and, on termination, snapshotted then
+            # deleted by CloudFormation (the product-context function attaches them).
+            sid="DataVolumes",
+            actions=[
+                "ec2:CreateVolume",
+                "ec2:ModifyVolume",
+                "ec2:DeleteVolume",
+                "ec2:CreateSnapshot",
+            ],
+            resources=[
+                f"arn:{stack.partition}:ec2:{region_account}:volume/*",
+                f"arn:{stack.partition}:ec2:{stack.region}::snapshot/*",
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="TagSnapshots",
+            actions=["ec2:CreateTags"],
+            resources=[f"arn:{stack.partition}:ec2:{stack.region}::snapshot/*"],
+            conditions={"StringEquals": {"ec2:CreateAction": "CreateSnapshot"}},
         ),
         iam.PolicyStatement(
             sid="SecurityGroupsAndLaunchTemplates",

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 
 from aws_cdk import (
     CfnCondition,
+    CfnDeletionPolicy,
     CfnOutput,
     CfnWaitCondition,
     CfnWaitConditionHandle,
+    CustomResource,
     Fn,
     RemovalPolicy,
     aws_cloudwatch as cloudwatch,
@@ -20,7 +22,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
-from catalog_constructs.product_context import ProductContext
+from catalog_constructs.product_context import ProductContext, product_context_service_token
 
 SETUP_LOG = "/var/log/research-catalog-setup.log"
 CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/research-catalog/cloudwatch-agent.json"
@@ -29,6 +31,32 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Setting up Docker on a fresh Ubuntu instance takes two to five minutes; the margin covers
 # slow package mirrors. The product fails (and is rolled back) rather than hanging past it.
 SETUP_TIMEOUT_SECONDS = 1200
+DATA_DEVICE = "/dev/sdf"
+DATA_MOUNT = "/data"
+# Finds the data volume by its ID (NVMe names do not follow the attachment's device name),
+# formats it only if it has no file system yet, and mounts it by UUID. Runs at every first boot,
+# so a replacement instance mounts the same data.
+LINUX_DATA_VOLUME = f"""
+volume_serial=$(echo '${{DataVolumeId}}' | tr -d -)
+volume_device="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_$volume_serial"
+for attempt in $(seq 1 120); do
+  [ -e "$volume_device" ] && break
+  [ -e {DATA_DEVICE} ] && volume_device={DATA_DEVICE} && break
+  sleep 5
+done
+[ -e "$volume_device" ] || {{ echo "data volume ${{DataVolumeId}} never appeared"; false; }}
+blkid "$volume_device" >/dev/null || mkfs.xfs -L research-data "$volume_device"
+uuid=$(blkid -s UUID -o value "$volume_device")
+mkdir -p {DATA_MOUNT}
+grep -q "UUID=$uuid" /etc/fstab ||
+  echo "UUID=$uuid {DATA_MOUNT} xfs defaults,nofail 0 2" >> /etc/fstab
+mount -a
+# Session Manager signs the owner in as ssm-user, who owns the data directory.
+id ssm-user >/dev/null 2>&1 || useradd --create-home --shell /bin/bash ssm-user
+echo 'ssm-user ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/ssm-agent-users
+chmod 0440 /etc/sudoers.d/ssm-agent-users
+chown ssm-user:ssm-user {DATA_MOUNT}
+"""
 
 
 def resolve_ssm(parameter_name: str) -> str:
@@ -45,6 +73,7 @@ class WorkstationProps:
     root_device_name: str
     # Numbers from CfnParameter.value_as_number tokens.
     root_volume_gib: float
+    data_volume_gib: float
     idle_stop_hours: float
     idle_stop_enabled: CfnCondition
     # Bash run as root after the catalog's own preparation; it must be idempotent.
@@ -121,6 +150,27 @@ class Workstation(Construct):
             ),
         )
 
+        self.data_volume = ec2.CfnVolume(
+            self,
+            "DataVolume",
+            availability_zone=props.context.availability_zone,
+            size=props.data_volume_gib,
+            volume_type="gp3",
+            encrypted=True,
+            kms_key_id=resolve_ssm(contract.EBS_KEY_ARN_PARAMETER),
+        )
+        # The data volume outlives any instance: an update that replaces the instance moves it
+        # to the new one (DataVolumeAttachment); terminating the product or replacing the volume
+        # itself leaves a snapshot.
+        self.data_volume.cfn_options.deletion_policy = CfnDeletionPolicy.SNAPSHOT
+        self.data_volume.cfn_options.update_replace_policy = CfnDeletionPolicy.SNAPSHOT
+        acknowledge(
+            self.data_volume,
+            ["HIPAA.Security-EC2EBSInBackupPlan", "NIST.800.53.R5-EC2EBSInBackupPlan"],
+            "The data volume is snapshotted whenever it would be lost (termination, "
+            "replacement); scheduled backups are a stage-wide AWS Backup decision that cannot "
+            "live in a product template launched many times.",
+        )
         wait_handle = CfnWaitConditionHandle(self, "SetupHandle")
         self.instance = ec2.CfnInstance(
             self,
@@ -149,10 +199,20 @@ class Workstation(Construct):
                     ),
                 )
             ],
-            user_data=Fn.base64(
-                self._user_data(props.setup_script, wait_handle.ref, self.log_group.log_group_name)
-            ),
+            user_data=Fn.base64(self._user_data(props.setup_script, wait_handle.ref)),
             tags=[{"key": contract.PATCH_GROUP_TAG, "value": contract.PATCH_GROUP}],
+        )
+
+        self.data_volume_attachment = CustomResource(
+            self,
+            "DataVolumeAttachment",
+            service_token=product_context_service_token(),
+            resource_type="Custom::DataVolumeAttachment",
+            properties={
+                "VolumeId": self.data_volume.ref,
+                "InstanceId": self.instance.ref,
+                "Device": DATA_DEVICE,
+            },
         )
 
         setup = CfnWaitCondition(
@@ -272,7 +332,7 @@ class Workstation(Construct):
             "the launch role the right to create managed policies.",
         )
 
-    def _user_data(self, setup_script: str, wait_handle_url: str, log_group_name: str) -> str:
+    def _user_data(self, setup_script: str, wait_handle_url: str) -> str:
         agent_config = {
             "agent": {"metrics_collection_interval": 60, "run_as_user": "root"},
             "logs": {
@@ -321,12 +381,20 @@ class Workstation(Construct):
                 f"cat > {CLOUDWATCH_AGENT_CONFIG_PATH} <<'JSON'",
                 json.dumps(agent_config, indent=1),
                 "JSON",
+                LINUX_DATA_VOLUME.strip(),
                 setup_script.strip(),
                 "signal SUCCESS 'workstation ready'",
                 "",
             ]
         )
-        return Fn.sub(script, {"WaitHandle": wait_handle_url, "LogGroupName": log_group_name})
+        return Fn.sub(
+            script,
+            {
+                "WaitHandle": wait_handle_url,
+                "LogGroupName": self.log_group.log_group_name,
+                "DataVolumeId": self.data_volume.ref,
+            },
+        )
 
     def add_standard_outputs(self, *, documentation_page: str, context: ProductContext) -> None:
         instance_id = self.instance.ref

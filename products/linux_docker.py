@@ -69,11 +69,7 @@ case "$ID" in
     ;;
 esac
 systemctl enable --now docker
-# Session Manager logs the owner in as ssm-user; creating it now puts it in the docker group.
-id ssm-user >/dev/null 2>&1 || useradd --create-home --shell /bin/bash ssm-user
 usermod -aG docker ssm-user
-echo 'ssm-user ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/ssm-agent-users
-chmod 0440 /etc/sudoers.d/ssm-agent-users
 docker info >/dev/null
 docker compose version
 """
@@ -107,13 +103,28 @@ FORM = (
                 name="DiskSize",
                 label="Disk size (GiB)",
                 description=(
-                    "Size of the encrypted system disk in GiB. Keep long-term data in a bucket."
+                    "Size of the encrypted system disk in GiB (operating system, Docker "
+                    "images). It is replaced with the instance; keep your work in /data."
                 ),
                 constraint_description="Enter a whole number of GiB from 30 to 5000.",
                 type="Number",
                 default=30,
                 min_value=30,
                 max_value=5000,
+            ),
+            FormParameter(
+                name="DataVolumeSize",
+                label="Data disk size (GiB)",
+                description=(
+                    "Size of the encrypted data disk mounted at /data. It survives updates that "
+                    "replace the instance and is snapshotted when the product is terminated. "
+                    "It can grow later but never shrink."
+                ),
+                constraint_description="Enter a whole number of GiB from 10 to 16384.",
+                type="Number",
+                default=100,
+                min_value=10,
+                max_value=16384,
             ),
             FormParameter(
                 name="ImageGeneration",
@@ -194,6 +205,7 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
                 instance_type=instance_type,
                 root_device_name=distributions.find_in_map(distribution, "RootDevice"),
                 root_volume_gib=form.parameters["DiskSize"].value_as_number,
+                data_volume_gib=form.parameters["DataVolumeSize"].value_as_number,
                 idle_stop_hours=idle_hours.value_as_number,
                 idle_stop_enabled=idle_stop_enabled,
                 setup_script=SETUP_SCRIPT,
@@ -242,12 +254,19 @@ instance costs only its disk.
 `LogsURI` opens the product's log group: setup (`research-catalog-setup`), cloud-init and
 system logs, shipped by the CloudWatch agent and kept for 90 days.
 
-## Updates and data
+## Your data: /data
 
-Changing the instance type or the idle-stop hours updates the instance in place (a type
-change stops and starts it). Changing the distribution replaces the instance and its disk.
-Keep data you care about in a bucket product. Terminating the product deletes the instance
-and its disk.
+Keep your work under `/data`, a separate encrypted disk (`DataVolumeSize`). It belongs to
+the product, not to the instance:
+
+- Updates that **replace the instance** (changing `LinuxDistribution`, raising
+  `ImageGeneration`, or a new product version that moves to a new image) stop the old
+  instance, move the data disk to the new one and mount it again at `/data`. The system disk
+  (`DiskSize`: the operating system, installed packages, Docker images) is replaced.
+- Updates that **keep the instance**: changing `InstanceType` (the instance stops and starts),
+  `IdleStopHours`, or growing `DataVolumeSize` or `DiskSize`.
+- **Terminating** the product deletes the instance and takes a final snapshot of the data
+  disk, which the catalog operators can restore from.
 """.replace("COMPOSE_VERSION", COMPOSE_VERSION)
 
 TEMPLATE = ProductTemplate(

@@ -47,6 +47,15 @@ PRODUCTS: dict[str, ProductDefinition] = {
                     "replaces the instance and its disk."
                 ),
             ),
+            ProductVersion(
+                name="v3",
+                description=(
+                    "Adds a separate encrypted data disk at /data that survives updates which "
+                    "replace the instance (it moves to the new instance) and is snapshotted on "
+                    "terminate. Updating from v1 or v2 replaces the instance: copy data off the "
+                    "old disk first."
+                ),
+            ),
         ),
     ),
 }

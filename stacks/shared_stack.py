@@ -60,6 +60,7 @@ class SharedStack(Stack):
             },
             documentation_url=config.catalog.documentation_url,
             logs_key=self.keys.logs_key,
+            ebs_key=self.keys.ebs_key,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
         self.resources = SharedResources(

@@ -41,6 +41,7 @@ class ProductContextFunction(Construct):
         communities: dict[str, dict[str, str | None]],
         documentation_url: str,
         logs_key: kms.IKey,
+        ebs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -103,9 +104,29 @@ class ProductContextFunction(Construct):
                 ],
             ),
             iam.PolicyStatement(
-                sid="DescribeSubnets",
-                actions=["ec2:DescribeSubnets"],
+                sid="DescribeSubnetsInstancesAndVolumes",
+                actions=["ec2:DescribeSubnets", "ec2:DescribeInstances", "ec2:DescribeVolumes"],
                 resources=["*"],
+            ),
+            # Moves a product's data volume to the instance that replaces the old one; only
+            # resources the catalog's products created (they carry the product tag).
+            iam.PolicyStatement(
+                sid="MoveDataVolumes",
+                actions=["ec2:StopInstances", "ec2:AttachVolume", "ec2:DetachVolume"],
+                resources=[
+                    stack.format_arn(service="ec2", resource="instance", resource_name="*"),
+                    stack.format_arn(service="ec2", resource="volume", resource_name="*"),
+                ],
+                conditions={"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}},
+            ),
+            # Stopping an instance and attaching a volume encrypted with the catalog key.
+            iam.PolicyStatement(
+                sid="EncryptedVolumes",
+                actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"],
+                resources=[ebs_key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}
+                },
             ),
         ]
         policy = iam.ManagedPolicy(
@@ -120,7 +141,8 @@ class ProductContextFunction(Construct):
             statements,
             "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
             "launcher can be any role or user of the account, AMI parameters are public AWS "
-            "ones or the catalog's own, and ec2:DescribeSubnets supports no resource scoping.",
+            "ones or the catalog's own, EC2 Describe calls support no resource scoping, and "
+            "instances and volumes are limited to those carrying the catalog's product tag.",
         )
 
         # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of
@@ -138,7 +160,8 @@ class ProductContextFunction(Construct):
             code=lambda_.CfnFunction.CodeProperty(
                 s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
             ),
-            timeout=60,
+            # Moving a data volume waits for the replaced instance to stop (a few minutes).
+            timeout=900,
             memory_size=256,
             role=role.role_arn,
             logging_config=lambda_.CfnFunction.LoggingConfigProperty(
@@ -175,7 +198,8 @@ class ProductContextFunction(Construct):
         )
 
 
-def _service_token() -> str:
+def product_context_service_token() -> str:
+    """ServiceToken of custom resources served by the shared product-context function."""
     return Fn.sub(
         "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
         + contract.PRODUCT_CONTEXT_FUNCTION_NAME
@@ -190,7 +214,7 @@ class ProductContext(Construct):
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=_service_token(),
+            service_token=product_context_service_token(),
             resource_type="Custom::ProductContext",
         )
 
@@ -274,7 +298,7 @@ class MachineImage(Construct):
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=_service_token(),
+            service_token=product_context_service_token(),
             resource_type="Custom::MachineImage",
             properties=properties,
         )

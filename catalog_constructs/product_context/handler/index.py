@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
 UNAFFILIATED = "unaffiliated"
 MACHINE_IMAGE = "Custom::MachineImage"
+DATA_VOLUME_ATTACHMENT = "Custom::DataVolumeAttachment"
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
 
@@ -288,6 +289,48 @@ def resolve_image(event: Mapping[str, Any], *, ssm: Client) -> tuple[str, dict[s
     )
 
 
+def attach_data_volume(
+    event: Mapping[str, Any], *, ec2: Client, delay: int = 5
+) -> tuple[str, dict[str, str]]:
+    """Attach a product's data volume to its (possibly new) instance.
+
+    ``AWS::EC2::VolumeAttachment`` cannot follow an instance replacement: CloudFormation
+    creates the new attachment while the old instance still holds the volume, and the update
+    fails. Here the instance being replaced is stopped first (a clean file system), the volume
+    moved, and the old instance left for CloudFormation to terminate.
+    """
+    properties = event.get("ResourceProperties", {})
+    volume_id = str(properties.get("VolumeId", ""))
+    instance_id = str(properties.get("InstanceId", ""))
+    device = str(properties.get("Device", ""))
+    if not (volume_id and instance_id and device):
+        raise ProductContextError(
+            f"{DATA_VOLUME_ATTACHMENT} needs VolumeId, InstanceId and Device properties"
+        )
+    waiter_config = {"Delay": delay, "MaxAttempts": max(1, 600 // max(delay, 1))}
+    (volume,) = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"]
+    attachments = [
+        a for a in volume.get("Attachments", []) if a["State"] in ("attaching", "attached")
+    ]
+    if any(a["InstanceId"] == instance_id for a in attachments):
+        _log("data volume already attached", volume_id=volume_id, instance_id=instance_id)
+    else:
+        for attachment in attachments:
+            previous = attachment["InstanceId"]
+            _log("moving data volume", volume_id=volume_id, previous=previous, new=instance_id)
+            ec2.stop_instances(InstanceIds=[previous])
+            ec2.get_waiter("instance_stopped").wait(
+                InstanceIds=[previous], WaiterConfig=waiter_config
+            )
+            ec2.detach_volume(VolumeId=volume_id, InstanceId=previous)
+            ec2.get_waiter("volume_available").wait(
+                VolumeIds=[volume_id], WaiterConfig=waiter_config
+            )
+        ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device=device)
+        ec2.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=waiter_config)
+    return f"{volume_id}:{instance_id}", {"VolumeId": volume_id, "InstanceId": instance_id}
+
+
 def send_response(url: str, body: bytes) -> None:
     # The pre-signed S3 URL is signed without a content type, so none may be sent.
     request = urllib.request.Request(
@@ -348,6 +391,8 @@ def handler(
 
     if request_type == "Delete":
         # Nothing to clean up, and deleting a product must never fail because of this lookup.
+        # A data volume detaches when its instance terminates (or has already moved to the
+        # replacement instance); detaching it here would pull it from under a running system.
         _log("delete: nothing to do", **request)
         respond(event, context, SUCCESS, {}, "", physical_id, send=send)
         return
@@ -355,6 +400,8 @@ def handler(
     try:
         if event.get("ResourceType") == MACHINE_IMAGE:
             physical_id, data = resolve_image(event, ssm=client("ssm"))
+        elif event.get("ResourceType") == DATA_VOLUME_ATTACHMENT:
+            physical_id, data = attach_data_volume(event, ec2=client("ec2"))
         else:
             physical_id, data = resolve(
                 event,

@@ -1,0 +1,65 @@
+"""The workstation's data volume outlives its instance."""
+
+import json
+from typing import Any
+
+import pytest
+
+from catalog_constructs import contract
+from tests.conftest import SynthesizedStage
+from tests.infrastructure.test_security import resources
+
+
+@pytest.fixture
+def product(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
+    return synthesized["dev"].products["linux-docker"]
+
+
+def test_data_volume_survives_replacement_and_termination(product: dict[str, Any]) -> None:
+    (volume,) = resources(product, "AWS::EC2::Volume").values()
+    assert volume["DeletionPolicy"] == "Snapshot"
+    assert volume["UpdateReplacePolicy"] == "Snapshot"
+
+
+def test_data_volume_is_not_tied_to_the_instance(product: dict[str, Any]) -> None:
+    ((volume_id, volume),) = resources(product, "AWS::EC2::Volume").items()
+    (instance_id,) = resources(product, "AWS::EC2::Instance")
+    (context_id,) = resources(product, "Custom::ProductContext")
+    # Its properties come from the launch form and the product context only, so replacing
+    # the instance never replaces the volume.
+    assert instance_id not in json.dumps(volume)
+    properties = volume["Properties"]
+    assert properties["AvailabilityZone"] == {"Fn::GetAtt": [context_id, "AvailabilityZone"]}
+    assert properties["Size"] == {"Ref": "DataVolumeSize"}
+    assert properties["Encrypted"] is True
+    assert properties["KmsKeyId"] == f"{{{{resolve:ssm:{contract.EBS_KEY_ARN_PARAMETER}}}}}"
+    # A native VolumeAttachment would be created for the new instance while the old one still
+    # holds the volume; the shared handler moves it instead.
+    assert not resources(product, "AWS::EC2::VolumeAttachment")
+    (attachment,) = resources(product, "Custom::DataVolumeAttachment").values()
+    assert attachment["Properties"]["VolumeId"] == {"Ref": volume_id}
+    assert attachment["Properties"]["InstanceId"] == {"Ref": instance_id}
+    assert contract.PRODUCT_CONTEXT_FUNCTION_NAME in json.dumps(
+        attachment["Properties"]["ServiceToken"]
+    )
+
+
+def test_instance_and_instance_placement_share_the_volume_zone(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    (context_id,) = resources(product, "Custom::ProductContext")
+    assert instance["Properties"]["SubnetId"] == {"Fn::GetAtt": [context_id, "SubnetId"]}
+
+
+def test_user_data_mounts_the_data_volume_without_reformatting(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    (volume_id,) = resources(product, "AWS::EC2::Volume")
+    assert variables["DataVolumeId"] == {"Ref": volume_id}
+    assert 'blkid "$volume_device" >/dev/null || mkfs.xfs' in script
+    assert "/data xfs defaults,nofail" in script
+
+
+def test_data_volume_size_is_validated(product: dict[str, Any]) -> None:
+    spec = product["Parameters"]["DataVolumeSize"]
+    assert (spec["MinValue"], spec["MaxValue"]) == (10, 16384)
+    assert spec["ConstraintDescription"]
