@@ -14,3 +14,5 @@ class SharedResources:
     product_role_boundary: iam.IManagedPolicy
     ebs_key: kms.IKey
     logs_key: kms.IKey
+    # Scheduled jobs: encrypts job secrets and alert topics.
+    jobs_key: kms.IKey

@@ -103,9 +103,39 @@ class ProductContextFunction(Construct):
                 ],
             ),
             iam.PolicyStatement(
-                sid="DescribeSubnets",
-                actions=["ec2:DescribeSubnets"],
+                sid="DescribeSubnetsAndJobQueues",
+                actions=["ec2:DescribeSubnets", "batch:DescribeJobQueues"],
                 resources=["*"],
+            ),
+            # Scheduled jobs: CloudFormation cannot build a job definition's environment from
+            # a validated list, so this function registers the definitions (see handler).
+            iam.PolicyStatement(
+                sid="RegisterCatalogJobDefinitions",
+                actions=[
+                    "batch:RegisterJobDefinition",
+                    "batch:DeregisterJobDefinition",
+                    "batch:TagResource",
+                ],
+                resources=[
+                    stack.format_arn(
+                        service="batch",
+                        resource="job-definition",
+                        resource_name=f"{contract.JOB_DEFINITION_PREFIX}*",
+                    )
+                ],
+            ),
+            # Only roles under the product path, which all carry the product boundary.
+            iam.PolicyStatement(
+                sid="PassProductRolesToJobs",
+                actions=["iam:PassRole"],
+                resources=[
+                    stack.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
+                    )
+                ],
             ),
         ]
         policy = iam.ManagedPolicy(
@@ -120,7 +150,9 @@ class ProductContextFunction(Construct):
             statements,
             "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
             "launcher can be any role or user of the account, AMI parameters are public AWS "
-            "ones or the catalog's own, and ec2:DescribeSubnets supports no resource scoping.",
+            "ones or the catalog's own, ec2:DescribeSubnets and batch:DescribeJobQueues support "
+            "no resource scoping; job definitions are named at launch under the catalog prefix "
+            "and the roles passed to them live under the product path.",
         )
 
         # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of
@@ -175,7 +207,7 @@ class ProductContextFunction(Construct):
         )
 
 
-def _service_token() -> str:
+def service_token() -> str:
     return Fn.sub(
         "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
         + contract.PRODUCT_CONTEXT_FUNCTION_NAME
@@ -190,7 +222,7 @@ class ProductContext(Construct):
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=_service_token(),
+            service_token=service_token(),
             resource_type="Custom::ProductContext",
         )
 
@@ -258,7 +290,7 @@ class MachineImage(Construct):
         self._resource = CustomResource(
             self,
             "Resource",
-            service_token=_service_token(),
+            service_token=service_token(),
             resource_type="Custom::MachineImage",
             properties={"ImageParameter": parameter_name},
         )
