@@ -39,11 +39,13 @@ API_BURST_LIMIT = 10
 # The request the API sends to Batch SubmitJob with the caller's own credentials. Batch then
 # checks the caller's policy: the job definition must carry their owner tag (only evaluated
 # when a revision is given, hence the revision in the path), the queue their community's.
-SUBMIT_JOB_REQUEST = """{
+SUBMIT_JOB_REQUEST = """#set($path = $input.params().path)
+#set($name = $util.escapeJavaScript($path.get('name')))
+{
   "jobName": "api-$context.requestId",
-  "jobQueue": "$util.escapeJavaScript($input.params().path.get('queue'))",
-  "jobDefinition": "$util.escapeJavaScript($input.params().path.get('name')):$util.escapeJavaScript($input.params().path.get('revision'))",
-  "shareIdentifier": "$util.escapeJavaScript($input.params().path.get('name'))"
+  "jobQueue": "$util.escapeJavaScript($path.get('queue'))",
+  "jobDefinition": "$name:$util.escapeJavaScript($path.get('revision'))",
+  "shareIdentifier": "$name"
 }"""
 
 
@@ -280,8 +282,11 @@ class JobsPlatform(Construct):
         )
         acknowledge(
             api,
-            ["AwsSolutions-APIG3", "HIPAA.Security-APIGWAssociatedWithWAF",
-             "NIST.800.53.R5-APIGWAssociatedWithWAF"],
+            [
+                "AwsSolutions-APIG3",
+                "HIPAA.Security-APIGWAssociatedWithWAF",
+                "NIST.800.53.R5-APIGWAssociatedWithWAF",
+            ],
             "Every method requires SigV4 from a principal of this account, is throttled at the "
             "stage, and does nothing but forward one SubmitJob with the caller's own "
             "credentials; a web ACL would add cost and nothing to filter.",
@@ -300,15 +305,20 @@ class JobsPlatform(Construct):
         )
         acknowledge(
             api,
-            ["AwsSolutions-APIG6", "HIPAA.Security-APIGWExecutionLoggingEnabled",
-             "NIST.800.53.R5-APIGWExecutionLoggingEnabled"],
+            [
+                "AwsSolutions-APIG6",
+                "HIPAA.Security-APIGWExecutionLoggingEnabled",
+                "NIST.800.53.R5-APIGWExecutionLoggingEnabled",
+            ],
             "Execution logging needs the account-wide API Gateway CloudWatch role, a setting "
             "shared with every other API of the account; access logs record every call.",
         )
         acknowledge(
             api,
-            ["HIPAA.Security-APIGWCacheEnabledAndEncrypted",
-             "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted"],
+            [
+                "HIPAA.Security-APIGWCacheEnabledAndEncrypted",
+                "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+            ],
             "Submitting a job must never be answered from a cache.",
         )
         acknowledge(

@@ -206,7 +206,9 @@ def _jobs_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatem
                 "secretsmanager:GetResourcePolicy",
                 "secretsmanager:ValidateResourcePolicy",
             ],
-            resources=[f"arn:{stack.partition}:secretsmanager:{region_account}:secret:{product_named}"],
+            resources=[
+                f"arn:{stack.partition}:secretsmanager:{region_account}:secret:{product_named}"
+            ],
         ),
         iam.PolicyStatement(
             # CreateSecret encrypts the initial value with the jobs key.

@@ -51,7 +51,8 @@ IMAGE_PATTERN = (
     r"(?:@sha256:[a-f0-9]{64})?$"
 )
 SCHEDULE_PATTERN = (
-    r"^(rate\((1 (minute|hour|day)|[1-9][0-9]* (minutes|hours|days))\)|cron\([^()]+\))$"
+    r"^(rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)"
+    r"|cron\([^()]+\))$"
 )
 NO_ALERT_EMAIL = "none"
 
@@ -63,9 +64,9 @@ FORM = (
                 name="Image",
                 label="Container image",
                 description=(
-                    "A public Docker Hub image (python:3.12-slim, rocker/r-ver:4.4.1) or an "
-                    "Amazon ECR image of this account (<account>.dkr.ecr.<region>.amazonaws.com/"
-                    "<repository>:<tag>). Pin a tag or a digest rather than latest."
+                    "A public image (Docker Hub python:3.12-slim, public.ecr.aws/..., "
+                    "ghcr.io/...) or an Amazon ECR image of this account (<account>.dkr.ecr."
+                    "<region>.amazonaws.com/<repository>:<tag>). Pin a tag or a digest."
                 ),
                 constraint_description=(
                     "Enter an image reference such as python:3.12-slim, "
@@ -161,7 +162,7 @@ FORM = (
                 name="ScheduleTimezone",
                 label="Time zone",
                 description="IANA time zone of cron schedules, e.g. UTC, Europe/Zurich.",
-                constraint_description="Enter an IANA time zone name such as UTC or America/New_York.",
+                constraint_description="Enter an IANA time zone name such as UTC or Asia/Tokyo.",
                 default="UTC",
                 allowed_pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",
                 max_length=50,
@@ -351,7 +352,9 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                 actions=["kms:Decrypt"],
                 resources=[jobs_key],
                 conditions={
-                    "StringEquals": {"kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"}
+                    "StringEquals": {
+                        "kms:ViaService": f"secretsmanager.{self.region}.amazonaws.com"
+                    }
                 },
             ),
             iam.PolicyStatement(
@@ -361,7 +364,9 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                     "ecr:BatchGetImage",
                     "ecr:GetDownloadUrlForLayer",
                 ],
-                resources=[self.format_arn(service="ecr", resource="repository", resource_name="*")],
+                resources=[
+                    self.format_arn(service="ecr", resource="repository", resource_name="*")
+                ],
             ),
             iam.PolicyStatement(
                 sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]
@@ -550,10 +555,9 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                 ),
             ),
             "Jobs": (
-                "This job's runs in the AWS Batch console",
+                "Runs in the AWS Batch console (choose the JobQueue queue)",
                 Fn.sub(
-                    console + "/batch/home?region=${AWS::Region}#jobs/fargate?queue=${Queue}",
-                    {"Queue": job.get_att_string("JobQueueName")},
+                    console + "/batch/home?region=${AWS::Region}#jobs",
                 ),
             ),
             "JobQueue": ("The community job queue runs go to", job.get_att_string("JobQueueArn")),
@@ -567,6 +571,10 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                 ),
             ),
             "AlertTopic": ("SNS topic that receives every failed run", topic.ref),
+            "JobRoleArn": (
+                "The container's AWS identity (no permissions until granted; see Documentation)",
+                job_role.role_arn,
+            ),
             "Documentation": (
                 "How to use this product",
                 Fn.join("", [context.documentation_url, f"/products/{PRODUCT_KEY}.md"]),
@@ -576,7 +584,152 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
             CfnOutput(self, f"{key}Output", key=key, description=description, value=value)
 
 
-USAGE = ""
+USAGE = r"""
+## What runs, and when
+
+Each run is one AWS Batch job on Fargate: your image, your command (the JSON array you gave,
+arguments passed as they are, never split on spaces), your environment variables, the size,
+architecture and scratch storage you chose. A run that exceeds the time limit is stopped;
+a failed run is tried again until `Attempts` is used up (1 = no retry).
+
+The schedule (`rate(...)` or `cron(...)` in your time zone) submits a run. To pause it, update
+the provisioned product with `ScheduleState` = `DISABLED` (Actions > Update); set it back to
+`ENABLED` to resume. Everything else stays as it is.
+
+Runs go to your community's shared queue (`JobQueue` output, Fargate or Fargate Spot). The
+queue is fair-share: every scheduled-job product has its own share, so a product that queues
+many runs does not hold back the others; it is run after them until its usage decays (one
+hour).
+
+## Running it now: SubmitJobApi
+
+`SubmitJobApi` is an HTTPS endpoint that submits one run. It accepts only requests signed with
+AWS Signature Version 4 by **your** credentials (the ones you use for the catalog), is
+throttled, and answers `{"jobArn": ..., "jobName": ..., "jobId": ...}`. Anyone else is
+refused: the API submits with the caller's own credentials, and you may submit only job
+definitions tagged with your identity.
+
+With the catalog's CLI (from a clone of the catalog repository, with `boto3` installed), submit
+and follow the run to its end, printing the last lines of its log:
+
+```bash
+python -m catalog_cli.jobs submit "<SubmitJobApi>" --follow
+python -m catalog_cli.jobs follow <jobId> --region <region>    # a run started earlier
+```
+
+With curl (7.75 or newer), using credentials exported by the AWS CLI:
+
+```bash
+eval "$(aws configure export-credentials --format env)"
+curl -X POST --aws-sigv4 "aws:amz:<region>:execute-api" \
+  --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  -H "x-amz-security-token: $AWS_SESSION_TOKEN" \
+  -H "content-type: application/json" --data '{}' \
+  "<SubmitJobApi>"
+```
+
+With Python (botocore signs the request):
+
+```python
+import json, urllib.request
+import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+url = "<SubmitJobApi>"
+region = url.split(".")[2]
+headers = {"content-type": "application/json"}
+request = AWSRequest(method="POST", url=url, data=b"{}", headers=headers)
+SigV4Auth(boto3.Session().get_credentials(), "execute-api", region).add_auth(request)
+signed = urllib.request.Request(url, data=b"{}", method="POST", headers=dict(request.headers))
+with urllib.request.urlopen(signed) as answer:
+    print(json.load(answer)["jobId"])
+```
+
+With the AWS CLI, the same submission goes straight to Batch (the path of `SubmitJobApi` is
+`.../jobs/<queue>/<definition name>/<revision>`):
+
+```bash
+aws batch submit-job --job-name manual --job-queue <queue> \
+  --job-definition <definition name>:<revision> --share-identifier <definition name>
+aws batch describe-jobs --jobs <jobId> --query 'jobs[0].[status,statusReason]'
+```
+
+The revision is part of the address: after you update the product, use the new
+`SubmitJobApi` output.
+
+## Secrets
+
+The container receives one variable, `SCHEDULED_JOB_SECRETS`, holding the JSON object stored
+in the `JobSecretsArn` secret (encrypted with the catalog's key). It starts as `{}`. Set your
+values in the console (`JobSecretsConsole` output, *Retrieve secret value* > *Edit*) or:
+
+```bash
+aws secretsmanager put-secret-value --secret-id "<JobSecretsArn>" \
+  --secret-string '{"API_TOKEN": "...", "DB_PASSWORD": "..."}'
+```
+
+Only you and the job's execution role can read it (the secret's policy denies everyone else,
+administrators' roles included). New values reach the next run. Never put secrets in the
+environment variables: they are visible in the job definition.
+
+In the container, for example in Python:
+`secrets = json.loads(os.environ["SCHEDULED_JOB_SECRETS"])`.
+
+## Environment variables
+
+`NAME=value` entries separated by `;` (`\;` is a literal semicolon in a value), for example
+`INPUT=s3://my-bucket/in;THREADS=4`. Each becomes its own variable. A malformed list (an entry
+without `=`, an empty or invalid name, a name given twice, or a reserved name:
+`SCHEDULED_JOB_SECRETS`, `AWS_BATCH*`) fails the launch or update with a message naming the
+entry.
+
+## Giving the job AWS permissions
+
+The job's role (`JobRoleArn` output) starts with **no** permissions. It can never exceed the
+catalog's product boundary (which allows, among others, reading and writing S3 objects and
+reading secrets, and denies IAM). To let the job read one bucket, the bucket's owner adds this
+statement to the bucket policy (for a catalog bucket product, ask its owner or the operators):
+
+```json
+{
+  "Sid": "ScheduledJobReads",
+  "Effect": "Allow",
+  "Principal": {"AWS": "<JobRoleArn>"},
+  "Action": ["s3:GetObject", "s3:ListBucket"],
+  "Resource": ["arn:aws:s3:::my-bucket", "arn:aws:s3:::my-bucket/*"]
+}
+```
+
+Operators can instead attach an inline policy to the role
+(`aws iam put-role-policy --role-name <name from JobRoleArn> ...`); you cannot change the role
+yourself.
+
+## Images
+
+Public images from Docker Hub (`python:3.12-slim`), other public registries
+(`public.ecr.aws/...`, `ghcr.io/...`) and private ECR repositories of this account are pulled
+by the job's execution role; public registries need the catalog network's NAT gateway.
+Private images on Docker Hub or other registries are not supported. Build ARM64 images for
+`CpuArchitecture` ARM64; Fargate Spot runs X86_64 only.
+
+## Failure alerts and logs
+
+Every failed run (including one stopped by the time limit) is published to the product's SNS
+topic (`AlertTopic`) and, unless you chose `none`, e-mailed to `AlertEmail` (empty: your own
+address). Confirm the subscription e-mail AWS sends after launch, or no alert arrives.
+
+`Logs` opens the job's log group (one stream per run, `job/default/<task id>`), kept for
+`LogRetentionDays`. The log group is **kept** when you terminate the product, so the output of
+past runs stays available; delete it in the CloudWatch console when you no longer need it.
+Terminating the product deletes the schedule, the secret and the alert topic, and
+deregisters the job definition.
+
+## Cost
+
+You pay only for the vCPU, memory and scratch storage while a run is running (Fargate per
+second, one-minute minimum), the secret (about USD 0.40 a month) and the logs.
+"""
 
 TEMPLATE = ProductTemplate(
     key=PRODUCT_KEY,
