@@ -56,7 +56,8 @@ class ProductContextFunction(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Resolves the owner, community, subnet and image of provisioned products",
+            description="Resolves the owner, community, subnet and image of provisioned products "
+            "and registers scheduled-job definitions",
         )
         statements = [
             iam.PolicyStatement(
@@ -143,7 +144,7 @@ class ProductContextFunction(Construct):
             "Policy",
             statements=statements,
             roles=[role],
-            description="Product context handler: read-only lookups",
+            description="Product context handler: lookups and scheduled-job definitions",
         )
         acknowledge_wildcard_resources(
             policy,

@@ -272,3 +272,24 @@ def test_launch_patterns(
     pattern = re.compile(product["Parameters"][parameter]["AllowedPattern"])
     assert [value for value in good if not pattern.fullmatch(value)] == []
     assert [value for value in bad if pattern.fullmatch(value)] == []
+
+
+def test_jobs_launch_role_passes_only_the_shared_scheduler_role(stage: SynthesizedStage) -> None:
+    policies = [
+        p["Properties"]
+        for p in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        if p["Properties"].get("Description", "").endswith("build jobs products")
+    ]
+    (policy,) = policies
+    passes = [
+        s
+        for s in policy["PolicyDocument"]["Statement"]
+        if "iam:PassRole" in json.dumps(s["Action"])
+    ]
+    (pass_role,) = passes
+    assert json.dumps(pass_role["Resource"]).endswith(
+        f':role/{contract.JOB_SCHEDULER_ROLE_NAME}"]]}}'
+    )
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+    }
