@@ -436,12 +436,13 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                     "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
                     + contract.JOB_SCHEDULER_ROLE_NAME
                 ),
+                # Universal targets take the SDK's member names, capitalized.
                 input=Fn.to_json_string(
                     {
-                        "jobName": "scheduled",
-                        "jobQueue": job.get_att_string("JobQueueArn"),
-                        "jobDefinition": job.ref,
-                        "shareIdentifier": job.get_att_string("ShareIdentifier"),
+                        "JobName": "scheduled",
+                        "JobQueue": job.get_att_string("JobQueueArn"),
+                        "JobDefinition": job.ref,
+                        "ShareIdentifier": job.get_att_string("ShareIdentifier"),
                     }
                 ),
                 retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(

@@ -170,8 +170,16 @@ def test_schedule_state_expression_and_time_zone_come_from_the_form(
     target = schedule["Target"]
     assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:batch:submitJob"
     assert contract.JOB_SCHEDULER_ROLE_NAME in json.dumps(target["RoleArn"])
-    rendered = json.dumps(target["Input"])
-    assert "shareIdentifier" in rendered and '{\\"Ref\\": \\"Job\\"}' not in rendered
+    (parts,) = target["Input"]["Fn::Join"][1:]
+    rendered = "".join(part if isinstance(part, str) else "<value>" for part in parts)
+    assert json.loads(rendered) == {
+        "JobName": "scheduled",
+        "JobQueue": "<value>",
+        "JobDefinition": "<value>",
+        "ShareIdentifier": "<value>",
+    }
+    assert {"Ref": "Job"} in parts
+    assert {"Fn::GetAtt": ["Job", "ShareIdentifier"]} in parts
 
 
 @pytest.mark.parametrize(
