@@ -6,6 +6,7 @@ from constructs import Construct
 from catalog_constructs.catalog_product import CatalogProduct
 from catalog_constructs.end_user_access import EndUserPolicy
 from config.models import CatalogConfig, Community
+from products.registry import JOBS_PRODUCT_KEY
 
 COST_CENTER_KEY = "CostCenter"
 
@@ -59,7 +60,11 @@ class CommunityPortfolio(Construct):
                 iam.Role.from_role_arn(self, f"Principal{index}", role_arn, mutable=False)
             )
         EndUserPolicy(
-            self, "EndUserAccess", community=name, role_names=community.role_names_resolved()
+            self,
+            "EndUserAccess",
+            community=name,
+            role_names=community.role_names_resolved(),
+            scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
         )
 
         for index, value in enumerate(community.cost_centers):

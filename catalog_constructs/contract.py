@@ -50,3 +50,22 @@ def image_parameter(image: str, architecture: str) -> str:
 # Launch roles may use a KMS key of the image-building account only if it carries this tag.
 IMAGES_KEY_TAG = f"{PREFIX}:purpose"
 IMAGES_KEY_TAG_VALUE = "images"
+
+
+# Scheduled jobs (AWS Batch on Fargate). Compute, queues and the submit API are shared per
+# stage (per community for queues): per-product compute environments or REST APIs would hit
+# the region's quotas (50 compute environments, 600 regional REST APIs, neither raisable).
+JOBS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/jobs-key-arn"
+JOB_SUBMIT_API_URL_PARAMETER = f"{PARAMETER_ROOT}/jobs/submit-api-url"
+JOB_SUBMIT_API_STAGE = "v1"
+# Assumed by EventBridge Scheduler for every product's schedule; it may submit only catalog
+# job definitions, to catalog queues.
+JOB_SCHEDULER_ROLE_NAME = f"{PREFIX}-job-scheduler"
+# Job definitions are registered by the shared handler under this prefix (underscores: the
+# name doubles as the job's fair-share identifier, which allows no hyphens).
+JOB_DEFINITION_PREFIX = "research_catalog_job_"
+
+
+def job_queue_name(community: str, *, spot: bool) -> str:
+    """The fixed name of a community's job queue: the handler and end-user policies know it."""
+    return f"{PREFIX}-{community}-{'fargate-spot' if spot else 'fargate'}"

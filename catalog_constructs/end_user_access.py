@@ -20,7 +20,13 @@ class EndUserPolicy(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, community: str, role_names: list[str]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        community: str,
+        role_names: list[str],
+        scheduled_jobs: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -107,6 +113,8 @@ class EndUserPolicy(Construct):
                 },
             ),
         ]
+        if scheduled_jobs:
+            statements += _job_statements(stack, community)
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
@@ -123,5 +131,66 @@ class EndUserPolicy(Construct):
             "Service Catalog scopes products by portfolio and provisioned products by "
             "servicecatalog:userLevel=self; instances, sessions and log groups are limited by "
             "the owner tag matching the caller's aws:userid; Describe calls have no resource "
-            "scoping.",
+            "scoping. Job definitions and secrets are limited by the same owner tag, job "
+            "queues to the community's own.",
         )
+
+
+def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
+    """Scheduled jobs: run one's own jobs now (directly or through the submit API, which calls
+    Batch with the caller's credentials), follow them, and set one's own job secrets."""
+    region_account = f"{stack.region}:{stack.account}"
+    owner_tagged = {"StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}}
+    return [
+        iam.PolicyStatement(
+            # Any API ID: naming the shared stack's API would tie the catalog stack to an
+            # export. The stage and path are the catalog's, and the API itself only forwards
+            # the caller's own SubmitJob, which Batch authorizes below.
+            sid="CallTheJobSubmitApi",
+            actions=["execute-api:Invoke"],
+            resources=[
+                f"arn:{stack.partition}:execute-api:{region_account}:*/"
+                f"{contract.JOB_SUBMIT_API_STAGE}/POST/jobs/*"
+            ],
+        ),
+        iam.PolicyStatement(
+            # ":*" requires a revision, without which Batch would not evaluate the tag.
+            sid="SubmitOwnJobDefinitions",
+            actions=["batch:SubmitJob"],
+            resources=[
+                f"arn:{stack.partition}:batch:{region_account}:job-definition/"
+                f"{contract.JOB_DEFINITION_PREFIX}*:*"
+            ],
+            conditions=owner_tagged,
+        ),
+        iam.PolicyStatement(
+            sid="ToOwnCommunityQueues",
+            actions=["batch:SubmitJob"],
+            resources=[
+                f"arn:{stack.partition}:batch:{region_account}:job-queue/"
+                + contract.job_queue_name(community, spot=spot)
+                for spot in (False, True)
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="FollowJobs",
+            actions=[
+                "batch:DescribeJobs",
+                "batch:ListJobs",
+                "batch:DescribeJobDefinitions",
+                "batch:DescribeJobQueues",
+                "secretsmanager:ListSecrets",
+            ],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="OwnJobSecrets",
+            actions=[
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+            ],
+            resources=[f"arn:{stack.partition}:secretsmanager:{region_account}:secret:*"],
+            conditions=owner_tagged,
+        ),
+    ]

@@ -231,6 +231,95 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
     ]
 
 
+def _jobs_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatement]:
+    region_account = f"{stack.region}:{stack.account}"
+    product_named = f"{contract.PROVISIONED_STACK_PREFIX}*"
+    return [
+        iam.PolicyStatement(
+            sid="JobSecrets",
+            actions=[
+                "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:TagResource",
+                "secretsmanager:UntagResource",
+                "secretsmanager:PutResourcePolicy",
+                "secretsmanager:DeleteResourcePolicy",
+                "secretsmanager:GetResourcePolicy",
+                "secretsmanager:ValidateResourcePolicy",
+            ],
+            resources=[
+                f"arn:{stack.partition}:secretsmanager:{region_account}:secret:{product_named}"
+            ],
+        ),
+        iam.PolicyStatement(
+            # CreateSecret encrypts the initial value with the jobs key.
+            sid="EncryptJobSecrets",
+            actions=["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+            resources=[shared.jobs_key.key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}
+            },
+        ),
+        iam.PolicyStatement(
+            sid="AlertTopics",
+            actions=[
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:Unsubscribe",
+                "sns:GetSubscriptionAttributes",
+                "sns:ListSubscriptionsByTopic",
+                "sns:TagResource",
+                "sns:UntagResource",
+                "sns:ListTagsForResource",
+            ],
+            resources=[f"arn:{stack.partition}:sns:{region_account}:{product_named}"],
+        ),
+        iam.PolicyStatement(
+            sid="FailureRules",
+            actions=[
+                "events:PutRule",
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:ListTargetsByRule",
+                "events:TagResource",
+                "events:UntagResource",
+            ],
+            resources=[f"arn:{stack.partition}:events:{region_account}:rule/{product_named}"],
+        ),
+        iam.PolicyStatement(
+            # Schedules take generated names that need not start with the stack name.
+            sid="Schedules",
+            actions=[
+                "scheduler:CreateSchedule",
+                "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule",
+                "scheduler:GetSchedule",
+            ],
+            resources=[f"arn:{stack.partition}:scheduler:{region_account}:schedule/default/*"],
+        ),
+        iam.PolicyStatement(
+            sid="PassTheSharedSchedulerRole",
+            actions=["iam:PassRole"],
+            resources=[
+                stack.format_arn(
+                    service="iam",
+                    region="",
+                    resource="role",
+                    resource_name=contract.JOB_SCHEDULER_ROLE_NAME,
+                )
+            ],
+            conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+        ),
+    ]
+
+
 def _product_roles(stack: Stack) -> str:
     return stack.format_arn(
         service="iam",
@@ -243,6 +332,7 @@ def _product_roles(stack: Stack) -> str:
 # What each product family's templates create, beyond the stack operations every family needs.
 FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyStatement]]] = {
     "ec2": _ec2_family,
+    "jobs": _jobs_family,
 }
 
 

@@ -19,3 +19,5 @@ class SharedResources:
     # The account whose image pipelines build the AMIs products launch from (this one when
     # the stage builds its own or uses AWS's public images).
     image_key_account: str
+    # Scheduled jobs: encrypts job secrets and alert topics.
+    jobs_key: kms.IKey

@@ -38,6 +38,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from products.registry import JOBS_PRODUCT_KEY
+
 DEFAULT_STAGE = "dev"
 
 # Fields the loader sets itself; writing them in YAML is an error.
@@ -76,6 +78,11 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 # --------------------------------------------------------------------------------------------
 # error helpers
+
+
+# Scheduled jobs get two Batch compute environments and two queues per community; the region
+# allows 50 of each (not raisable).
+MAX_JOB_COMMUNITIES = 25
 
 
 def _error(message: str) -> PydanticCustomError:
@@ -865,6 +872,19 @@ class CatalogConfig(BaseModel):
                     )
                 else:
                     claimed.setdefault(key, where)
+        with_jobs = [name for name, c in communities.items() if JOBS_PRODUCT_KEY in c.products]
+        if len(with_jobs) > MAX_JOB_COMMUNITIES:
+            name = with_jobs[MAX_JOB_COMMUNITIES]
+            errors.append(
+                (
+                    (name, "products", communities[name].products.index(JOBS_PRODUCT_KEY)),
+                    f"at most {MAX_JOB_COMMUNITIES} communities may list {JOBS_PRODUCT_KEY!r}: "
+                    "each gets 2 of the region's 50 AWS Batch compute environments and job "
+                    "queues, a quota AWS does not raise; already listed by "
+                    f"{', '.join(with_jobs[:MAX_JOB_COMMUNITIES])}",
+                    JOBS_PRODUCT_KEY,
+                )
+            )
         _raise_all(errors)
         return communities
 

@@ -24,6 +24,8 @@ class ProductDefinition:
         return tuple(version.name for version in self.versions)
 
 
+JOBS_PRODUCT_KEY = "scheduled-job"
+
 PRODUCTS: dict[str, ProductDefinition] = {
     "linux-docker": ProductDefinition(
         key="linux-docker",
@@ -54,6 +56,21 @@ PRODUCTS: dict[str, ProductDefinition] = {
                     "replace the instance (it moves to the new instance) and is snapshotted on "
                     "terminate. Updating from v1 or v2 replaces the instance: copy data off the "
                     "old disk first."
+                ),
+            ),
+        ),
+    ),
+    JOBS_PRODUCT_KEY: ProductDefinition(
+        key=JOBS_PRODUCT_KEY,
+        family="jobs",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: a container on AWS Batch Fargate on a schedule (rate or "
+                    "cron, time zone, on/off) or through an IAM-authenticated API; command as a "
+                    "JSON array, validated environment variables, secrets from Secrets Manager, "
+                    "logs, failure alerts by e-mail."
                 ),
             ),
         ),

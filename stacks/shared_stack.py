@@ -6,11 +6,13 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.cloudwatch_agent import CloudWatchAgentDocument
 from catalog_constructs.encryption import CatalogKeys
+from catalog_constructs.jobs_platform import JobsPlatform
 from catalog_constructs.network import CatalogNetwork
 from catalog_constructs.product_boundary import ProductRoleBoundary
 from catalog_constructs.product_context import ProductContextFunction
 from catalog_constructs.shared_resources import SharedResources
 from config.models import CatalogConfig, CreateVpcNetwork
+from products.registry import JOBS_PRODUCT_KEY
 
 
 class SharedStack(Stack):
@@ -63,6 +65,18 @@ class SharedStack(Stack):
             ebs_key=self.keys.ebs_key,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
+        self.jobs = JobsPlatform(
+            self,
+            "Jobs",
+            communities=[
+                name
+                for name, community in config.communities.items()
+                if JOBS_PRODUCT_KEY in community.products
+            ],
+            vpc=self.network.vpc,
+            subnet_ids=self.network.private_subnet_ids,
+            logs_key=self.keys.logs_key,
+        )
         self.resources = SharedResources(
             product_role_boundary=self.boundary.policy,
             ebs_key=self.keys.ebs_key,
@@ -70,6 +84,7 @@ class SharedStack(Stack):
             vpc_id=self.network.vpc.vpc_id,
             private_subnet_ids=list(self.network.private_subnet_ids),
             image_key_account=config.images.source_account or config.stage.account,
+            jobs_key=self.jobs.key,
         )
 
         for construct_id_, name, value in (
@@ -81,6 +96,8 @@ class SharedStack(Stack):
             ),
             ("EbsKeyParameter", contract.EBS_KEY_ARN_PARAMETER, self.keys.ebs_key.key_arn),
             ("LogsKeyParameter", contract.LOGS_KEY_ARN_PARAMETER, self.keys.logs_key.key_arn),
+            ("JobsKeyParameter", contract.JOBS_KEY_ARN_PARAMETER, self.jobs.key.key_arn),
+            ("JobSubmitApiParameter", contract.JOB_SUBMIT_API_URL_PARAMETER, self.jobs.api.url),
         ):
             ssm.StringParameter(
                 self,

@@ -57,7 +57,8 @@ class ProductContextFunction(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Resolves the owner, community, subnet and image of provisioned products",
+            description="Resolves the owner, community, subnet and image of provisioned products "
+            "and registers scheduled-job definitions",
         )
         statements = [
             iam.PolicyStatement(
@@ -104,8 +105,13 @@ class ProductContextFunction(Construct):
                 ],
             ),
             iam.PolicyStatement(
-                sid="DescribeSubnetsInstancesAndVolumes",
-                actions=["ec2:DescribeSubnets", "ec2:DescribeInstances", "ec2:DescribeVolumes"],
+                sid="DescribeSubnetsInstancesVolumesAndJobQueues",
+                actions=[
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeVolumes",
+                    "batch:DescribeJobQueues",
+                ],
                 resources=["*"],
             ),
             # Moves a product's data volume to the instance that replaces the old one; only
@@ -128,21 +134,53 @@ class ProductContextFunction(Construct):
                     "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}
                 },
             ),
+            # Scheduled jobs: CloudFormation cannot build a job definition's environment from
+            # a validated list, so this function registers the definitions (see handler).
+            iam.PolicyStatement(
+                sid="RegisterCatalogJobDefinitions",
+                actions=[
+                    "batch:RegisterJobDefinition",
+                    "batch:DeregisterJobDefinition",
+                    "batch:TagResource",
+                ],
+                resources=[
+                    stack.format_arn(
+                        service="batch",
+                        resource="job-definition",
+                        resource_name=f"{contract.JOB_DEFINITION_PREFIX}*",
+                    )
+                ],
+            ),
+            # Only roles under the product path, which all carry the product boundary.
+            iam.PolicyStatement(
+                sid="PassProductRolesToJobs",
+                actions=["iam:PassRole"],
+                resources=[
+                    stack.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
+                    )
+                ],
+            ),
         ]
         policy = iam.ManagedPolicy(
             self,
             "Policy",
             statements=statements,
             roles=[role],
-            description="Product context handler: read-only lookups",
+            description="Product context handler: lookups and scheduled-job definitions",
         )
         acknowledge_wildcard_resources(
             policy,
             statements,
             "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
             "launcher can be any role or user of the account, AMI parameters are public AWS "
-            "ones or the catalog's own, EC2 Describe calls support no resource scoping, and "
-            "instances and volumes are limited to those carrying the catalog's product tag.",
+            "ones or the catalog's own, EC2 and Batch Describe calls support no resource "
+            "scoping, instances and volumes are limited to those carrying the catalog's product "
+            "tag, job definitions are named at launch under the catalog prefix and the roles "
+            "passed to them live under the product path.",
         )
 
         # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of

@@ -350,6 +350,8 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
         contract.PRIVATE_SUBNETS_PARAMETER,
         contract.EBS_KEY_ARN_PARAMETER,
         contract.LOGS_KEY_ARN_PARAMETER,
+        contract.JOBS_KEY_ARN_PARAMETER,
+        contract.JOB_SUBMIT_API_URL_PARAMETER,
     }
     functions = resources(shared, "AWS::Lambda::Function")
     assert contract.PRODUCT_CONTEXT_FUNCTION_NAME in {
@@ -363,7 +365,7 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
 
 def test_keys_rotate_and_are_retained(stage: SynthesizedStage) -> None:
     keys = resources(stage.stacks["Shared"], "AWS::KMS::Key")
-    assert len(keys) == 2
+    assert len(keys) == 3  # EBS, logs, scheduled jobs
     for key in keys.values():
         assert key["Properties"]["EnableKeyRotation"] is True
         assert key["DeletionPolicy"] == "Retain"

@@ -49,14 +49,14 @@ def test_images_stack_template(
     assert masked(synthesized["dev"].stacks["Images"]) == json_snapshot
 
 
-@pytest.mark.parametrize("product", ["linux-docker"])
+@pytest.mark.parametrize("product", ["linux-docker", "scheduled-job"])
 def test_product_template(
     synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
 ) -> None:
     assert masked(synthesized["dev"].products[product]) == json_snapshot
 
 
-@pytest.mark.parametrize("product", ["linux-docker"])
+@pytest.mark.parametrize("product", ["linux-docker", "scheduled-job"])
 def test_product_template_is_the_same_in_every_stage(
     synthesized: dict[str, SynthesizedStage], product: str
 ) -> None:

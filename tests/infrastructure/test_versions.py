@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import stacks.catalog_stack
+from products import linux_docker
 from products.registry import PRODUCTS, ProductDefinition, ProductVersion
 from tests.conftest import SynthesizedStage, synthesize
 
@@ -97,6 +98,7 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
         resource
         for resource in result.stacks["Catalog"]["Resources"].values()
         if resource["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
+        and resource["Properties"]["Name"] == linux_docker.DISPLAY_NAME
     )
     versions = product["Properties"]["ProvisioningArtifactParameters"]
     assert [(v["Name"], v["Description"]) for v in versions] == [

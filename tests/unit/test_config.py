@@ -1053,3 +1053,28 @@ def test_bad_images_config_is_reported(tmp_path: Path, case: str) -> None:
     line = problem_line(load_error(config_dir), key)
     assert "config/dev.yaml" in line
     assert allowed in line
+
+
+def test_at_most_25_communities_may_list_scheduled_jobs() -> None:
+    registry = {**FAKE_REGISTRY, "scheduled-job": _product("scheduled-job", "v1")}
+    data = yaml.safe_load(BASE) | yaml.safe_load(DEV) | {"stage_name": "dev"}
+    data["products"]["scheduled-job"] = {"versions": ["v1"]}
+    template = data["communities"]["challenge"]
+    data["communities"] = {
+        f"team{number:02}": {
+            **template,
+            "display_name": f"Team {number}",
+            "principals": {"role_names": [f"Team{number}"]},
+            "products": ["linux-docker", "scheduled-job"],
+        }
+        for number in range(26)
+    }
+    with pytest.raises(pydantic.ValidationError) as error:
+        CatalogConfig.model_validate(data, context={"registry": registry})
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("communities", "team25", "products", 1)
+    assert problem["msg"].startswith("at most 25 communities may list 'scheduled-job'")
+
+    del data["communities"]["team25"]
+    config = CatalogConfig.model_validate(data, context={"registry": registry})
+    assert len(config.communities_for("scheduled-job")) == 25

@@ -10,6 +10,12 @@ private subnet that stays the same for the life of the product.
 ``Custom::MachineImage``: the AMI ID held by the SSM parameter named in ``ImageParameter``,
 read only when the resource is created or that property changes.
 
+``Custom::BatchJob``: validates a scheduled job's launch form (command as a JSON array,
+``NAME=value`` environment entries, Fargate size and architecture), registers its AWS Batch job
+definition (a new revision on every update, the old one deregistered) and finds the community's
+job queue. CloudFormation cannot turn a validated list into ``Environment`` entries, so the
+definition is registered here rather than declared in the template.
+
 Runs on Lambda with only the standard library and boto3/botocore.
 """
 
@@ -32,6 +38,10 @@ PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
 UNAFFILIATED = "unaffiliated"
 MACHINE_IMAGE = "Custom::MachineImage"
 DATA_VOLUME_ATTACHMENT = "Custom::DataVolumeAttachment"
+BATCH_JOB = "Custom::BatchJob"
+SECRETS_VARIABLE = "SCHEDULED_JOB_SECRETS"
+JOB_DEFINITION_PREFIX = "research_catalog_job_"
+QUEUE_PREFIX = "research-catalog"
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
 
@@ -331,6 +341,217 @@ def attach_data_volume(
     return f"{volume_id}:{instance_id}", {"VolumeId": volume_id, "InstanceId": instance_id}
 
 
+# Fargate's valid CPU/memory pairs: vCPU -> memory choices in MiB.
+FARGATE_SIZES: dict[str, tuple[int, ...]] = {
+    "0.25": (512, 1024, 2048),
+    "0.5": tuple(range(1024, 4097, 1024)),
+    "1": tuple(range(2048, 8193, 1024)),
+    "2": tuple(range(4096, 16385, 1024)),
+    "4": tuple(range(8192, 30721, 1024)),
+    "8": tuple(range(16384, 61441, 4096)),
+    "16": tuple(range(32768, 122881, 8192)),
+}
+_SIZE = re.compile(r"(?P<vcpu>[0-9.]+) vCPU, (?P<gib>[0-9.]+) GiB")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Entries are separated by newlines or by ";" (the console's text field has one line); "\;"
+# is a literal semicolon inside a value.
+_ENTRY_SEPARATOR = re.compile(r"(?<!\\);|\n")
+_MAX_COMMAND_ITEMS = 100
+_MAX_VARIABLES = 100
+
+
+def size_label(vcpu: str, memory_mib: int) -> str:
+    """The launch-form label of a Fargate size, e.g. ``1 vCPU, 2 GiB``; templates list these."""
+    gib = memory_mib / 1024
+    return f"{vcpu} vCPU, {int(gib) if gib.is_integer() else gib} GiB"
+
+
+def parse_size(value: str) -> tuple[str, int]:
+    match = _SIZE.fullmatch(value.strip())
+    if match:
+        vcpu, memory = match["vcpu"], round(float(match["gib"]) * 1024)
+        if memory in FARGATE_SIZES.get(vcpu, ()):
+            return vcpu, memory
+    raise ProductContextError(
+        f"JobSize {value!r} is not a Fargate size: choose one of the listed sizes, "
+        "e.g. '1 vCPU, 2 GiB'"
+    )
+
+
+def parse_command(value: str) -> list[str]:
+    """The container command: a JSON array of strings, so arguments keep their spaces."""
+    if not value.strip():
+        return []
+    try:
+        command = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ProductContextError(
+            f"Command is not valid JSON ({error.msg} at character {error.pos}): write it as "
+            'a JSON array of strings, e.g. ["python", "run.py", "--title", "two words"]'
+        ) from error
+    if (
+        not isinstance(command, list)
+        or not command
+        or not all(isinstance(item, str) for item in command)
+    ):
+        raise ProductContextError(
+            "Command must be a non-empty JSON array of strings, e.g. "
+            '["python", "run.py", "--title", "two words"], or empty for the image\'s own command'
+        )
+    if len(command) > _MAX_COMMAND_ITEMS:
+        raise ProductContextError(f"Command has more than {_MAX_COMMAND_ITEMS} items")
+    return command
+
+
+def parse_environment(value: str) -> list[dict[str, str]]:
+    """``NAME=value`` entries to Batch environment variables; every mistake is reported."""
+    entries = [entry.strip() for entry in _ENTRY_SEPARATOR.split(value)]
+    variables: dict[str, str] = {}
+    problems: list[str] = []
+    for position, entry in enumerate((entry for entry in entries if entry), start=1):
+        name, equals, raw = entry.partition("=")
+        name = name.strip()
+        if not equals:
+            problems.append(f"entry {position} ({entry[:40]!r}) has no '=': write NAME=value")
+        elif not name:
+            problems.append(f"entry {position} ({entry[:40]!r}) has an empty name")
+        elif not _VARIABLE_NAME.fullmatch(name):
+            problems.append(
+                f"entry {position}: {name[:40]!r} is not a variable name (letters, digits "
+                "and _, not starting with a digit)"
+            )
+        elif name == SECRETS_VARIABLE or name.startswith("AWS_BATCH"):
+            problems.append(
+                f"entry {position}: {name} is reserved (set by the catalog or AWS Batch)"
+            )
+        elif name in variables:
+            problems.append(f"entry {position}: {name} is set twice")
+        else:
+            variables[name] = raw.strip().replace("\\;", ";")
+    if len(variables) > _MAX_VARIABLES:
+        problems.append(f"more than {_MAX_VARIABLES} variables")
+    if problems:
+        raise ProductContextError("EnvironmentVariables: " + "; ".join(problems))
+    return [{"name": name, "value": variables[name]} for name in sorted(variables)]
+
+
+def job_definition_name(stack_id: str) -> str:
+    # The stack ID ends in a UUID: unique per provisioned product, stable across updates.
+    return JOB_DEFINITION_PREFIX + re.sub(r"[^0-9a-f]", "", stack_id.rsplit("/", 1)[-1].lower())
+
+
+def _required(properties: Mapping[str, Any], name: str) -> str:
+    value = str(properties.get(name, "")).strip()
+    if not value:
+        raise ProductContextError(f"{BATCH_JOB} needs a {name} property")
+    return value
+
+
+def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The RegisterJobDefinition request for a ``Custom::BatchJob``; raises on bad input."""
+    properties = event.get("ResourceProperties", {})
+    vcpu, memory = parse_size(_required(properties, "JobSize"))
+    architecture = _required(properties, "CpuArchitecture")
+    if architecture not in ("X86_64", "ARM64"):
+        raise ProductContextError("CpuArchitecture must be X86_64 or ARM64")
+    if architecture == "ARM64" and _required(properties, "Spot") == "Yes":
+        raise ProductContextError(
+            "Fargate Spot runs only X86_64 containers: choose CpuArchitecture X86_64 or set "
+            "UseFargateSpot to No"
+        )
+    container: dict[str, Any] = {
+        "image": _required(properties, "Image"),
+        "resourceRequirements": [
+            {"type": "VCPU", "value": vcpu},
+            {"type": "MEMORY", "value": str(memory)},
+        ],
+        "environment": parse_environment(str(properties.get("Environment", ""))),
+        "secrets": [{"name": SECRETS_VARIABLE, "valueFrom": _required(properties, "SecretArn")}],
+        "jobRoleArn": _required(properties, "JobRoleArn"),
+        "executionRoleArn": _required(properties, "ExecutionRoleArn"),
+        "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": architecture},
+        "ephemeralStorage": {"sizeInGiB": int(_required(properties, "EphemeralStorageGiB"))},
+        "networkConfiguration": {"assignPublicIp": "DISABLED"},
+        "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": _required(properties, "LogGroupName"),
+                "awslogs-stream-prefix": "job",
+            },
+        },
+        "readonlyRootFilesystem": False,
+    }
+    command = parse_command(str(properties.get("Command", "")))
+    if command:
+        container["command"] = command
+    tags = properties.get("Tags", {})
+    return {
+        "jobDefinitionName": job_definition_name(str(event["StackId"])),
+        "type": "container",
+        "platformCapabilities": ["FARGATE"],
+        "containerProperties": container,
+        "timeout": {"attemptDurationSeconds": int(_required(properties, "TimeoutSeconds"))},
+        "retryStrategy": {"attempts": int(_required(properties, "Attempts"))},
+        "propagateTags": True,
+        "tags": {str(key): str(value) for key, value in tags.items() if str(value)},
+    }
+
+
+def _job_queue(community: str, spot: bool, batch: Client) -> str:
+    name = f"{QUEUE_PREFIX}-{community}-{'fargate-spot' if spot else 'fargate'}"
+    queues = batch.describe_job_queues(jobQueues=[name])["jobQueues"]
+    if not queues:
+        raise ProductContextError(
+            f"community {community!r} has no job queue {name}: scheduled jobs are available "
+            "only to communities whose catalog configuration lists the scheduled-job product"
+        )
+    return str(queues[0]["jobQueueArn"])
+
+
+def register_job(event: Mapping[str, Any], *, batch: Client) -> tuple[str, dict[str, str]]:
+    """Create/Update of ``Custom::BatchJob``: ``(job definition ARN, Data)``."""
+    properties = event.get("ResourceProperties", {})
+    request = job_definition_request(event)
+    spot = _required(properties, "Spot") == "Yes"
+    queue_arn = _job_queue(_required(properties, "Community"), spot, batch)
+    alert_email = str(properties.get("AlertEmail", "")).strip()
+    if not alert_email:
+        alert_email = as_email(str(properties.get("OwnerEmail", "")))
+        if not alert_email:
+            raise ProductContextError(
+                "the catalog knows no e-mail address for you: enter one in AlertEmail, or "
+                "'none' to receive failure alerts only through the product's SNS topic"
+            )
+    api_url = _required(properties, "SubmitApiUrl").rstrip("/")
+    registered = batch.register_job_definition(**request)
+    name, revision = str(registered["jobDefinitionName"]), str(registered["revision"])
+    queue_name = queue_arn.rsplit("/", 1)[-1]
+    return str(registered["jobDefinitionArn"]), {
+        "JobDefinitionName": name,
+        "JobDefinitionRevision": revision,
+        "JobDefinition": f"{name}:{revision}",
+        "JobQueueArn": queue_arn,
+        "JobQueueName": queue_name,
+        "ShareIdentifier": name,
+        "AlertEmail": alert_email,
+        # The revision is part of the path: Batch evaluates the owner tag of a job definition
+        # only when the submission names a revision.
+        "SubmitJobApi": f"{api_url}/jobs/{queue_name}/{name}/{revision}",
+    }
+
+
+def deregister_job(physical_id: str, *, batch: Client) -> None:
+    """Delete of ``Custom::BatchJob`` (also of the revision an update replaced)."""
+    if ":job-definition/" not in physical_id:
+        return  # the create failed before anything was registered
+    try:
+        batch.deregister_job_definition(jobDefinition=physical_id)
+    except ClientError as error:
+        if _error_code(error) not in ("ClientException", "ResourceNotFoundException"):
+            raise
+
+
 def send_response(url: str, body: bytes) -> None:
     # The pre-signed S3 URL is signed without a content type, so none may be sent.
     request = urllib.request.Request(
@@ -390,15 +611,23 @@ def handler(
     physical_id = str(event.get("PhysicalResourceId") or physical_resource_id(event["StackId"]))
 
     if request_type == "Delete":
-        # Nothing to clean up, and deleting a product must never fail because of this lookup.
-        # A data volume detaches when its instance terminates (or has already moved to the
-        # replacement instance); detaching it here would pull it from under a running system.
-        _log("delete: nothing to do", **request)
+        if event.get("ResourceType") == BATCH_JOB:
+            try:
+                deregister_job(physical_id, batch=client("batch"))
+            except Exception as error:
+                # A leftover inactive revision costs nothing; a stuck deletion blocks the owner.
+                _log("deregister failed", error=repr(error), **request)
+        # Deleting a product must never fail because of this function. A data volume detaches
+        # when its instance terminates (or has already moved to the replacement instance);
+        # detaching it here would pull it from under a running system.
+        _log("deleted", **request)
         respond(event, context, SUCCESS, {}, "", physical_id, send=send)
         return
 
     try:
-        if event.get("ResourceType") == MACHINE_IMAGE:
+        if event.get("ResourceType") == BATCH_JOB:
+            physical_id, data = register_job(event, batch=client("batch"))
+        elif event.get("ResourceType") == MACHINE_IMAGE:
             physical_id, data = resolve_image(event, ssm=client("ssm"))
         elif event.get("ResourceType") == DATA_VOLUME_ATTACHMENT:
             physical_id, data = attach_data_volume(event, ec2=client("ec2"))

@@ -1,0 +1,330 @@
+"""What every scheduled-job product shares: Fargate compute, queues, the scheduler role, the
+submit API and the key for job secrets and alert topics.
+
+A provisioned job owns only its job definition, schedule, secret, logs and alert topic. Compute
+environments and job queues are capped at 50 each per region, and regional REST APIs at 600
+(not raisable), so per-product compute or APIs would cap an account at a few dozen or a few
+hundred jobs.
+
+Fairness: each community gets its own Fargate and Fargate Spot compute environments (so one
+community cannot use up another's vCPUs) and queues with a fair-share scheduling policy. Every
+job is submitted with its product's share identifier, so within a community each product gets
+an equal share of the vCPUs over time, however many jobs it queues.
+"""
+
+from aws_cdk import (
+    Duration,
+    RemovalPolicy,
+    Stack,
+    aws_apigateway as apigateway,
+    aws_batch as batch,
+    aws_ec2 as ec2,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_logs as logs,
+)
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+
+# Per community and capacity type; the account's Fargate vCPU quota applies on top.
+MAX_VCPUS = 256
+# How long past usage counts against a share: long enough that a burst of jobs lowers the
+# product's priority for a while, short enough that a quiet product is soon first again.
+SHARE_DECAY_SECONDS = 3600
+API_RATE_LIMIT = 5
+API_BURST_LIMIT = 10
+
+# The request the API sends to Batch SubmitJob with the caller's own credentials. Batch then
+# checks the caller's policy: the job definition must carry their owner tag (only evaluated
+# when a revision is given, hence the revision in the path), the queue their community's.
+SUBMIT_JOB_REQUEST = """#set($path = $input.params().path)
+#set($name = $util.escapeJavaScript($path.get('name')))
+{
+  "jobName": "api-$context.requestId",
+  "jobQueue": "$util.escapeJavaScript($path.get('queue'))",
+  "jobDefinition": "$name:$util.escapeJavaScript($path.get('revision'))",
+  "shareIdentifier": "$name"
+}"""
+
+
+class JobsPlatform(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        communities: list[str],
+        vpc: ec2.IVpc,
+        subnet_ids: list[str],
+        logs_key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Research catalog: scheduled-job secrets and failure-alert topics",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            pending_window=Duration.days(30),
+        )
+        # Secrets Manager encrypts for whoever may use the secret; IAM and each secret's
+        # resource policy decide who that is.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="UseThroughSecretsManagerInThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:CallerAccount": stack.account,
+                        "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com",
+                    }
+                },
+            )
+        )
+        # EventBridge publishes job-failure events to the products' encrypted topics.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeToEncryptedTopics",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+
+        security_group = ec2.SecurityGroup(
+            self,
+            "JobSecurityGroup",
+            vpc=vpc,
+            description="Scheduled jobs: no inbound access; images, packages and AWS APIs out",
+            allow_all_outbound=True,
+        )
+        acknowledge(
+            security_group,
+            ["HIPAA.Security-EC2RestrictedCommonPorts", "NIST.800.53.R5-EC2RestrictedCommonPorts"],
+            "The group has no inbound rule at all; the rule flags the open egress.",
+        )
+
+        self.queue_arns: list[str] = []
+        for community in communities:
+            policy = batch.CfnSchedulingPolicy(
+                self,
+                f"{community}-FairShare",
+                fairshare_policy=batch.CfnSchedulingPolicy.FairsharePolicyProperty(
+                    share_decay_seconds=SHARE_DECAY_SECONDS, compute_reservation=0
+                ),
+            )
+            for spot in (False, True):
+                kind = "FARGATE_SPOT" if spot else "FARGATE"
+                environment = batch.CfnComputeEnvironment(
+                    self,
+                    f"{community}-{kind}",
+                    type="MANAGED",
+                    state="ENABLED",
+                    compute_resources=batch.CfnComputeEnvironment.ComputeResourcesProperty(
+                        type=kind,
+                        maxv_cpus=MAX_VCPUS,
+                        subnets=subnet_ids,
+                        security_group_ids=[security_group.security_group_id],
+                    ),
+                )
+                queue = batch.CfnJobQueue(
+                    self,
+                    f"{community}-{kind}-Queue",
+                    job_queue_name=contract.job_queue_name(community, spot=spot),
+                    priority=1,
+                    state="ENABLED",
+                    scheduling_policy_arn=policy.attr_arn,
+                    compute_environment_order=[
+                        batch.CfnJobQueue.ComputeEnvironmentOrderProperty(
+                            order=1, compute_environment=environment.attr_compute_environment_arn
+                        )
+                    ],
+                )
+                self.queue_arns.append(queue.attr_job_queue_arn)
+
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            role_name=contract.JOB_SCHEDULER_ROLE_NAME,
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            description="EventBridge Scheduler: submits scheduled catalog jobs to AWS Batch",
+        )
+        submit = iam.PolicyStatement(
+            sid="SubmitCatalogJobs",
+            actions=["batch:SubmitJob"],
+            resources=[
+                stack.format_arn(
+                    service="batch",
+                    resource="job-definition",
+                    resource_name=f"{contract.JOB_DEFINITION_PREFIX}*",
+                ),
+                stack.format_arn(
+                    service="batch",
+                    resource="job-queue",
+                    resource_name=f"{contract.PREFIX}-*",
+                ),
+            ],
+        )
+        self.scheduler_role.add_to_policy(submit)
+        acknowledge_wildcard_resources(
+            self.scheduler_role,
+            [submit],
+            "Job definitions are registered per product at launch under the catalog's prefix; "
+            "queues are the catalog's own community queues.",
+        )
+        acknowledge(
+            self.scheduler_role,
+            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+            "One statement that lives and dies with this role.",
+        )
+
+        self.api = self._submit_api(logs_key)
+
+    def _submit_api(self, logs_key: kms.IKey) -> apigateway.RestApi:
+        access_logs = logs.LogGroup(
+            self,
+            "SubmitApiAccessLogs",
+            retention=logs.RetentionDays.ONE_YEAR,
+            encryption_key=logs_key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        api = apigateway.RestApi(
+            self,
+            "SubmitApi",
+            description="Research catalog: submit a scheduled job now (IAM/SigV4, owner only)",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=False,
+            deploy_options=apigateway.StageOptions(
+                stage_name=contract.JOB_SUBMIT_API_STAGE,
+                throttling_rate_limit=API_RATE_LIMIT,
+                throttling_burst_limit=API_BURST_LIMIT,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                tracing_enabled=True,
+            ),
+            default_method_options=apigateway.MethodOptions(
+                authorization_type=apigateway.AuthorizationType.IAM
+            ),
+            policy=iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="CallersOfThisAccountOnly",
+                        principals=[iam.AccountRootPrincipal()],
+                        actions=["execute-api:Invoke"],
+                        resources=["execute-api:/*"],
+                    )
+                ]
+            ),
+        )
+        jobs = api.root.add_resource("jobs")
+        method = (
+            jobs.add_resource("{queue}")
+            .add_resource("{name}")
+            .add_resource("{revision}")
+            .add_method(
+                "POST",
+                apigateway.AwsIntegration(
+                    service="batch",
+                    path="v1/submitjob",
+                    integration_http_method="POST",
+                    options=apigateway.IntegrationOptions(
+                        credentials_passthrough=True,
+                        passthrough_behavior=apigateway.PassthroughBehavior.NEVER,
+                        request_templates={"application/json": SUBMIT_JOB_REQUEST},
+                        integration_responses=[
+                            apigateway.IntegrationResponse(status_code="200"),
+                            apigateway.IntegrationResponse(
+                                status_code="403", selection_pattern="403"
+                            ),
+                            apigateway.IntegrationResponse(
+                                status_code="400", selection_pattern="4\\d{2}"
+                            ),
+                            apigateway.IntegrationResponse(
+                                status_code="502", selection_pattern="5\\d{2}"
+                            ),
+                        ],
+                    ),
+                ),
+                request_parameters={
+                    "method.request.path.queue": True,
+                    "method.request.path.name": True,
+                    "method.request.path.revision": True,
+                },
+                request_validator_options=apigateway.RequestValidatorOptions(
+                    validate_request_parameters=True
+                ),
+                # IAM (SigV4) authorization comes from default_method_options.
+                method_responses=[
+                    apigateway.MethodResponse(status_code=code)
+                    for code in ("200", "400", "403", "502")
+                ],
+            )
+        )
+        acknowledge(
+            api,
+            [
+                "AwsSolutions-APIG3",
+                "HIPAA.Security-APIGWAssociatedWithWAF",
+                "NIST.800.53.R5-APIGWAssociatedWithWAF",
+            ],
+            "Every method requires SigV4 from a principal of this account, is throttled at the "
+            "stage, and does nothing but forward one SubmitJob with the caller's own "
+            "credentials; a web ACL would add cost and nothing to filter.",
+        )
+        acknowledge(
+            method,
+            ["AwsSolutions-COG4"],
+            "Researchers are IAM principals (SSO or federated roles), not Cognito users: the "
+            "method requires SigV4 (AWS_IAM) and Batch authorizes the caller's own SubmitJob.",
+        )
+        acknowledge(
+            api,
+            ["AwsSolutions-APIG2"],
+            "The method reads no request body; its three path parameters are required and "
+            "validated, and Batch validates the values again.",
+        )
+        acknowledge(
+            api,
+            [
+                "AwsSolutions-APIG6",
+                "HIPAA.Security-APIGWExecutionLoggingEnabled",
+                "NIST.800.53.R5-APIGWExecutionLoggingEnabled",
+            ],
+            "Execution logging needs the account-wide API Gateway CloudWatch role, a setting "
+            "shared with every other API of the account; access logs record every call.",
+        )
+        acknowledge(
+            api,
+            [
+                "HIPAA.Security-APIGWCacheEnabledAndEncrypted",
+                "NIST.800.53.R5-APIGWCacheEnabledAndEncrypted",
+            ],
+            "Submitting a job must never be answered from a cache.",
+        )
+        acknowledge(
+            api,
+            ["HIPAA.Security-APIGWSSLEnabled", "NIST.800.53.R5-APIGWSSLEnabled"],
+            "The integration is an AWS service endpoint reached over TLS; client certificates "
+            "authenticate HTTP back ends, of which there is none.",
+        )
+        return api
