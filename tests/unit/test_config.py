@@ -1170,7 +1170,8 @@ def test_member_budgets_watch_only_the_communitys_roles(tmp_path: Path) -> None:
         ),
         (
             "role_arns: [arn:aws:iam::111111111111:role/BioUsers]",
-            "role_arns: [arn:aws:iam::111111111111:role/lab/BioUsers]\n      role_names: [BioAdmins]",
+            "role_arns: [arn:aws:iam::111111111111:role/lab/BioUsers]\n"
+            "      role_names: [BioAdmins]",
         ),
     )
     config = load_config(
