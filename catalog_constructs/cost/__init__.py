@@ -102,6 +102,16 @@ class NotificationsKey(Construct):
         )
 
 
+def _from_this_accounts_budgets(stack: Stack) -> dict[str, dict[str, str]]:
+    # Confused-deputy protection as AWS Budgets documents it: the source ARN must be given as
+    # budget/* (https://docs.aws.amazon.com/cost-management/latest/userguide/
+    # cross-service-confused-deputy-prevention.html).
+    return {
+        "StringEquals": {"aws:SourceAccount": stack.account},
+        "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:budgets::{stack.account}:budget/*"},
+    }
+
+
 def allow_budgets_to_publish(topic: sns.Topic) -> None:
     stack = Stack.of(topic)
     topic.add_to_resource_policy(
@@ -110,10 +120,7 @@ def allow_budgets_to_publish(topic: sns.Topic) -> None:
             principals=[iam.ServicePrincipal("budgets.amazonaws.com")],
             actions=["sns:Publish"],
             resources=[topic.topic_arn],
-            conditions={
-                "StringEquals": {"aws:SourceAccount": stack.account},
-                "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:budgets::{stack.account}:*"},
-            },
+            conditions=_from_this_accounts_budgets(stack),
         )
     )
 
@@ -381,15 +388,7 @@ class CommunityBudgets(Construct):
             "BlockExecutionRole",
             assumed_by=iam.ServicePrincipal(
                 "budgets.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": (
-                            f"arn:{stack.partition}:budgets::{stack.account}:budget/"
-                            f"{self.budget_name}*"
-                        )
-                    },
-                },
+                conditions=_from_this_accounts_budgets(stack),
             ),
             description=f"AWS Budgets: attaches and detaches the launch block of {name}",
         )

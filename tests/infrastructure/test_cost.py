@@ -205,7 +205,21 @@ def test_block_action_per_community_scoped_to_its_roles(
         trust = cost["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]
         (trust_statement,) = trust["Statement"]
         assert trust_statement["Principal"] == {"Service": "budgets.amazonaws.com"}
-        assert trust_statement["Condition"]["StringEquals"]["aws:SourceAccount"]
+        assert trust_statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": config.stage.account},
+            "ArnLike": {
+                "aws:SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            f":budgets::{config.stage.account}:budget/*",
+                        ],
+                    ]
+                }
+            },
+        }
         policies = [
             p
             for p in resources(cost, "AWS::IAM::ManagedPolicy").values()

@@ -547,3 +547,34 @@ def test_budget_message_on_the_stop_topic_stops_the_communitys_instances(aws: No
     }
     assert {states[i] for i in mine} <= {"stopping", "stopped"}
     assert states[other] == "running" and states[manual] == "running"
+
+
+def test_block_actions_are_read_across_pages() -> None:
+    budgets, stub = stubbed("budgets")
+    names = {"AccountId": ACCOUNT, "BudgetName": BUDGET}
+    stub.add_response("describe_budget", budget_response("200", "5"), names)
+    stub.add_response(
+        "describe_budget_actions_for_budget",
+        {**actions_response("STANDBY"), "NextToken": "page-2"},
+        names,
+    )
+    stub.add_response(
+        "describe_budget_actions_for_budget",
+        actions_response("EXECUTION_SUCCESS"),
+        {**names, "NextToken": "page-2"},
+    )
+    stub.add_response(
+        "execute_budget_action",
+        {
+            "AccountId": ACCOUNT,
+            "BudgetName": BUDGET,
+            "ActionId": "11111111-2222-3333-4444-555555555555",
+            "ExecutionType": "REVERSE_BUDGET_ACTION",
+        },
+    )
+    with stub:
+        released = enforcement.release_blocks(
+            enforcement.Settings.from_environ(SETTINGS_ENV), budgets
+        )
+    stub.assert_no_pending_responses()
+    assert released == [f"{BUDGET}/11111111-2222-3333-4444-555555555555"]

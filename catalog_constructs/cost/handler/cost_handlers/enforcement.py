@@ -57,15 +57,23 @@ def _below_threshold(budget: Mapping[str, Any], threshold: Mapping[str, Any]) ->
     return spend < value
 
 
+def _actions(budgets: Any, account: str, name: str) -> list[dict[str, Any]]:
+    request = {"AccountId": account, "BudgetName": name}
+    found: list[dict[str, Any]] = []
+    while True:
+        response = budgets.describe_budget_actions_for_budget(**request)
+        found += response.get("Actions", [])
+        if not response.get("NextToken"):
+            return found
+        request["NextToken"] = response["NextToken"]
+
+
 def release_blocks(settings: Settings, budgets: Any) -> list[str]:
     """Reverse every applied block action whose budget is back below its threshold."""
     released = []
     for name in settings.budgets:
         budget = budgets.describe_budget(AccountId=settings.account, BudgetName=name)["Budget"]
-        actions = budgets.describe_budget_actions_for_budget(
-            AccountId=settings.account, BudgetName=name
-        ).get("Actions", [])
-        for action in actions:
+        for action in _actions(budgets, settings.account, name):
             if action["Status"] not in APPLIED:
                 continue
             if not _below_threshold(budget, action["ActionThreshold"]):
