@@ -62,7 +62,6 @@ class CostStack(Stack):
             block_budgets={n: b for n, b in self.budgets.items() if b.block_action is not None},
             stop_topics=self.stop_topics,
             logs_key=shared.logs_key,
-            notifications_key=notifications.key,
         )
         WeeklyCostReport(
             self,

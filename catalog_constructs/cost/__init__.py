@@ -510,7 +510,6 @@ class BudgetEnforcement(Construct):
         block_budgets: Mapping[str, CommunityBudgets],
         stop_topics: Mapping[str, sns.ITopic],
         logs_key: kms.IKey,
-        notifications_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -550,12 +549,6 @@ class BudgetEnforcement(Construct):
                         },
                         "Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"},
                     },
-                ),
-                # The topics are encrypted; SNS decrypts on the function's behalf.
-                iam.PolicyStatement(
-                    sid="ReadEncryptedBudgetMessages",
-                    actions=["kms:Decrypt"],
-                    resources=[notifications_key.key_arn],
                 ),
             ]
         self.handler = CostFunction(
