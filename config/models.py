@@ -79,6 +79,9 @@ BUDGET_NAME_MAX = 100
 # AWS Budgets: at most 10 notifications per budget, 10 email subscribers per notification.
 BUDGET_NOTIFICATIONS_MAX = 10
 BUDGET_EMAILS_MAX = 10
+# Member budgets live in the stage's Cost stack, and a CloudFormation stack holds at most 500
+# resources; this leaves room for the communities' own resources.
+MEMBER_BUDGETS_MAX = 300
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -865,6 +868,7 @@ class CatalogConfig(BaseModel):
 
         display_names: dict[str, str] = {}
         claimed: dict[tuple[str, str], str] = {}  # (account, role name casefolded) -> where
+        member_count = 0
         for name, community in communities.items():
             folded = community.display_name.strip().casefold()
             if folded in display_names:
@@ -902,6 +906,17 @@ class CatalogConfig(BaseModel):
                     )
 
             member_budgets = community.budget.member_budgets
+            member_count += len(member_budgets.members) if member_budgets else 0
+            if member_budgets is not None and member_count > MEMBER_BUDGETS_MAX:
+                errors.append(
+                    (
+                        (name, "budget", "member_budgets", "members"),
+                        f"{member_count} member budgets in this stage so far; allowed: at most "
+                        f"{MEMBER_BUDGETS_MAX} in all communities (one CloudFormation stack "
+                        "holds them)",
+                        None,
+                    )
+                )
             if member_budgets is not None and isinstance(stage_name, str):
                 for index, member in enumerate(member_budgets.members):
                     budget = budget_name(stage_name, name, member)

@@ -56,13 +56,15 @@ class CostStack(Stack):
             for name, community in config.communities.items()
         }
         CostAllocationTags(self, "CostAllocationTags", logs_key=shared.logs_key)
-        BudgetEnforcement(
-            self,
-            "Enforcement",
-            block_budgets={n: b for n, b in self.budgets.items() if b.block_action is not None},
-            stop_topics=self.stop_topics,
-            logs_key=shared.logs_key,
-        )
+        blocking = {n: b for n, b in self.budgets.items() if b.block_action is not None}
+        if blocking:
+            BudgetEnforcement(
+                self,
+                "Enforcement",
+                block_budgets=blocking,
+                stop_topics=self.stop_topics,
+                logs_key=shared.logs_key,
+            )
         WeeklyCostReport(
             self,
             "WeeklyReport",

@@ -29,7 +29,7 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.community_portfolio import COST_CENTER_KEY
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
-from config.models import CatalogConfig, Community
+from config.models import CatalogConfig, Community, MemberBudgets
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 
@@ -144,6 +144,7 @@ class CostFunction(Construct):
         environment: Mapping[str, str],
         logs_key: kms.IKey,
         timeout_minutes: int = 1,
+        async_retries: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         log_group = logs.LogGroup(
@@ -172,7 +173,9 @@ class CostFunction(Construct):
         )
         acknowledge_wildcard_resources(self.policy, statements, wildcard_reason)
 
-        code = lambda_.Code.from_asset(str(HANDLER_DIRECTORY)).bind(self)
+        code = lambda_.Code.from_asset(
+            str(HANDLER_DIRECTORY), exclude=["__pycache__", "*.pyc"]
+        ).bind(self)
         assert code.s3_location is not None
         self.function = lambda_.CfnFunction(
             self,
@@ -192,15 +195,14 @@ class CostFunction(Construct):
             ),
             environment=lambda_.CfnFunction.EnvironmentProperty(variables=dict(environment)),
         )
-        # Scheduled runs are idempotent and repeat on their own; an automatic retry of a
-        # failed report would mail the communities that had already received theirs.
-        lambda_.CfnEventInvokeConfig(
-            self,
-            "NoRetries",
-            function_name=self.function.ref,
-            qualifier="$LATEST",
-            maximum_retry_attempts=0,
-        )
+        if async_retries is not None:
+            lambda_.CfnEventInvokeConfig(
+                self,
+                "AsyncRetries",
+                function_name=self.function.ref,
+                qualifier="$LATEST",
+                maximum_retry_attempts=async_retries,
+            )
         acknowledge(
             self.function,
             ["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC"],
@@ -210,8 +212,9 @@ class CostFunction(Construct):
         acknowledge(
             self.function,
             ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-            "Invocations are CloudFormation requests (answered with the outcome) or schedules "
-            "that repeat on their own; every failure is logged and counted in the Errors metric.",
+            "Invocations are CloudFormation requests (answered with the outcome), schedules "
+            "that repeat on their own, or SNS deliveries Lambda retries; every failure is logged "
+            "and counted in the function's Errors metric.",
         )
         acknowledge(
             self.function,
@@ -335,12 +338,19 @@ class CommunityBudgets(Construct):
                 subscribers=_unique([*recipients, config.operators.notification_email]),
             )
 
-        members = settings.member_budgets
-        for index, member in enumerate(members.members if members else []):
-            assert members is not None
+        if settings.member_budgets is not None:
+            self._member_budgets(name, community, config, settings.member_budgets)
+
+    def _member_budgets(
+        self, name: str, community: Community, config: CatalogConfig, members: MemberBudgets
+    ) -> None:
+        region = Stack.of(self).region
+        for member in members.members:
             budgets.CfnBudget(
                 self,
-                f"Member{index}",
+                # Keyed by member, not position: removing a member must not rename the others'
+                # budgets (a named budget cannot be replaced in place).
+                f"Member-{member}",
                 budget=_budget_data(
                     config.budget_name(name, member),
                     amount=members.amount_for(member),
@@ -350,7 +360,7 @@ class CommunityBudgets(Construct):
                     tag_filter=_tag_filter(
                         contract.OWNER_PRINCIPAL_TAG, config.member_principal_arns(name, member)
                     ),
-                    region=stack.region,
+                    region=region,
                 ),
                 notifications_with_subscribers=[
                     _notification(
@@ -674,5 +684,7 @@ class WeeklyCostReport(Construct):
             },
             logs_key=logs_key,
             timeout_minutes=5,
+            # A retried run would mail again the communities that had received their report.
+            async_retries=0,
         )
         self.handler.schedule("Weekly", WEEKLY_REPORT_SCHEDULE, "Weekly community cost reports")

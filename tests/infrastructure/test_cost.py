@@ -10,6 +10,7 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.cost import BLOCKED_ACTIONS, COST_ALLOCATION_TAG_KEYS
 from config import load_config
+from config.models import BudgetAlerts
 from tests.conftest import SynthesizedStage
 
 
@@ -304,10 +305,64 @@ def test_weekly_report_reaches_every_manager(stage: SynthesizedStage, cost: dict
         assert "KmsMasterKeyId" in topic["Properties"]
 
 
-def test_functions_have_no_retries_and_encrypted_logs(cost: dict[str, Any]) -> None:
+def test_report_is_not_retried_and_logs_are_encrypted(cost: dict[str, Any]) -> None:
     functions = resources(cost, "AWS::Lambda::Function")
     assert len(functions) == 3
-    for config in resources(cost, "AWS::Lambda::EventInvokeConfig").values():
-        assert config["Properties"]["MaximumRetryAttempts"] == 0
+    (report_id,) = [
+        logical_id
+        for logical_id, f in functions.items()
+        if f["Properties"]["Handler"] == "cost_handlers.report.handler"
+    ]
+    (config,) = resources(cost, "AWS::Lambda::EventInvokeConfig").values()
+    assert config["Properties"]["FunctionName"] == {"Ref": report_id}
+    assert config["Properties"]["MaximumRetryAttempts"] == 0
     for group in resources(cost, "AWS::Logs::LogGroup").values():
         assert "KmsKeyId" in group["Properties"]
+
+
+def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
+    from aws_cdk import App, Environment, Stack, aws_iam as iam, aws_kms as kms
+    from aws_cdk.assertions import Template
+
+    from catalog_constructs.shared_resources import SharedResources
+    from stacks.cost_stack import CostStack
+
+    config = load_config("prod")
+    config = config.model_copy(
+        update={
+            "communities": {
+                name: community.model_copy(
+                    update={
+                        "budget": community.budget.model_copy(
+                            update={
+                                "block_launches_at": None,
+                                "alerts": BudgetAlerts(actual=[50], forecasted=[100]),
+                            }
+                        )
+                    }
+                )
+                for name, community in config.communities.items()
+            }
+        }
+    )
+    app = App()
+    env = Environment(account=config.stage.account, region=config.stage.region)
+    shared = Stack(app, "Shared", env=env)
+    resources = SharedResources(
+        product_role_boundary=iam.ManagedPolicy.from_managed_policy_name(shared, "B", "boundary"),
+        ebs_key=kms.Key(shared, "Ebs"),
+        logs_key=kms.Key(shared, "Logs"),
+    )
+    template = Template.from_stack(CostStack(app, "Cost", config=config, shared=resources, env=env))
+
+    template.resource_count_is("AWS::Budgets::Budget", len(config.communities))
+    template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
+    template.resource_count_is("Custom::BudgetBlockRelease", 0)
+    template.resource_count_is("AWS::Lambda::Function", 2)  # tags and report
+    for budget in template.find_resources("AWS::Budgets::Budget").values():
+        thresholds = {
+            (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
+            for n in budget["Properties"]["NotificationsWithSubscribers"]
+        }
+        # No block threshold (100 % actual by default) added: only the configured alerts.
+        assert thresholds == {("ACTUAL", 50), ("FORECASTED", 100)}

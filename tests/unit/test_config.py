@@ -1228,3 +1228,24 @@ def test_budget_name_length_is_checked(tmp_path: Path) -> None:
         error, "communities.bio-informatics-and-genomics-x.budget.member_budgets.members[0]"
     )
     assert "has 116 characters; AWS Budgets allows 100" in line
+
+
+def test_member_budgets_per_stage_are_limited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def members(prefix: str) -> str:
+        names = ", ".join(f"{prefix}{i}" for i in range(100))
+        return (
+            "amount_usd: 1000\n      member_budgets:\n"
+            f"        members: [{names}]\n        amount_usd: 10\n"
+        )
+
+    stage = edit(DEV, ("amount_usd: 1000\n", members("a")), ("amount_usd: 250\n", members("b")))
+    config_dir = write_config(tmp_path, stages={"dev": stage})
+    assert load_config("dev", config_dir, registry=FAKE_REGISTRY)
+
+    monkeypatch.setattr(config_models, "MEMBER_BUDGETS_MAX", 150)
+    line = problem_line(
+        load_error(config_dir), "communities.challenge.budget.member_budgets.members"
+    )
+    assert "200 member budgets in this stage so far; allowed: at most 150" in line
