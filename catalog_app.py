@@ -11,6 +11,7 @@ from config.loader import load_config
 from config.models import CatalogConfig
 from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
+from stacks.cost_stack import CostStack
 from stacks.shared_stack import SharedStack
 
 STAGE_CONTEXT_KEY = "stage"
@@ -68,6 +69,18 @@ def build_stage(app: App, config: CatalogConfig) -> tuple[SharedStack, CatalogSt
         tags=tags,
     )
     catalog.add_stack_dependency(shared)
+    cost = CostStack(
+        app,
+        "Cost",
+        config=config,
+        shared=shared.resources,
+        env=env,
+        stack_name=f"{prefix}-cost",
+        description="Research catalog: community budgets, launch blocks, cost reports",
+        termination_protection=True,
+        tags=tags,
+    )
+    cost.add_stack_dependency(shared)
     if config.images.build:
         images = AmiStack(
             app,

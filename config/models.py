@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, NoReturn, Protocol
 from urllib.parse import urlsplit
 
+from annotated_types import Interval
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -72,6 +73,17 @@ TAG_CHARS_ALLOWED = "letters, digits, spaces and _ . : / = + - @"
 CIDR_PREFIX_MIN = 16
 CIDR_PREFIX_MAX = 24
 SAMPLE_SESSION = "jane.doe"
+# Role session names allow [\w+=,.@-]{2,64}; the product context handler replaces commas in tag
+# values, so a member named with a comma could never match the tag a budget filters on.
+MEMBER_NAME_RE = re.compile(r"^[\w+=.@-]{2,64}$", re.ASCII)
+BUDGET_NAME_PREFIX = "research-catalog"
+BUDGET_NAME_MAX = 100
+# AWS Budgets: at most 10 notifications per budget, 10 email subscribers per notification.
+BUDGET_NOTIFICATIONS_MAX = 10
+BUDGET_EMAILS_MAX = 10
+# Member budgets live in the stage's Cost stack, and a CloudFormation stack holds at most 500
+# resources; this leaves room for the communities' own resources.
+MEMBER_BUDGETS_MAX = 300
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -281,6 +293,15 @@ def _check_owner_email_template(value: str) -> str:
     return value
 
 
+def _check_member_name(value: str) -> str:
+    if not MEMBER_NAME_RE.fullmatch(value):
+        _fail(
+            f"member {_show(value)} is not a role session name the catalog can tag; must match "
+            f"{MEMBER_NAME_RE.pattern} (the session name researchers sign in with, no commas)"
+        )
+    return value
+
+
 def _unique(what: str, *, casefold: bool = False) -> AfterValidator:
     def check(items: list[str]) -> list[str]:
         seen: dict[str, int] = {}
@@ -321,6 +342,12 @@ Cidr = Annotated[str, _cidr_check(CIDR_PREFIX_MIN, CIDR_PREFIX_MAX)]
 # AWS allows VPC CIDR blocks from /16 to /28.
 ExistingVpcCidr = Annotated[str, _cidr_check(16, 28)]
 OwnerEmailTemplate = Annotated[str, AfterValidator(_check_owner_email_template)]
+MemberName = Annotated[str, AfterValidator(_check_member_name)]
+# Percent of the budgeted amount; alerts above 100 % report overspending.
+AlertPercent = Annotated[int, Interval(ge=1, le=1000)]
+UsdAmount = Annotated[float, Interval(ge=0.01, le=1_000_000_000)]
+# The AWS Budgets time units a cost budget accepts (the reference's "YEAR" is not one).
+BudgetPeriod = Literal["MONTHLY", "QUARTERLY", "ANNUALLY"]
 
 
 def parse_role_arn(arn: str) -> tuple[str, str, str]:
@@ -546,6 +573,157 @@ class Principals(BaseModel):
         return self
 
 
+class BudgetAlerts(BaseModel):
+    """Percentages of the budgeted amount at which the recipients are emailed."""
+
+    model_config = _STRICT
+
+    actual: Annotated[list[AlertPercent], _unique("threshold")] = Field(
+        default_factory=lambda: [50, 80, 100],
+        description="Alert when actual spending exceeds these percentages (1..1000).",
+    )
+    forecasted: Annotated[list[AlertPercent], _unique("threshold")] = Field(
+        default_factory=lambda: [100],
+        description="Alert when forecasted spending for the period exceeds these percentages.",
+    )
+
+
+class MemberBudgets(BaseModel):
+    """One budget per listed member, watching what that member launched in this community."""
+
+    model_config = _STRICT
+
+    members: Annotated[list[MemberName], _unique("member")] = Field(
+        min_length=1,
+        max_length=100,
+        description=(
+            "Role session names of the members to budget (what they sign in with); there is no "
+            "lookup at synth, so list them here."
+        ),
+    )
+    amount_usd: UsdAmount = Field(description="Budget per member and period, in USD.")
+    period: BudgetPeriod = Field(
+        default="MONTHLY", description="Budget period: MONTHLY, QUARTERLY or ANNUALLY."
+    )
+    alerts: BudgetAlerts = Field(
+        default_factory=lambda: BudgetAlerts(actual=[80, 100], forecasted=[]),
+        description="Thresholds of the member alerts (default: actual 80 and 100 %).",
+    )
+    amount_overrides: dict[MemberName, UsdAmount] = Field(
+        default_factory=dict,
+        description="Member -> budget in USD for members who need another amount.",
+    )
+
+    @model_validator(mode="after")
+    def _overrides_for_listed_members(self) -> MemberBudgets:
+        _raise_all(
+            [
+                (
+                    ("amount_overrides", member),
+                    f"unknown member {member!r}{did_you_mean(member, self.members)}; "
+                    f"allowed: members listed in members ({', '.join(self.members)})",
+                    member,
+                )
+                for member in self.amount_overrides
+                if member not in self.members
+            ]
+        )
+        _raise_all(_notification_count_errors(self.alerts, None))
+        return self
+
+    def amount_for(self, member: str) -> float:
+        return self.amount_overrides.get(member, self.amount_usd)
+
+
+class CommunityBudget(BaseModel):
+    """What a community may spend per period, who is told, and what happens at the limit."""
+
+    model_config = _STRICT
+
+    amount_usd: UsdAmount = Field(description="Budgeted spending per period, in USD.")
+    period: BudgetPeriod = Field(
+        default="MONTHLY", description="Budget period: MONTHLY, QUARTERLY or ANNUALLY."
+    )
+    alerts: BudgetAlerts = Field(
+        default_factory=BudgetAlerts,
+        description="Alert thresholds (default: actual 50, 80, 100 %; forecasted 100 %).",
+    )
+    extra_recipients: Annotated[list[Email], _unique("recipient", casefold=True)] = Field(
+        default_factory=list,
+        max_length=BUDGET_EMAILS_MAX - 1,
+        description="Who is emailed besides the community manager (at most 9 addresses).",
+    )
+    block_launches_at: int | None = Field(
+        default=100,
+        description=(
+            "Percent of actual spending (1..100) at which the community's roles lose the right "
+            "to launch or update products until the next period; null: never block."
+        ),
+    )
+    stop_instances: bool = Field(
+        default=False,
+        description="Also stop the community's running instances when the block applies.",
+    )
+    member_budgets: MemberBudgets | None = Field(
+        default=None, description="Optional budgets per member of the community."
+    )
+
+    @model_validator(mode="after")
+    def _enforcement(self) -> CommunityBudget:
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        block = self.block_launches_at
+        if block is not None and not 1 <= block <= 100:
+            errors.append(
+                (
+                    ("block_launches_at",),
+                    f"got {block}; a block above 100 % lets the community spend more than its "
+                    "budget before anything happens (raise amount_usd instead); allowed: 1..100, "
+                    "or null to never block",
+                    block,
+                )
+            )
+        if self.stop_instances and block is None:
+            errors.append(
+                (
+                    ("stop_instances",),
+                    "stop_instances needs block_launches_at: instances are stopped when the "
+                    "block applies; set block_launches_at (1..100) or stop_instances: false",
+                    True,
+                )
+            )
+        errors += _notification_count_errors(self.alerts, block)
+        _raise_all(errors)
+        return self
+
+    def notification_thresholds(self) -> list[tuple[str, int]]:
+        """(ACTUAL|FORECASTED, percent) of every notification, the block threshold included."""
+        actual = set(self.alerts.actual)
+        if self.block_launches_at is not None:
+            actual.add(self.block_launches_at)
+        return [("ACTUAL", t) for t in sorted(actual)] + [
+            ("FORECASTED", t) for t in sorted(set(self.alerts.forecasted))
+        ]
+
+
+def _notification_count_errors(
+    alerts: BudgetAlerts, block: int | None
+) -> list[tuple[tuple[str | int, ...], str, Any]]:
+    actual = set(alerts.actual) | ({block} if block is not None and 1 <= block <= 100 else set())
+    count = len(actual) + len(alerts.forecasted)
+    if count == 0:
+        return [(("alerts",), "no alert threshold; give at least one actual or forecasted", None)]
+    if count > BUDGET_NOTIFICATIONS_MAX:
+        return [
+            (
+                ("alerts",),
+                f"{count} notifications (actual, forecasted and the block threshold); AWS Budgets "
+                f"allows at most {BUDGET_NOTIFICATIONS_MAX} per budget",
+                None,
+            )
+        ]
+    return []
+
+
 class Community(BaseModel):
     """A group of researchers: one portfolio, its principals, products and cost centers."""
 
@@ -570,6 +748,9 @@ class Community(BaseModel):
             "must contain {session} and no other placeholder."
         ),
     )
+    budget: CommunityBudget = Field(
+        description="Spending limit, alerts and enforcement of the community (required)."
+    )
 
     def role_arns_in(self, account: str, partition: str = "aws") -> list[str]:
         """role_arns plus role_names expanded to arn:<partition>:iam::<account>:role/<name>."""
@@ -583,6 +764,22 @@ class Community(BaseModel):
         return [parse_role_arn(arn)[2] for arn in self.principals.role_arns] + list(
             self.principals.role_names
         )
+
+    def member_alert_recipients(self, member: str, threshold: int) -> list[str]:
+        """Who hears about a member's budget: the member (when their email is known) at every
+        threshold; the manager from 100 % on, or always when the member cannot be reached."""
+        own = self.owner_email(member)
+        recipients = [own] if own else []
+        if own is None or threshold >= 100:
+            recipients.append(self.manager_email)
+        return recipients
+
+    def budget_recipients(self) -> list[str]:
+        """The manager first, then the extra recipients (the manager listed once)."""
+        extra = [
+            e for e in self.budget.extra_recipients if e.casefold() != self.manager_email.casefold()
+        ]
+        return [self.manager_email, *extra]
 
     def owner_email(self, session: str) -> str | None:
         """The owner's email for a role session name, or None without a template."""
@@ -809,6 +1006,7 @@ class CatalogConfig(BaseModel):
 
         display_names: dict[str, str] = {}
         claimed: dict[tuple[str, str], str] = {}  # (account, role name casefolded) -> where
+        member_count = 0
         for name, community in communities.items():
             folded = community.display_name.strip().casefold()
             if folded in display_names:
@@ -844,6 +1042,32 @@ class CatalogConfig(BaseModel):
                             product,
                         )
                     )
+
+            member_budgets = community.budget.member_budgets
+            member_count += len(member_budgets.members) if member_budgets else 0
+            if member_budgets is not None and member_count > MEMBER_BUDGETS_MAX:
+                errors.append(
+                    (
+                        (name, "budget", "member_budgets", "members"),
+                        f"{member_count} member budgets in this stage so far; allowed: at most "
+                        f"{MEMBER_BUDGETS_MAX} in all communities (one CloudFormation stack "
+                        "holds them)",
+                        None,
+                    )
+                )
+            if member_budgets is not None and isinstance(stage_name, str):
+                for index, member in enumerate(member_budgets.members):
+                    budget = budget_name(stage_name, name, member)
+                    if len(budget) > BUDGET_NAME_MAX:
+                        errors.append(
+                            (
+                                (name, "budget", "member_budgets", "members", index),
+                                f"the budget name {budget!r} has {len(budget)} characters; AWS "
+                                f"Budgets allows {BUDGET_NAME_MAX}: shorten the stage, community "
+                                "or member name",
+                                member,
+                            )
+                        )
 
             if not isinstance(stage, StageConfig):
                 continue
@@ -903,11 +1127,29 @@ class CatalogConfig(BaseModel):
             if product_key in community.products
         }
 
+    def budget_name(self, community_name: str, member: str | None = None) -> str:
+        return budget_name(self.stage_name, community_name, member)
+
+    def member_principal_arns(self, community_name: str, member: str) -> list[str]:
+        """The assumed-role ARN of ``member`` in each role of the community: the value products
+        tag as the owner principal, so a member budget can only watch its own community's roles."""
+        return [
+            f"arn:{self.stage.partition}:sts::{self.stage.account}:assumed-role/{role}/{member}"
+            for role in self.communities[community_name].role_names_resolved()
+        ]
+
     def community_role_arns(self, community_name: str) -> list[str]:
         """Every principal ARN of a community, role_names expanded in the stage account."""
         return self.communities[community_name].role_arns_in(
             self.stage.account, self.stage.partition
         )
+
+
+def budget_name(stage_name: str, community_name: str, member: str | None = None) -> str:
+    """Budget names are account-wide: the stage keeps two stages of one account apart, and the
+    '.' (not allowed in stage or community names) keeps member budgets apart from communities."""
+    name = f"{BUDGET_NAME_PREFIX}-{stage_name}-{community_name}"
+    return f"{name}.{member}" if member is not None else name
 
 
 def _foreign_arn_message(arn: str, stage: StageConfig, *, or_role_names: bool = True) -> str | None:

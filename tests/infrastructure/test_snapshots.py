@@ -33,7 +33,7 @@ def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 @pytest.mark.parametrize("stage_name", STAGES)
-@pytest.mark.parametrize("stack", ["Shared", "Catalog"])
+@pytest.mark.parametrize("stack", ["Shared", "Catalog", "Cost"])
 def test_stack_template(
     synthesized: dict[str, SynthesizedStage],
     stage_name: str,

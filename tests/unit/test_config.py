@@ -73,6 +73,8 @@ communities:
     cost_centers: [Oncology Lab / 101000]
     manager_email: bio@example.org
     owner_email_template: "{session}@example.org"
+    budget:
+      amount_usd: 1000
   challenge:
     display_name: Data Challenge
     principals:
@@ -80,6 +82,8 @@ communities:
     products: [linux-docker]
     cost_centers: [Data Challenge / 300000]
     manager_email: challenge@example.org
+    budget:
+      amount_usd: 250
 """
 
 EXISTING_NETWORK = """\
@@ -799,6 +803,126 @@ BAD_CASES = [
         ["set from the stage file name; remove it"],
         1,
     ),
+    # ---- budgets
+    (
+        "community-without-budget",
+        "dev",
+        [("    budget:\n      amount_usd: 250\n", "")],
+        DEV_FILE,
+        "communities.challenge.budget",
+        ["missing required key 'budget'", "spending limit, alerts and enforcement"],
+        1,
+    ),
+    (
+        "block-above-100-percent",
+        "dev",
+        [("amount_usd: 250\n", "amount_usd: 250\n      block_launches_at: 120\n")],
+        DEV_FILE,
+        "communities.challenge.budget.block_launches_at",
+        ["got 120", "spend more than its budget", "allowed: 1..100, or null to never block"],
+        1,
+    ),
+    (
+        "stop-instances-without-block",
+        "dev",
+        [
+            (
+                "amount_usd: 250\n",
+                "amount_usd: 250\n      block_launches_at: null\n      stop_instances: true\n",
+            )
+        ],
+        DEV_FILE,
+        "communities.challenge.budget.stop_instances",
+        ["stop_instances needs block_launches_at", "stop_instances: false"],
+        1,
+    ),
+    (
+        "budget-amount-zero",
+        "dev",
+        [("amount_usd: 250\n", "amount_usd: 0\n")],
+        DEV_FILE,
+        "communities.challenge.budget.amount_usd",
+        ["got 0", "allowed range: 0.01..1000000000"],
+        1,
+    ),
+    (
+        "alert-threshold-zero",
+        "dev",
+        [("amount_usd: 250\n", "amount_usd: 250\n      alerts: {actual: [0, 80]}\n")],
+        DEV_FILE,
+        "communities.challenge.budget.alerts.actual[0]",
+        ["got 0", "allowed range: 1..1000"],
+        1,
+    ),
+    (
+        "too-many-notifications",
+        "dev",
+        [
+            (
+                "amount_usd: 250\n",
+                "amount_usd: 250\n"
+                "      alerts: {actual: [10, 20, 30, 40, 50, 60, 70, 80, 90], forecasted: [100]}\n",
+            )
+        ],
+        DEV_FILE,
+        "communities.challenge.budget.alerts",
+        ["11 notifications", "at most 10 per budget"],
+        1,
+    ),
+    (
+        "bad-extra-recipient",
+        "dev",
+        [("amount_usd: 250\n", "amount_usd: 250\n      extra_recipients: [finance]\n")],
+        DEV_FILE,
+        "communities.challenge.budget.extra_recipients[0]",
+        ["'finance' is not an email address"],
+        1,
+    ),
+    (
+        "member-budget-for-unknown-member",
+        "dev",
+        [
+            (
+                "amount_usd: 1000\n",
+                "amount_usd: 1000\n      member_budgets:\n        members: [jdoe, asmith]\n"
+                "        amount_usd: 100\n        amount_overrides: {jdo: 300}\n",
+            )
+        ],
+        DEV_FILE,
+        "communities.bio.budget.member_budgets.amount_overrides.jdo",
+        ["unknown member 'jdo'", "did you mean 'jdoe'?", "allowed: members listed in members"],
+        1,
+    ),
+    (
+        "member-budget-invalid-time-unit",
+        "dev",
+        [
+            (
+                "amount_usd: 1000\n",
+                "amount_usd: 1000\n      member_budgets:\n        members: [jdoe]\n"
+                "        amount_usd: 100\n        period: YEAR\n",
+            )
+        ],
+        DEV_FILE,
+        "communities.bio.budget.member_budgets.period",
+        ["got 'YEAR'", "allowed values: MONTHLY, QUARTERLY, ANNUALLY"],
+        1,
+    ),
+    (
+        "member-name-with-comma",
+        "dev",
+        [
+            (
+                "amount_usd: 1000\n",
+                "amount_usd: 1000\n      member_budgets:\n        members: ['j,doe']\n"
+                "        amount_usd: 100\n",
+            )
+        ],
+        DEV_FILE,
+        "communities.bio.budget.member_budgets.members[0]",
+        ["member 'j,doe' is not a role session name", "no commas"],
+        1,
+    ),
 ]
 
 
@@ -853,7 +977,7 @@ def test_all_problems_of_both_files_are_reported_at_once(tmp_path: Path) -> None
     assert lines[0].startswith("config/base.yaml:3: catalog.support_email: ")
     assert lines[1].startswith("config/dev.yaml:3: stage.region: ")
     assert lines[2].startswith("config/dev.yaml:6: network.cidr: ")
-    assert lines[3].startswith("config/dev.yaml:17: communities.challenge.display_name: ")
+    assert lines[3].startswith("config/dev.yaml:19: communities.challenge.display_name: ")
 
 
 def test_key_overridden_in_stage_file_is_blamed_on_the_stage_file(tmp_path: Path) -> None:
@@ -1078,3 +1202,132 @@ def test_at_most_25_communities_may_list_scheduled_jobs() -> None:
     del data["communities"]["team25"]
     config = CatalogConfig.model_validate(data, context={"registry": registry})
     assert len(config.communities_for("scheduled-job")) == 25
+
+
+# --------------------------------------------------------------------------------------------
+# budgets
+
+
+def test_shipped_budgets() -> None:
+    dev, prod = load_config("dev"), load_config("prod")
+    biomedical = dev.communities["biomedical"]
+    challenge = dev.communities["challenge"]
+
+    assert biomedical.budget.notification_thresholds() == [
+        ("ACTUAL", 50),
+        ("ACTUAL", 80),
+        ("ACTUAL", 100),
+        ("FORECASTED", 100),
+    ]
+    # The block threshold always has a notification, even when no alert asks for it.
+    assert challenge.budget.block_launches_at == 90
+    assert ("ACTUAL", 90) in challenge.budget.notification_thresholds()
+    assert challenge.budget.stop_instances is True
+    assert all(not c.budget.stop_instances for c in prod.communities.values())
+    assert dev.budget_name("biomedical") == "research-catalog-dev-biomedical"
+    assert dev.budget_name("biomedical", "jane.doe") == "research-catalog-dev-biomedical.jane.doe"
+
+
+def test_budget_defaults(tmp_path: Path) -> None:
+    config = load_config("dev", write_config(tmp_path), registry=FAKE_REGISTRY)
+    budget = config.communities["challenge"].budget
+
+    assert (budget.amount_usd, budget.period) == (250.0, "MONTHLY")
+    assert (budget.alerts.actual, budget.alerts.forecasted) == ([50, 80, 100], [100])
+    assert budget.block_launches_at == 100
+    assert budget.stop_instances is False
+    assert budget.member_budgets is None
+    assert config.communities["challenge"].budget_recipients() == ["challenge@example.org"]
+
+
+def test_member_budgets_watch_only_the_communitys_roles(tmp_path: Path) -> None:
+    stage = edit(
+        DEV,
+        (
+            "amount_usd: 1000\n",
+            "amount_usd: 1000\n"
+            "      extra_recipients: [BIO@example.org, pi@example.org]\n"
+            "      member_budgets:\n        members: [jdoe, asmith]\n"
+            "        amount_usd: 100\n        amount_overrides: {jdoe: 300}\n",
+        ),
+        (
+            "role_arns: [arn:aws:iam::111111111111:role/BioUsers]",
+            "role_arns: [arn:aws:iam::111111111111:role/lab/BioUsers]\n"
+            "      role_names: [BioAdmins]",
+        ),
+    )
+    config = load_config(
+        "dev", write_config(tmp_path, stages={"dev": stage}), registry=FAKE_REGISTRY
+    )
+    bio = config.communities["bio"]
+    members = bio.budget.member_budgets
+    assert members is not None
+
+    assert (members.amount_for("jdoe"), members.amount_for("asmith")) == (300.0, 100.0)
+    assert (members.alerts.actual, members.alerts.forecasted) == ([80, 100], [])
+    # STS drops the role path from assumed-role ARNs.
+    assert config.member_principal_arns("bio", "jdoe") == [
+        "arn:aws:sts::111111111111:assumed-role/BioUsers/jdoe",
+        "arn:aws:sts::111111111111:assumed-role/BioAdmins/jdoe",
+    ]
+    # The member at every threshold, the manager from 100 % on; the manager listed once.
+    assert bio.member_alert_recipients("jdoe", 80) == ["jdoe@example.org"]
+    assert bio.member_alert_recipients("jdoe", 100) == ["jdoe@example.org", "bio@example.org"]
+    assert bio.budget_recipients() == ["bio@example.org", "pi@example.org"]
+
+
+def test_member_alerts_go_to_the_manager_without_an_email_template(tmp_path: Path) -> None:
+    stage = edit(
+        DEV,
+        ('    owner_email_template: "{session}@example.org"\n', ""),
+        (
+            "amount_usd: 1000\n",
+            "amount_usd: 1000\n      member_budgets:\n        members: [jdoe]\n"
+            "        amount_usd: 100\n",
+        ),
+    )
+    config = load_config(
+        "dev", write_config(tmp_path, stages={"dev": stage}), registry=FAKE_REGISTRY
+    )
+
+    assert config.communities["bio"].member_alert_recipients("jdoe", 80) == ["bio@example.org"]
+
+
+def test_budget_name_length_is_checked(tmp_path: Path) -> None:
+    member = "a" * 64
+    stage = edit(
+        DEV,
+        ("  bio:\n", "  bio-informatics-and-genomics-x:\n"),
+        (
+            "amount_usd: 1000\n",
+            f"amount_usd: 1000\n      member_budgets:\n        members: [{member}]\n"
+            "        amount_usd: 100\n",
+        ),
+    )
+    error = load_error(write_config(tmp_path, stages={"dev": stage}))
+
+    line = problem_line(
+        error, "communities.bio-informatics-and-genomics-x.budget.member_budgets.members[0]"
+    )
+    assert "has 116 characters; AWS Budgets allows 100" in line
+
+
+def test_member_budgets_per_stage_are_limited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def members(prefix: str) -> str:
+        names = ", ".join(f"{prefix}{i}" for i in range(100))
+        return (
+            "amount_usd: 1000\n      member_budgets:\n"
+            f"        members: [{names}]\n        amount_usd: 10\n"
+        )
+
+    stage = edit(DEV, ("amount_usd: 1000\n", members("a")), ("amount_usd: 250\n", members("b")))
+    config_dir = write_config(tmp_path, stages={"dev": stage})
+    assert load_config("dev", config_dir, registry=FAKE_REGISTRY)
+
+    monkeypatch.setattr(config_models, "MEMBER_BUDGETS_MAX", 150)
+    line = problem_line(
+        load_error(config_dir), "communities.challenge.budget.member_budgets.members"
+    )
+    assert "200 member budgets in this stage so far; allowed: at most 150" in line

@@ -1,0 +1,372 @@
+"""Targeted assertions on the cost stack: budgets follow the config, the launch block denies
+exactly provisioning, and Budgets can attach it only to the community's own roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from catalog_constructs import contract
+from catalog_constructs.cost import BLOCKED_ACTIONS, COST_ALLOCATION_TAG_KEYS
+from config import load_config
+from config.models import BudgetAlerts
+from tests.conftest import SynthesizedStage
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def budgets_by_name(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        r["Properties"]["Budget"]["BudgetName"]: r["Properties"]
+        for r in resources(template, "AWS::Budgets::Budget").values()
+    }
+
+
+def emails(subscribers: list[dict[str, Any]]) -> list[str]:
+    return [s["Address"] for s in subscribers if s["SubscriptionType"] == "EMAIL"]
+
+
+def statements_of(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(resource["Properties"]["PolicyDocument"]["Statement"])
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture
+def cost(stage: SynthesizedStage) -> dict[str, Any]:
+    return stage.stacks["Cost"]
+
+
+def test_one_budget_per_community_with_configured_amount_thresholds_and_recipients(
+    stage: SynthesizedStage, cost: dict[str, Any]
+) -> None:
+    config = load_config(stage.stage)
+    budgets = budgets_by_name(cost)
+    for name, community in config.communities.items():
+        budget = budgets[config.budget_name(name)]
+        data = budget["Budget"]
+        assert data["BudgetLimit"] == {"Amount": community.budget.amount_usd, "Unit": "USD"}
+        assert data["TimeUnit"] == community.budget.period
+        assert data["BudgetType"] == "COST"
+        assert data["CostFilters"] == {
+            "TagKeyValue": [f"user:Community${name}"],
+            "Region": [config.stage.region],
+        }
+        assert data["CostTypes"]["IncludeCredit"] is False
+        notifications = {
+            (n["Notification"]["NotificationType"], n["Notification"]["Threshold"]): n
+            for n in budget["NotificationsWithSubscribers"]
+        }
+        expected = {("ACTUAL", t) for t in community.budget.alerts.actual} | {
+            ("FORECASTED", t) for t in community.budget.alerts.forecasted
+        }
+        if community.budget.block_launches_at is not None:
+            expected.add(("ACTUAL", community.budget.block_launches_at))
+        assert set(notifications) == expected
+        for notification in notifications.values():
+            assert notification["Notification"]["ComparisonOperator"] == "GREATER_THAN"
+            assert notification["Notification"]["ThresholdType"] == "PERCENTAGE"
+            recipients = emails(notification["Subscribers"])
+            assert recipients[0] == community.manager_email
+            assert set(recipients) == {community.manager_email, *community.budget.extra_recipients}
+
+
+def test_shipped_thresholds_and_recipients(synthesized: dict[str, SynthesizedStage]) -> None:
+    dev = budgets_by_name(synthesized["dev"].stacks["Cost"])
+    prod = budgets_by_name(synthesized["prod"].stacks["Cost"])
+
+    def thresholds(budget: dict[str, Any]) -> list[tuple[str, int]]:
+        return sorted(
+            (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
+            for n in budget["NotificationsWithSubscribers"]
+        )
+
+    assert thresholds(dev["research-catalog-dev-challenge"]) == [
+        ("ACTUAL", 50),
+        ("ACTUAL", 80),
+        ("ACTUAL", 90),
+        ("ACTUAL", 100),
+        ("FORECASTED", 100),
+    ]
+    assert thresholds(prod["research-catalog-prod-biomedical"]) == [
+        ("ACTUAL", 50),
+        ("ACTUAL", 80),
+        ("ACTUAL", 100),
+        ("ACTUAL", 110),
+        ("FORECASTED", 90),
+        ("FORECASTED", 100),
+    ]
+    biomedical = prod["research-catalog-prod-biomedical"]["NotificationsWithSubscribers"][0]
+    assert emails(biomedical["Subscribers"]) == [
+        "biomedical-manager@example.org",
+        "research-computing@example.org",
+    ]
+
+
+def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    budgets = budgets_by_name(synthesized["dev"].stacks["Cost"])
+    jane = budgets["research-catalog-dev-biomedical.jane.doe"]
+    john = budgets["research-catalog-dev-biomedical.john.smith"]
+
+    assert jane["Budget"]["BudgetLimit"]["Amount"] == 200
+    assert john["Budget"]["BudgetLimit"]["Amount"] == 100
+    assert jane["Budget"]["CostFilters"]["TagKeyValue"] == [
+        f"user:{contract.OWNER_PRINCIPAL_TAG}$arn:aws:sts::111111111111:assumed-role/"
+        "ResearchCatalogBiomedicalUsers/jane.doe"
+    ]
+    alerts = {
+        n["Notification"]["Threshold"]: emails(n["Subscribers"])
+        for n in jane["NotificationsWithSubscribers"]
+    }
+    assert alerts == {
+        80: ["jane.doe@example.org"],
+        100: ["jane.doe@example.org", "biomedical-manager@example.org"],
+    }
+    # Only biomedical has member budgets; the prod config has none.
+    assert len(budgets) == 4
+    assert len(budgets_by_name(synthesized["prod"].stacks["Cost"])) == 2
+
+
+def test_launch_block_denies_provisioning_and_leaves_stop_and_terminate(
+    cost: dict[str, Any],
+) -> None:
+    (block,) = [
+        r
+        for r in resources(cost, "AWS::IAM::ManagedPolicy").values()
+        if "attached by AWS Budgets" in r["Properties"].get("Description", "")
+    ]
+    (statement,) = statements_of(block)
+    assert statement["Effect"] == "Deny"
+    denied = set(as_list(statement["Action"]))
+    assert (
+        denied
+        == set(BLOCKED_ACTIONS)
+        == {
+            "servicecatalog:ProvisionProduct",
+            "servicecatalog:UpdateProvisionedProduct",
+        }
+    )
+    for still_allowed in (
+        "servicecatalog:TerminateProvisionedProduct",
+        "servicecatalog:ExecuteProvisionedProductServiceAction",  # Stop/Start/Restart actions
+        "servicecatalog:DescribeProvisionedProduct",
+        "ssm:StartSession",
+        "ec2:StopInstances",
+    ):
+        assert still_allowed not in denied
+        assert not any(a.endswith("*") for a in denied)
+    # Not attached at deploy: only Budgets attaches it.
+    assert "Roles" not in block["Properties"]
+
+
+def test_block_action_per_community_scoped_to_its_roles(
+    stage: SynthesizedStage, cost: dict[str, Any]
+) -> None:
+    config = load_config(stage.stage)
+    actions = resources(cost, "AWS::Budgets::BudgetsAction")
+    budget_ids = {
+        r["Properties"]["Budget"]["BudgetName"]: logical_id
+        for logical_id, r in resources(cost, "AWS::Budgets::Budget").items()
+    }
+    blocking = {n: c for n, c in config.communities.items() if c.budget.block_launches_at}
+    assert len(actions) == len(blocking)
+    for name, community in blocking.items():
+        (action,) = [
+            a["Properties"]
+            for a in actions.values()
+            if a["Properties"]["BudgetName"] == {"Ref": budget_ids[config.budget_name(name)]}
+        ]
+        assert action["ActionType"] == "APPLY_IAM_POLICY"
+        assert action["ApprovalModel"] == "AUTOMATIC"
+        assert action["NotificationType"] == "ACTUAL"
+        assert action["ActionThreshold"] == {
+            "Type": "PERCENTAGE",
+            "Value": community.budget.block_launches_at,
+        }
+        definition = action["Definition"]["IamActionDefinition"]
+        assert definition["Roles"] == community.role_names_resolved()
+        assert set(definition) == {"PolicyArn", "Roles"}
+        assert {s["Address"] for s in action["Subscribers"]} >= {
+            community.manager_email,
+            config.operators.notification_email,
+        }
+
+        role_id = action["ExecutionRoleArn"]["Fn::GetAtt"][0]
+        trust = cost["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]
+        (trust_statement,) = trust["Statement"]
+        assert trust_statement["Principal"] == {"Service": "budgets.amazonaws.com"}
+        assert trust_statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": config.stage.account},
+            "ArnLike": {
+                "aws:SourceArn": {
+                    "Fn::Join": [
+                        "",
+                        [
+                            "arn:",
+                            {"Ref": "AWS::Partition"},
+                            f":budgets::{config.stage.account}:budget/*",
+                        ],
+                    ]
+                }
+            },
+        }
+        policies = [
+            p
+            for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+            if {"Ref": role_id} in p["Properties"].get("Roles", [])
+        ]
+        (policy,) = policies
+        (statement,) = statements_of(policy)
+        assert statement["Effect"] == "Allow"
+        assert sorted(as_list(statement["Action"])) == [
+            "iam:AttachRolePolicy",
+            "iam:DetachRolePolicy",
+        ]
+        assert as_list(statement["Resource"]) == community.role_arns_in(
+            config.stage.account, config.stage.partition
+        )
+        assert statement["Condition"]["ArnEquals"]["iam:PolicyARN"] == definition["PolicyArn"]
+
+
+def test_stop_instances_only_where_configured(
+    stage: SynthesizedStage, cost: dict[str, Any]
+) -> None:
+    config = load_config(stage.stage)
+    stopping = sorted(n for n, c in config.communities.items() if c.budget.stop_instances)
+    subscriptions = [
+        s["Properties"]
+        for s in resources(cost, "AWS::SNS::Subscription").values()
+        if s["Properties"]["Protocol"] == "lambda"
+    ]
+    assert len(subscriptions) == len(stopping)
+    sns_subscribers = [
+        subscriber
+        for budget in budgets_by_name(cost).values()
+        for n in budget["NotificationsWithSubscribers"]
+        for subscriber in n["Subscribers"]
+        if subscriber["SubscriptionType"] == "SNS"
+    ]
+    assert len(sns_subscribers) == len(stopping)
+    stop_statements = [
+        s
+        for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+        for s in statements_of(p)
+        if "ec2:StopInstances" in as_list(s["Action"])
+    ]
+    if not stopping:
+        assert not stop_statements
+        return
+    (statement,) = stop_statements
+    assert statement["Condition"]["StringEquals"] == {"aws:ResourceTag/Community": stopping}
+    assert statement["Condition"]["Null"] == {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}
+
+
+def test_cost_allocation_tags_custom_resource(cost: dict[str, Any]) -> None:
+    (resource,) = resources(cost, "Custom::CostAllocationTags").values()
+    assert resource["Properties"]["TagKeys"] == list(COST_ALLOCATION_TAG_KEYS)
+    assert set(COST_ALLOCATION_TAG_KEYS) >= {
+        "Community",
+        "Owner",
+        "OwnerEmail",
+        "CostCenter",
+        "research-catalog:product",
+        contract.OWNER_PRINCIPAL_TAG,
+    }
+    # The function must be allowed to activate tags before CloudFormation calls it.
+    assert any(d.startswith("CostAllocationTagsHandlerPolicy") for d in resource["DependsOn"])
+
+
+def test_weekly_report_reaches_every_manager(stage: SynthesizedStage, cost: dict[str, Any]) -> None:
+    config = load_config(stage.stage)
+    rules = [
+        r["Properties"]["ScheduleExpression"] for r in resources(cost, "AWS::Events::Rule").values()
+    ]
+    assert "cron(0 6 ? * MON *)" in rules
+    email_subscriptions = sorted(
+        s["Properties"]["Endpoint"]
+        for s in resources(cost, "AWS::SNS::Subscription").values()
+        if s["Properties"]["Protocol"] == "email"
+    )
+    assert email_subscriptions == sorted(
+        address for c in config.communities.values() for address in c.budget_recipients()
+    )
+    for topic in resources(cost, "AWS::SNS::Topic").values():
+        assert "KmsMasterKeyId" in topic["Properties"]
+
+
+def test_report_is_not_retried_and_logs_are_encrypted(cost: dict[str, Any]) -> None:
+    functions = resources(cost, "AWS::Lambda::Function")
+    assert len(functions) == 3
+    (report_id,) = [
+        logical_id
+        for logical_id, f in functions.items()
+        if f["Properties"]["Handler"] == "cost_handlers.report.handler"
+    ]
+    (config,) = resources(cost, "AWS::Lambda::EventInvokeConfig").values()
+    assert config["Properties"]["FunctionName"] == {"Ref": report_id}
+    assert config["Properties"]["MaximumRetryAttempts"] == 0
+    for group in resources(cost, "AWS::Logs::LogGroup").values():
+        assert "KmsKeyId" in group["Properties"]
+
+
+def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
+    from aws_cdk import App, Environment, Stack, aws_iam as iam, aws_kms as kms
+    from aws_cdk.assertions import Template
+
+    from catalog_constructs.shared_resources import SharedResources
+    from stacks.cost_stack import CostStack
+
+    config = load_config("prod")
+    config = config.model_copy(
+        update={
+            "communities": {
+                name: community.model_copy(
+                    update={
+                        "budget": community.budget.model_copy(
+                            update={
+                                "block_launches_at": None,
+                                "alerts": BudgetAlerts(actual=[50], forecasted=[100]),
+                            }
+                        )
+                    }
+                )
+                for name, community in config.communities.items()
+            }
+        }
+    )
+    app = App()
+    env = Environment(account=config.stage.account, region=config.stage.region)
+    shared = Stack(app, "Shared", env=env)
+    resources = SharedResources(
+        product_role_boundary=iam.ManagedPolicy.from_managed_policy_name(shared, "B", "boundary"),
+        ebs_key=kms.Key(shared, "Ebs"),
+        logs_key=kms.Key(shared, "Logs"),
+        vpc_id="vpc-0123456789abcdef0",
+        private_subnet_ids=["subnet-0123456789abcdef0"],
+        image_key_account=config.stage.account,
+        jobs_key=kms.Key(shared, "Jobs"),
+    )
+    template = Template.from_stack(CostStack(app, "Cost", config=config, shared=resources, env=env))
+
+    template.resource_count_is("AWS::Budgets::Budget", len(config.communities))
+    template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
+    template.resource_count_is("Custom::BudgetBlockRelease", 0)
+    template.resource_count_is("AWS::Lambda::Function", 2)  # tags and report
+    for budget in template.find_resources("AWS::Budgets::Budget").values():
+        thresholds = {
+            (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
+            for n in budget["Properties"]["NotificationsWithSubscribers"]
+        }
+        # No block threshold (100 % actual by default) added: only the configured alerts.
+        assert thresholds == {("ACTUAL", 50), ("FORECASTED", 100)}
