@@ -10,6 +10,7 @@ from catalog_constructs.network import CatalogNetwork
 from catalog_constructs.product_boundary import ProductRoleBoundary
 from catalog_constructs.product_context import ProductContextFunction
 from catalog_constructs.shared_resources import SharedResources
+from catalog_constructs.storage.services import StorageServices
 from config.models import CatalogConfig, CreateVpcNetwork
 
 
@@ -62,6 +63,13 @@ class SharedStack(Stack):
             logs_key=self.keys.logs_key,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
+        self.storage = StorageServices(
+            self,
+            "Storage",
+            storage=config.storage,
+            operators=config.operators,
+            logs_key=self.keys.logs_key,
+        )
         self.resources = SharedResources(
             product_role_boundary=self.boundary.policy,
             ebs_key=self.keys.ebs_key,

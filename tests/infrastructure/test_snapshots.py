@@ -43,14 +43,14 @@ def test_stack_template(
     assert masked(synthesized[stage_name].stacks[stack]) == json_snapshot
 
 
-@pytest.mark.parametrize("product", ["linux-docker"])
+@pytest.mark.parametrize("product", ["linux-docker", "private-bucket", "synapse-bucket"])
 def test_product_template(
     synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
 ) -> None:
     assert masked(synthesized["dev"].products[product]) == json_snapshot
 
 
-@pytest.mark.parametrize("product", ["linux-docker"])
+@pytest.mark.parametrize("product", ["linux-docker", "private-bucket", "synapse-bucket"])
 def test_product_template_is_the_same_in_every_stage(
     synthesized: dict[str, SynthesizedStage], product: str
 ) -> None:

@@ -93,6 +93,7 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
         resource
         for resource in result.stacks["Catalog"]["Resources"].values()
         if resource["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
+        and resource["Properties"]["Name"] == "Linux Docker EC2"
     )
     versions = product["Properties"]["ProvisioningArtifactParameters"]
     assert [(v["Name"], v["Description"]) for v in versions] == [
