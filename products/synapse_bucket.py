@@ -22,8 +22,8 @@ SYNAPSE_IDS = FormParameter(
     label="Synapse user or team IDs",
     description=(
         "The numeric IDs of the Synapse users or teams allowed to register this bucket in "
-        "Synapse, separated by commas: your user ID is on your Synapse profile page "
-        "(https://www.synapse.org/Profile:<ID>). They are written to owner.txt in the bucket."
+        "Synapse, separated by commas: your user ID is the number in the address of your Synapse "
+        "profile page (Profile:<ID>). They are written to owner.txt in the bucket."
     ),
     constraint_description=(
         "Enter one to 20 numeric Synapse user or team IDs separated by commas, without "
