@@ -380,7 +380,7 @@ class _BucketFunction(Construct):
             self.function,
             ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
             "CloudFormation receives every custom-resource failure; the scheduled purge is "
-            "idempotent and the next run retries, and a failed run shows in its Errors metric.",
+            "idempotent and the next run retries; a failed run shows in its Errors metric.",
         )
         acknowledge(
             self.function,

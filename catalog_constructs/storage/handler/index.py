@@ -614,7 +614,10 @@ class PurgeReport:
 
 
 def all_buckets(s3: Client) -> Iterator[str]:
-    for page in s3.get_paginator("list_buckets").paginate():
+    # Without a page size ListBuckets answers in one page, which an account with more buckets
+    # than the default quota would truncate.
+    pages = s3.get_paginator("list_buckets").paginate(PaginationConfig={"PageSize": 1000})
+    for page in pages:
         for bucket in page.get("Buckets", []):
             yield str(bucket["Name"])
 
@@ -850,6 +853,6 @@ def purge_handler(
     summary = report.__dict__
     _log("purge run", **summary)
     if report.failed:
-        # A failed run shows in the function's Errors metric and alarm.
+        # A failed run shows in the function's Errors metric; the next run retries.
         raise RuntimeError(f"purge failed for {sorted(report.failed)}: see the log")
     return summary
