@@ -77,6 +77,10 @@ researchers and their workstations included. Files are encrypted with the catalo
 and reachable only over TLS. Catalog administrators keep a break-glass path for incidents
 (see the operator guide).
 
+Open the bucket in the console with the `BucketUrl` output (the console's list of all
+buckets stays empty: the catalog does not let you list other people's buckets), or use the
+AWS CLI with your catalog credentials:
+
 ```bash
 aws s3 cp results.csv s3://<BucketName>/project/
 aws s3 ls s3://<BucketName>/project/

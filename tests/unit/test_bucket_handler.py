@@ -290,6 +290,25 @@ def test_delete_of_a_bucket_already_gone_or_never_created_succeeds(s3: Any) -> N
         assert captured.only["PhysicalResourceId"] == physical_id
 
 
+def test_renaming_moves_the_owner_policy_and_archives_the_old_bucket(s3: Any) -> None:
+    product_bucket(s3, "alice-old")
+    product_bucket(s3, "alice-new")
+    index.handler(event("Create", "alice-old"), CONTEXT, send=Captured())
+    update = event("Update", "alice-new")
+    update["PhysicalResourceId"] = "alice-old"
+    captured = Captured()
+
+    index.handler(update, CONTEXT, send=captured, today=TODAY)
+    # CloudFormation deletes the old physical resource after a replacement.
+    index.handler(event("Delete", "alice-old"), CONTEXT, send=Captured(), today=TODAY)
+
+    assert captured.only["PhysicalResourceId"] == "alice-new"
+    assert "ResearchCatalogOwner" in statements(s3, "alice-new")
+    assert index.ARCHIVED_SID in statements(s3, "alice-old")
+    assert tags(s3, "alice-old")[index.ARCHIVED_TAG] == "2026-03-01"
+    assert index.ARCHIVED_TAG not in tags(s3, "alice-new")
+
+
 # ---- restore
 
 

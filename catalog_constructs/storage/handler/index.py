@@ -60,6 +60,8 @@ OWNER_FILE_TAG = "research-catalog:owner-file"
 # session; noncurrent versions expire through the bucket's lifecycle rule.
 OWNER_ACTIONS = [
     "s3:GetBucketLocation",
+    # The console's "Show versions" switch.
+    "s3:GetBucketVersioning",
     "s3:ListBucket",
     "s3:ListBucketVersions",
     "s3:ListBucketMultipartUploads",
