@@ -232,8 +232,12 @@ def test_bad_synapse_ids_fail_with_a_clear_reason(s3: Any) -> None:
     )
     assert captured.only["Status"] == "FAILED"
     assert "numeric Synapse user or team IDs" in captured.only["Reason"]
-    # A failed create answers with the stack id, which a later Delete must skip.
-    assert captured.only["PhysicalResourceId"].startswith("arn:aws:cloudformation:")
+    # The rollback retains the bucket; its Delete archives it so that the purge removes it.
+    assert captured.only["PhysicalResourceId"] == "alice-synapse"
+    index.handler(
+        event("Delete", "alice-synapse", Kind="synapse"), CONTEXT, send=Captured(), today=TODAY
+    )
+    assert tags(s3, "alice-synapse")[index.ARCHIVED_TAG] == "2026-03-01"
 
 
 def test_update_replaces_own_statements_and_keeps_administrators_additions(s3: Any) -> None:

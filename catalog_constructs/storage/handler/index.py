@@ -526,7 +526,7 @@ def handle_resource(
     properties = event.get("ResourceProperties", {})
     if event["RequestType"] == "Delete":
         bucket = str(event.get("PhysicalResourceId", ""))
-        # A failed Create answers with the stack id, never a bucket name: nothing to archive.
+        # A Create that failed before a bucket was named answered with the stack id.
         if not bucket or bucket.startswith("arn:"):
             return bucket
         kind = str(properties.get("Kind", PRIVATE))
@@ -584,8 +584,13 @@ def handler(
         "stack_id": event["StackId"],
         "logical_resource_id": event["LogicalResourceId"],
     }
-    # Before a bucket is known, the stack id stands in; Delete recognises and skips it.
-    physical_id = str(event.get("PhysicalResourceId") or event["StackId"])
+    # A failed Create still names its bucket: CloudFormation retains the bucket on rollback,
+    # and the Delete that follows archives it, so the purge removes it instead of leaving an
+    # orphan. Without a bucket name the stack id stands in, which Delete skips.
+    properties = event.get("ResourceProperties", {})
+    physical_id = str(
+        event.get("PhysicalResourceId") or properties.get("BucketName") or event["StackId"]
+    )
     try:
         physical_id = handle_resource(event, settings, client("s3"), today=day)
     except BucketError as error:
