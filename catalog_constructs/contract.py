@@ -14,14 +14,23 @@ VPC_ID_PARAMETER = f"{PARAMETER_ROOT}/network/vpc-id"
 PRIVATE_SUBNETS_PARAMETER = f"{PARAMETER_ROOT}/network/private-subnet-ids"
 EBS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/ebs-key-arn"
 LOGS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/logs-key-arn"
+BUCKET_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/bucket-key-arn"
+SYNAPSE_BUCKET_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/synapse-bucket-key-arn"
+ACCESS_LOG_BUCKET_PARAMETER = f"{PARAMETER_ROOT}/storage/access-log-bucket"
 
 PRODUCT_CONTEXT_FUNCTION_NAME = f"{PREFIX}-product-context"
 CLOUDWATCH_AGENT_DOCUMENT_NAME = f"{PREFIX}-cloudwatch-agent"
+# Writes bucket policies (owner-only, archive) and owner.txt; called by bucket products.
+BUCKET_ACCESS_FUNCTION_NAME = f"{PREFIX}-bucket-access"
+BUCKET_PURGE_FUNCTION_NAME = f"{PREFIX}-bucket-purge"
 
 # Roles and instance profiles created by product templates live under this path, so launch
 # roles can be scoped to it without knowing CloudFormation's generated names.
 PRODUCT_ROLE_PATH = f"/{PREFIX}/products/"
 PRODUCT_ROLE_BOUNDARY_NAME = f"{PREFIX}-product-role-boundary"
+# Launch roles live under "<this>/<family>/", so a bucket policy can exempt exactly the storage
+# family's launch role (it manages the bucket's configuration) without knowing its name.
+LAUNCH_ROLE_PATH = f"/{PREFIX}/launch/"
 
 # Tag keys the catalog sets on every product resource.
 PRODUCT_TAG = f"{PREFIX}:product"

@@ -27,6 +27,7 @@ from config.models import (
     Principals,
     ProductPublication,
     StageConfig,
+    StorageConfig,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Principals",
     "ProductPublication",
     "StageConfig",
+    "StorageConfig",
     "StrictYamlLoader",
     "available_stages",
     "deep_merge",

@@ -455,6 +455,96 @@ class OperatorsConfig(BaseModel):
     )
 
 
+def _check_origin(value: str) -> str:
+    if not ORIGIN_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not a web origin; expected https://host or https://*.host "
+            "(no path, at most one *)"
+        )
+    return value
+
+
+def _check_schedule(value: str) -> str:
+    if not SCHEDULE_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an EventBridge schedule; expected cron(<6 fields>) or "
+            "rate(<n> <unit>), e.g. cron(0 9 * * ? *)"
+        )
+    return value
+
+
+ORIGIN_RE = re.compile(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?")
+SCHEDULE_RE = re.compile(r"cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)")
+Origin = Annotated[str, AfterValidator(_check_origin)]
+Schedule = Annotated[str, AfterValidator(_check_schedule)]
+
+
+class StorageConfig(BaseModel):
+    """Bucket products: archive period, purge schedule and notices, Synapse integration.
+
+    None of these values reaches a product template: the shared bucket functions read them.
+    """
+
+    model_config = _STRICT
+
+    archive_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days a terminated product's bucket stays archived before its purge, 1..365.",
+    )
+    notice_days: int = Field(
+        default=7,
+        ge=1,
+        le=60,
+        description="Days before the purge the owner is notified, 1..60 (at most archive_days).",
+    )
+    purge_schedule: Schedule = Field(
+        default="cron(0 9 * * ? *)",
+        description="When the purge function runs (EventBridge cron() or rate(), UTC).",
+    )
+    purge_dry_run: bool = Field(
+        default=False,
+        description="true: the purge only logs what it would notify and delete.",
+    )
+    notification_sender: Email | None = Field(
+        default=None,
+        description=(
+            "SES-verified sender of purge notices; defaults to operators.notification_email."
+        ),
+    )
+    access_log_days: int = Field(
+        default=365,
+        ge=1,
+        le=3653,
+        description="Days S3 server access logs of product buckets are kept, 1..3653.",
+    )
+    synapse_account_id: AccountId = Field(
+        default="325565585839",
+        description="AWS account of the Synapse service that links Synapse buckets.",
+    )
+    synapse_origins: Annotated[list[Origin], _unique("origin")] = Field(
+        default_factory=lambda: ["https://www.synapse.org"],
+        min_length=1,
+        description="Web origins allowed by the CORS rule of Synapse buckets (https only).",
+    )
+
+    @model_validator(mode="after")
+    def _notice_within_archive(self) -> StorageConfig:
+        if self.notice_days > self.archive_days:
+            _raise_all(
+                [
+                    (
+                        ("notice_days",),
+                        f"{self.notice_days} is longer than archive_days ({self.archive_days}); "
+                        "must be at most archive_days",
+                        self.notice_days,
+                    )
+                ]
+            )
+        return self
+
+
 class CreateVpcNetwork(BaseModel):
     """The catalog creates its own VPC."""
 
@@ -901,6 +991,10 @@ class CatalogConfig(BaseModel):
     )
     operators: OperatorsConfig = Field(description="The team that runs the catalog.")
     network: Network = Field(description="VPC for provisioned products: mode create or existing.")
+    storage: StorageConfig = Field(
+        default_factory=StorageConfig,
+        description="Bucket products: archive and purge, notices, Synapse.",
+    )
     products: dict[str, ProductPublication] = Field(
         description="Published products of this stage: product key -> versions."
     )

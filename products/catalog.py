@@ -1,8 +1,14 @@
 """Every product template the catalog can publish, keyed like :data:`products.registry.PRODUCTS`."""
 
-from products import linux_docker, scheduled_job
+from products import linux_docker, private_bucket, scheduled_job, synapse_bucket
 from products.template import ProductTemplate
 
 PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
-    template.key: template for template in (linux_docker.TEMPLATE, scheduled_job.TEMPLATE)
+    template.key: template
+    for template in (
+        linux_docker.TEMPLATE,
+        private_bucket.TEMPLATE,
+        synapse_bucket.TEMPLATE,
+        scheduled_job.TEMPLATE,
+    )
 }

@@ -75,4 +75,33 @@ PRODUCTS: dict[str, ProductDefinition] = {
             ),
         ),
     ),
+    "private-bucket": ProductDefinition(
+        key="private-bucket",
+        family="storage",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: owner-only SSE-KMS bucket (owner and owner's workstations), "
+                    "TLS only, versioning, Intelligent-Tiering, access logs, optional "
+                    "in-region-only downloads; archived on terminate, purged after the archive "
+                    "period."
+                ),
+            ),
+        ),
+    ),
+    "synapse-bucket": ProductDefinition(
+        key="synapse-bucket",
+        family="storage",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: the private bucket plus owner.txt with the owners' Synapse "
+                    "IDs, access for the Synapse service account, CORS for Synapse's web "
+                    "origins and registration steps."
+                ),
+            ),
+        ),
+    ),
 }

@@ -11,6 +11,7 @@ from catalog_constructs.network import CatalogNetwork
 from catalog_constructs.product_boundary import ProductRoleBoundary
 from catalog_constructs.product_context import ProductContextFunction
 from catalog_constructs.shared_resources import SharedResources
+from catalog_constructs.storage.services import StorageServices
 from config.models import CatalogConfig, CreateVpcNetwork
 from products.registry import JOBS_PRODUCT_KEY
 
@@ -75,6 +76,13 @@ class SharedStack(Stack):
             ],
             vpc=self.network.vpc,
             subnet_ids=self.network.private_subnet_ids,
+            logs_key=self.keys.logs_key,
+        )
+        self.storage = StorageServices(
+            self,
+            "Storage",
+            storage=config.storage,
+            operators=config.operators,
             logs_key=self.keys.logs_key,
         )
         self.resources = SharedResources(

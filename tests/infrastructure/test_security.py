@@ -352,11 +352,16 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
         contract.LOGS_KEY_ARN_PARAMETER,
         contract.JOBS_KEY_ARN_PARAMETER,
         contract.JOB_SUBMIT_API_URL_PARAMETER,
+        contract.BUCKET_KEY_ARN_PARAMETER,
+        contract.SYNAPSE_BUCKET_KEY_ARN_PARAMETER,
+        contract.ACCESS_LOG_BUCKET_PARAMETER,
     }
     functions = resources(shared, "AWS::Lambda::Function")
-    assert contract.PRODUCT_CONTEXT_FUNCTION_NAME in {
-        f["Properties"].get("FunctionName") for f in functions.values()
-    }
+    assert {
+        contract.PRODUCT_CONTEXT_FUNCTION_NAME,
+        contract.BUCKET_ACCESS_FUNCTION_NAME,
+        contract.BUCKET_PURGE_FUNCTION_NAME,
+    } <= {f["Properties"].get("FunctionName") for f in functions.values()}
     documents = resources(shared, "AWS::SSM::Document")
     assert {d["Properties"]["Name"] for d in documents.values()} == {
         contract.CLOUDWATCH_AGENT_DOCUMENT_NAME
@@ -365,7 +370,8 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
 
 def test_keys_rotate_and_are_retained(stage: SynthesizedStage) -> None:
     keys = resources(stage.stacks["Shared"], "AWS::KMS::Key")
-    assert len(keys) == 3  # EBS, logs, scheduled jobs
+    # EBS, logs, scheduled jobs, private buckets, Synapse buckets.
+    assert len(keys) == 5
     for key in keys.values():
         assert key["Properties"]["EnableKeyRotation"] is True
         assert key["DeletionPolicy"] == "Retain"

@@ -49,14 +49,18 @@ def test_images_stack_template(
     assert masked(synthesized["dev"].stacks["Images"]) == json_snapshot
 
 
-@pytest.mark.parametrize("product", ["linux-docker", "scheduled-job"])
+@pytest.mark.parametrize(
+    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket"]
+)
 def test_product_template(
     synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
 ) -> None:
     assert masked(synthesized["dev"].products[product]) == json_snapshot
 
 
-@pytest.mark.parametrize("product", ["linux-docker", "scheduled-job"])
+@pytest.mark.parametrize(
+    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket"]
+)
 def test_product_template_is_the_same_in_every_stage(
     synthesized: dict[str, SynthesizedStage], product: str
 ) -> None:
