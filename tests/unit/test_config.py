@@ -480,7 +480,7 @@ BAD_CASES = [
         [("role_names: [ChallengeUsers]", "role_names: []")],
         DEV_FILE,
         "communities.challenge.principals",
-        ["empty principal list: give role_arns or role_names"],
+        ["empty principal list: give role_arns, role_names or role_patterns"],
         1,
     ),
     (
