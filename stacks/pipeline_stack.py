@@ -8,6 +8,7 @@ from aws_cdk import (
     Duration,
     Stack,
     aws_codebuild as codebuild,
+    aws_codepipeline as codepipeline,
     aws_iam as iam,
     aws_s3 as s3,
     pipelines,
@@ -104,6 +105,26 @@ class PipelineStack(Stack):
 
         self.pipeline.build_pipeline()
         self._acknowledge_generated_findings()
+        self._satisfy_cfn_lint()
+
+    def _satisfy_cfn_lint(self) -> None:
+        """Two details of the generated pipeline that cfn-lint flags (no rule is ignored)."""
+        cfn_pipeline = self.pipeline.pipeline.node.default_child
+        assert isinstance(cfn_pipeline, codepipeline.CfnPipeline)
+        # W3005: the role's DependsOn next to a GetAtt of its ARN; the policy one is needed.
+        policy = self.pipeline.pipeline.role.node.find_child("DefaultPolicy").node.default_child
+        assert isinstance(policy, iam.CfnPolicy)
+        cfn_pipeline.add_override("DependsOn", [policy.logical_id])
+        # E3703: action role ARNs as Fn::Join with an empty delimiter; Fn::Sub says the same.
+        for stage_index, stage in enumerate(self.resolve(cfn_pipeline.stages)):
+            # Resolving the L1 property gives its camelCase (jsii) keys.
+            for action_index, action in enumerate(stage["actions"]):
+                role_arn = (action.get("configuration") or {}).get("RoleArn")
+                if isinstance(role_arn, dict) and "Fn::Join" in role_arn:
+                    cfn_pipeline.add_property_override(
+                        f"Stages.{stage_index}.Actions.{action_index}.Configuration.RoleArn",
+                        {"Fn::Sub": _join_as_sub(role_arn)},
+                    )
 
     def _acknowledge_generated_findings(self) -> None:
         """Findings on resources CDK Pipelines generates (roles, artifact bucket, projects)."""
@@ -146,6 +167,12 @@ class PipelineStack(Stack):
                     "The projects take their source from the pipeline's artifacts (via the "
                     "CodeConnections connection), never from a repository URL with credentials.",
                 )
+
+
+def _join_as_sub(value: dict[str, Any]) -> str:
+    separator, parts = value["Fn::Join"]
+    assert separator == "", value
+    return "".join(part if isinstance(part, str) else "${" + part["Ref"] + "}" for part in parts)
 
 
 def _wildcard_findings(document: Any) -> set[str]:
