@@ -43,6 +43,7 @@ class PipelineStack(Stack):
             self,
             "Pipeline",
             pipeline_name=delivery.pipeline_name,
+            pipeline_type=codepipeline.PipelineType.V2,
             # Stages live in other accounts: artifacts are encrypted with a KMS key they can use.
             cross_account_keys=True,
             enable_key_rotation=True,
