@@ -9,7 +9,7 @@ import cdk_nag
 from aws_cdk import App, Environment, Stage, Validations
 from constructs import Construct
 
-from config.loader import ConfigError, ConfigProblem, load_config
+from config.loader import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
 from stacks.catalog_stack import CatalogStack
 from stacks.shared_stack import SharedStack
@@ -63,9 +63,11 @@ def build_pipeline_app(*, context: dict[str, Any] | None = None, outdir: str | N
     return app
 
 
-def load_pipeline_configs() -> list[CatalogConfig]:
+def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
     """The validated config of every stage the pipeline deploys, in deploy order."""
-    first = load_config()
+    # delivery: lives in base.yaml, so any stage's config carries it.
+    stages = available_stages(config_dir)
+    first = load_config(stages[0] if stages else None, config_dir)
     if first.delivery is None:
         raise ConfigError(
             [
@@ -77,7 +79,7 @@ def load_pipeline_configs() -> list[CatalogConfig]:
                 )
             ]
         )
-    return [load_config(name) for name in first.delivery.stage_order]
+    return [load_config(name, config_dir) for name in first.delivery.stage_order]
 
 
 class CatalogStage(Stage):

@@ -27,7 +27,8 @@ from config.models import CatalogConfig
 from products.registry import PRODUCTS
 from products.template import HTTPS_URL, SmokeTest
 
-SMOKE_TAG = "research-catalog:smoke-test"
+NAME_PREFIX = "smoke-"
+COST_CENTER_KEY = "CostCenter"
 POLL_SECONDS = 15
 RUNNING = ("CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")
 
@@ -97,14 +98,16 @@ class SmokeTestRun:
         self,
         servicecatalog: Client,
         *,
-        stage: str,
         timeout_seconds: float,
+        cost_centers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.sc = servicecatalog
-        self.stage = stage
+        # Portfolio (community display name) -> a CostCenter it offers: its TagOption key must
+        # be given at launch.
+        self.cost_centers = dict(cost_centers or {})
         self.timeout = timeout_seconds
         self.sleep = sleep
         self.clock = clock
@@ -137,15 +140,18 @@ class SmokeTestRun:
             )
         if not paths:
             raise RuntimeError("no launch path: the principal is in no portfolio with it")
+        path = paths[0]
+        cost_center = self.cost_centers.get(path.get("Name", ""))
         response = self.sc.provision_product(
             ProductId=product_id,
             ProvisioningArtifactId=artifacts[target.version],
-            PathId=paths[0]["Id"],
-            ProvisionedProductName=f"smoke-{target.key}-{uuid.uuid4().hex[:8]}",
+            PathId=path["Id"],
+            # The name marks leftovers of an interrupted run: smoke-<product>-<random>.
+            ProvisionedProductName=f"{NAME_PREFIX}{target.key}-{uuid.uuid4().hex[:8]}",
             ProvisioningParameters=[
                 {"Key": key, "Value": value} for key, value in target.preset.parameters.items()
             ],
-            Tags=[{"Key": SMOKE_TAG, "Value": self.stage}],
+            Tags=[{"Key": COST_CENTER_KEY, "Value": cost_center}] if cost_center else [],
             ProvisionToken=uuid.uuid4().hex,
         )
         result.record_id = response["RecordDetail"]["RecordId"]
@@ -302,7 +308,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         return 2
     timeout = (config.delivery.smoke_test.timeout_minutes if config.delivery else 40) * 60
     run = SmokeTestRun(
-        session.client("servicecatalog"), stage=config.stage_name, timeout_seconds=timeout
+        session.client("servicecatalog"),
+        timeout_seconds=timeout,
+        cost_centers={c.display_name: c.cost_centers[0] for c in config.communities.values()},
     )
     signal.signal(signal.SIGTERM, _raise_interrupted)
     try:

@@ -204,3 +204,23 @@ def test_snapshot_prefix_does_not_depend_on_the_stage(
     # Inside a Stage no ProductStackHistory runs: it would write a snapshot named after the
     # Stage's path instead of checking the committed one.
     assert in_stage.node.try_find_child("History") is None
+
+
+def test_pipeline_without_delivery_section_fails_clearly(tmp_path: Path) -> None:
+    from catalog_app import load_pipeline_configs
+    from config.loader import ConfigError
+
+    for path in (REPO_ROOT / "config").glob("*.yaml"):
+        text = path.read_text()
+        if path.name == "base.yaml":
+            text = text[: text.index("\ndelivery:")] + "\n"
+        (tmp_path / path.name).write_text(text)
+
+    with pytest.raises(ConfigError, match=re.escape("config/base.yaml: delivery: missing section")):
+        load_pipeline_configs(tmp_path)
+
+
+def test_pipeline_loads_every_stage_in_order() -> None:
+    from catalog_app import load_pipeline_configs
+
+    assert [c.stage_name for c in load_pipeline_configs()] == ["dev", "prod"]

@@ -51,7 +51,12 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Stubber]]:
 
 def _run(sc: Any, clock: FakeClock, timeout: float = 600) -> SmokeTestRun:
     return SmokeTestRun(
-        sc, stage="dev", timeout_seconds=timeout, sleep=clock.sleep, clock=clock, poll_seconds=30
+        sc,
+        timeout_seconds=timeout,
+        cost_centers={"Biomedical Research": "Oncology Lab / 101000"},
+        sleep=clock.sleep,
+        clock=clock,
+        poll_seconds=30,
     )
 
 
@@ -65,7 +70,7 @@ def _find_and_launch(stubber: Stubber) -> None:
         "describe_product",
         {
             "ProvisioningArtifacts": [{"Id": "pa-v1", "Name": "v1"}, {"Id": "pa-v2", "Name": "v2"}],
-            "LaunchPaths": [{"Id": "lpv3-1", "Name": "Biomedical"}],
+            "LaunchPaths": [{"Id": "lpv3-1", "Name": "Biomedical Research"}],
         },
         {"Id": "prod-abc"},
     )
@@ -78,7 +83,7 @@ def _find_and_launch(stubber: Stubber) -> None:
             "PathId": "lpv3-1",
             "ProvisionedProductName": ANY,
             "ProvisioningParameters": [{"Key": "InstanceType", "Value": "t4g.small"}],
-            "Tags": [{"Key": smoke.SMOKE_TAG, "Value": "dev"}],
+            "Tags": [{"Key": "CostCenter", "Value": "Oncology Lab / 101000"}],
             "ProvisionToken": ANY,
         },
     )
@@ -188,7 +193,13 @@ def test_ctrl_c_while_waiting_still_terminates(client: Any) -> None:
             raise KeyboardInterrupt
         clock.sleep(seconds)
 
-    run = SmokeTestRun(sc, stage="dev", timeout_seconds=600, sleep=interrupt, clock=clock)
+    run = SmokeTestRun(
+        sc,
+        timeout_seconds=600,
+        cost_centers={"Biomedical Research": "Oncology Lab / 101000"},
+        sleep=interrupt,
+        clock=clock,
+    )
     with pytest.raises(KeyboardInterrupt):
         run.run([TARGET])
     # The stubber's pending-response check (fixture) proves termination ran to the end.
