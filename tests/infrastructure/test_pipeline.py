@@ -224,3 +224,18 @@ def test_pipeline_loads_every_stage_in_order() -> None:
     from catalog_app import load_pipeline_configs
 
     assert [c.stage_name for c in load_pipeline_configs()] == ["dev", "prod"]
+
+
+def test_smoke_steps_may_assume_only_their_stage_smoke_role(pipeline: PipelineAssembly) -> None:
+    resources = pipeline.template["Resources"]
+    assumed = sorted(
+        json.dumps(statement["Resource"])
+        for resource in resources.values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sts:AssumeRole" and "smoke" in json.dumps(statement["Resource"])
+    )
+    assert assumed == [
+        '"arn:aws:iam::111111111111:role/research-catalog-smoke-test"',
+        '"arn:aws:iam::222222222222:role/research-catalog-smoke-test"',
+    ]
