@@ -19,10 +19,13 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install synth test lint format typecheck unit update-snapshots docs bench clean
+.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit update-snapshots docs bench clean
 
 help:
 	@echo "make synth [STAGE=dev]   synthesize the stage into cdk.out/ (no AWS credentials needed)"
+	@echo "make synth-pipeline      synthesize the delivery pipeline (config/base.yaml delivery:)"
+	@echo "make smoke STAGE=dev     launch, check and terminate every product of a deployed stage"
+	@echo "make promote PRODUCT=linux-docker VERSION=v2 STAGE=prod   publish a version in a stage"
 	@echo "make test                lint, type-check and run every test"
 	@echo "make docs                regenerate docs/products from the product definitions"
 	@echo "make update-snapshots    rewrite template snapshots (review the diff!)"
@@ -45,6 +48,18 @@ install: .venv/.synced node_modules/.installed
 synth: install
 	npx cdk synth --all --quiet -c stage=$(STAGE)
 	@echo "Synthesized stage '$(STAGE)' into cdk.out/"
+
+synth-pipeline: install
+	npx cdk synth --quiet -c pipeline=true
+	@echo "Synthesized the delivery pipeline into cdk.out/"
+
+# Needs credentials of a principal that may launch the stage's products (or SMOKE_ROLE_ARN,
+# a role those credentials may assume).
+smoke: install
+	$(RUN) python -m delivery.smoke --stage $(STAGE) $(if $(SMOKE_ROLE_ARN),--role-arn $(SMOKE_ROLE_ARN))
+
+promote: install
+	$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
 
 lint: install
 	$(RUN) ruff check .

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Builds the research catalog for one stage: ``cdk synth -c stage=<name>`` (default: dev)."""
+"""Builds the research catalog for one stage: ``cdk synth -c stage=<name>`` (default: dev), or
+the delivery pipeline with ``-c pipeline=true``."""
 
 import os
 import sys
 
-from catalog_app import build_app
+from aws_cdk import App
+
+from catalog_app import PIPELINE_CONTEXT_KEY, build_app, build_pipeline_app
 from config.loader import ConfigError
 
 
 def main() -> None:
     try:
-        app = build_app()
+        # The CLI passes -c values through the environment; an empty App reads them cheaply.
+        if str(App().node.try_get_context(PIPELINE_CONTEXT_KEY)).lower() == "true":
+            app = build_pipeline_app()
+        else:
+            app = build_app()
     except ConfigError as error:
         print(f"Configuration error:\n{error}", file=sys.stderr)
         sys.exit(2)

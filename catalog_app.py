@@ -1,13 +1,15 @@
-"""The App for one stage, built the same way by ``app.py``, the tests and the benchmark."""
+"""The App for one stage, built the same way by ``app.py``, the tests and the benchmark; and the
+App of the delivery pipeline, which deploys the same stacks through one ``cdk.Stage`` per stage."""
 
 import json
 from pathlib import Path
 from typing import Any
 
 import cdk_nag
-from aws_cdk import App, Environment, Validations
+from aws_cdk import App, Environment, Stage, Validations
+from constructs import Construct
 
-from config.loader import load_config
+from config.loader import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
 from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
@@ -15,12 +17,16 @@ from stacks.cost_stack import CostStack
 from stacks.shared_stack import SharedStack
 
 STAGE_CONTEXT_KEY = "stage"
+PIPELINE_CONTEXT_KEY = "pipeline"
+REPO_ROOT = Path(__file__).resolve().parent
 # cdk.json holds the feature flags; tests and the benchmark build the App without the CLI, so
 # they read the same file: a flag seen only by the CLI would make product templates differ
 # from their committed snapshots.
-CDK_JSON_CONTEXT: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parent / "cdk.json").read_text()
-)["context"]
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+# The pipeline's self-mutation and asset steps install the same CLI developers run.
+CDK_CLI_VERSION: str = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"][
+    "aws-cdk"
+]
 
 
 def build_app(
@@ -31,6 +37,64 @@ def build_app(
     stage_name = stage or app.node.try_get_context(STAGE_CONTEXT_KEY)
     config = load_config(stage_name)
     build_stage(app, config)
+    _add_nag(app)
+    return app
+
+
+def build_pipeline_app(*, context: dict[str, Any] | None = None, outdir: str | None = None) -> App:
+    """The delivery pipeline and, inside it, one CatalogStage per stage of
+    ``delivery.stage_order``. Fails with a ConfigError when base.yaml has no delivery section."""
+    from stacks.pipeline_stack import PipelineStack  # only the pipeline app needs CDK Pipelines
+
+    app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
+    configs = load_pipeline_configs()
+    delivery = configs[0].delivery
+    assert delivery is not None
+    PipelineStack(
+        app,
+        "Pipeline",
+        delivery=delivery,
+        stage_configs=configs,
+        cli_version=CDK_CLI_VERSION,
+        env=Environment(account=delivery.account, region=delivery.region),
+        stack_name=f"{delivery.pipeline_name}-pipeline",
+        description="Research catalog: delivery pipeline promoting the stages in order",
+        termination_protection=True,
+    )
+    _add_nag(app)
+    return app
+
+
+def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
+    """The validated config of every stage the pipeline deploys, in deploy order."""
+    # delivery: lives in base.yaml, so any stage's config carries it.
+    stages = available_stages(config_dir)
+    first = load_config(stages[0] if stages else None, config_dir)
+    if first.delivery is None:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "config/base.yaml",
+                    "missing section 'delivery' (pipeline account, region, connection_arn, "
+                    "repository, stage_order): the pipeline is built from it",
+                    key="delivery",
+                )
+            ]
+        )
+    return [load_config(name, config_dir) for name in first.delivery.stage_order]
+
+
+class CatalogStage(Stage):
+    """One stage's stacks as a unit the pipeline deploys into the stage's account and region."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: CatalogConfig) -> None:
+        # No env on the Stage itself: ProductStacks inherit a Stage's env and would bake its
+        # account into product templates. The stacks carry the stage's env instead.
+        super().__init__(scope, construct_id)
+        self.shared, self.catalog = build_stage(self, config)
+
+
+def _add_nag(app: App) -> None:
     # cdk-nag 3 runs as CDK policy-validation plugins; any finding not acknowledged next to
     # its construct fails synth.
     Validations.of(app).add_plugins(
@@ -38,10 +102,12 @@ def build_app(
         cdk_nag.HIPAASecurityChecks(app),
         cdk_nag.NIST80053R5Checks(app),
     )
-    return app
 
 
-def build_stage(app: App, config: CatalogConfig) -> tuple[SharedStack, CatalogStack]:
+def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, CatalogStack]:
+    """The stage's stacks, at the app's top level (``cdk deploy --all -c stage=X``) or inside a
+    CatalogStage (the pipeline); construct ids and stack names are the same in both."""
+    app = scope
     env = Environment(account=config.stage.account, region=config.stage.region)
     prefix = f"research-catalog-{config.stage_name}"
     # Stack tags, not Tags.of(): the Tags aspect would reach into the ProductStacks and make

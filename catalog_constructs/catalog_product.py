@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Names, aws_servicecatalog as servicecatalog
+from aws_cdk import App, Names, Stage, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from products.registry import ProductDefinition
@@ -42,19 +42,33 @@ class CatalogProduct(Construct):
         current = definition.versions[-1]
         self.definition = definition
         self.template = template_factory(self, "Template")
-        history = servicecatalog.ProductStackHistory(
-            self,
-            "History",
-            product_stack=self.template,
-            current_version_name=current.name,
-            current_version_locked=True,
-            description=current.description,
-            directory=str(snapshot_directory),
-        )
-        # Rendering the current version runs the lock check even in a stage that does not
-        # publish it yet.
-        current_version = history.current_version()
-        snapshot_prefix = f"{Names.unique_id(history)}.{self.template.artifact_id}"
+        snapshot_prefix = stage_independent_snapshot_prefix(self)
+        if Stage.of(self) is self.node.root:
+            history = servicecatalog.ProductStackHistory(
+                self,
+                "History",
+                product_stack=self.template,
+                current_version_name=current.name,
+                current_version_locked=True,
+                description=current.description,
+                directory=str(snapshot_directory),
+            )
+            # Rendering the current version runs the lock check even in a stage that does
+            # not publish it yet.
+            current_version = history.current_version()
+        else:
+            # Inside a cdk.Stage (the delivery pipeline) the construct path, and with it the
+            # file name ProductStackHistory would look for, gains the Stage's id: it would
+            # write a new unlocked snapshot instead of checking the committed one. The
+            # pipeline's synth step runs `make test` first, which checks the lock on the
+            # top-level app; the template itself is the same ProductStack either way.
+            current_version = servicecatalog.CloudFormationProductVersion(
+                product_version_name=current.name,
+                description=current.description,
+                cloud_formation_template=servicecatalog.CloudFormationTemplate.from_product_stack(
+                    self.template
+                ),
+            )
 
         versions: list[servicecatalog.CloudFormationProductVersion] = []
         for version in definition.versions:
@@ -88,3 +102,20 @@ class CatalogProduct(Construct):
             support_description=metadata.support_description,
             product_versions=versions,
         )
+
+
+def stage_independent_snapshot_prefix(product: "CatalogProduct") -> str:
+    """``<history unique id>.<template artifact id>`` as ProductStackHistory names snapshot
+    files at the app's top level, computed from the path below the enclosing Stage so that a
+    product in a pipeline Stage finds the same committed snapshots."""
+    stage = Stage.of(product)
+    scopes = product.node.scopes
+    start = next(index for index, scope in enumerate(scopes) if scope is stage) + 1
+    path = [scope.node.id for scope in scopes[start:]]
+    # A detached tree with the same ids gives the same unique ids without touching the app.
+    mirror: Construct = App()
+    for segment in path:
+        mirror = Construct(mirror, segment)
+    history = Construct(mirror, "History")
+    template = Construct(mirror, "Template")
+    return f"{Names.unique_id(history)}.{Names.unique_id(template)}"

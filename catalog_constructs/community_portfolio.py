@@ -3,6 +3,7 @@
 from aws_cdk import aws_iam as iam, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from catalog_constructs.catalog_admin import CatalogAdminFunction
 from catalog_constructs.catalog_product import CatalogProduct
 from catalog_constructs.end_user_access import EndUserPolicy
 from config.models import CatalogConfig, Community
@@ -40,6 +41,7 @@ class CommunityPortfolio(Construct):
         products: dict[str, CatalogProduct],
         launch_roles: dict[str, iam.IRole],
         tag_options: CostCenterTagOptions,
+        admin: CatalogAdminFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         self.portfolio = servicecatalog.Portfolio(
@@ -58,6 +60,30 @@ class CommunityPortfolio(Construct):
         for index, role_arn in enumerate(community.role_arns_in(account, partition)):
             self.portfolio.give_access_to_role(
                 iam.Role.from_role_arn(self, f"Principal{index}", role_arn, mutable=False)
+            )
+        # Matched in this account and, through shares with principals, in every recipient
+        # account: IAM Identity Center permission-set roles have generated name suffixes.
+        for index, pattern_arn in enumerate(community.role_pattern_arns(partition)):
+            servicecatalog.CfnPortfolioPrincipalAssociation(
+                self,
+                f"PrincipalPattern{index}",
+                portfolio_id=self.portfolio.portfolio_id,
+                principal_arn=pattern_arn,
+                principal_type="IAM_PATTERN",
+            )
+        sharing = community.sharing
+        targets = [
+            *(("ACCOUNT", account) for account in sharing.accounts),
+            *(("ORGANIZATIONAL_UNIT", ou) for ou in sharing.organizational_units),
+            *([("ORGANIZATION", sharing.organization)] if sharing.organization else []),
+        ]
+        for share_type, value in targets:
+            admin.share_portfolio(
+                self,
+                f"Share-{value}",
+                portfolio=self.portfolio,
+                share_type=share_type,
+                value=value,
             )
         EndUserPolicy(
             self,

@@ -6,6 +6,7 @@ owns it. Keeping ids and reason together avoids repeating one reason for the thr
 flag the same property.
 """
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,19 +31,21 @@ def acknowledge_wildcard_resources(
             f"AwsSolutions-IAM5[Resource::{rendered}]"
             for statement in statements
             for resource in statement.resources
-            if "*" in (rendered := _render(stack.resolve(resource)))
+            if "*" in (rendered := render_finding_resource(stack.resolve(resource)))
         }
     )
     acknowledge(construct, finding_ids, reason)
 
 
-def _render(value: Any) -> str:
+def render_finding_resource(value: Any) -> str:
     """Render a resolved CloudFormation value the way cdk-nag prints it in finding ids."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return str(separator).join(_render(part) for part in parts)
+        return str(separator).join(render_finding_resource(part) for part in parts)
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
     if isinstance(value, dict) and "Ref" in value:
         return f"<{value['Ref']}>"
     if isinstance(value, dict) and "Fn::GetAtt" in value:

@@ -46,6 +46,9 @@ CONFIG_DIR = REPO_ROOT / "config"
 BASE_FILE = "base.yaml"
 BASE_STAGE = "base"
 
+# Top-level keys that span stages: only base.yaml may set them.
+BASE_ONLY_KEYS = frozenset({"delivery"})
+
 # Top-level keys that belong in the stage file: a missing one is reported against it.
 PER_STAGE_KEYS = frozenset({"stage", "network", "communities"})
 
@@ -299,6 +302,17 @@ def load_config(
                     line=document.positions.get((key,)),
                 )
             )
+    if staged is not None:
+        for key in sorted(BASE_ONLY_KEYS & staged.data.keys()):
+            problems.append(
+                ConfigProblem(
+                    staged.file,
+                    f"'{key}' spans every stage; set it in {_display(base_path, config_dir)} "
+                    "instead",
+                    key=key,
+                    line=staged.positions.get((key,)),
+                )
+            )
     if problems or base is None or staged is None:
         raise ConfigError(problems)
 
@@ -316,7 +330,69 @@ def load_config(
         found.sort(key=lambda p: (p.file != base.file, p.line or 0))
         raise ConfigError(found) from None
     _check_target_is_not_shared(config, staged, config_dir)
+    _check_delivery(config, base, staged, config_dir)
     return config
+
+
+def _check_delivery(
+    config: CatalogConfig, base: _Document, staged: _Document, config_dir: Path
+) -> None:
+    """The pipeline's stages exist, and a stage publishes only versions the stage before it
+    in ``delivery.stage_order`` publishes: a version reaches prod only after dev had it."""
+    delivery = config.delivery
+    if delivery is None:
+        return
+    stages = available_stages(config_dir)
+    problems = [
+        ConfigProblem(
+            base.file,
+            f"no stage {name!r} (no {_display(config_dir / f'{name}.yaml', config_dir)})"
+            f"{did_you_mean(name, stages)}; allowed: {', '.join(stages)}",
+            key=render_key(("delivery", "stage_order", index)),
+            line=base.positions.get(("delivery", "stage_order", index)),
+        )
+        for index, name in enumerate(delivery.stage_order)
+        if name not in stages
+    ]
+    if problems:
+        raise ConfigError(problems)
+    if config.stage_name not in delivery.stage_order:
+        return
+    position = delivery.stage_order.index(config.stage_name)
+    if position == 0:
+        return
+    previous = delivery.stage_order[position - 1]
+    previous_path = config_dir / f"{previous}.yaml"
+    document, read_problems = _read_yaml(previous_path, config_dir)
+    if document is None:
+        raise ConfigError(read_problems)
+    previous_products = deep_merge(base.data, document.data).get("products")
+    allowed_by_product: dict[str, list[str]] = {}
+    if isinstance(previous_products, dict):
+        for key, publication in previous_products.items():
+            versions = publication.get("versions") if isinstance(publication, dict) else None
+            allowed_by_product[key] = [str(v) for v in versions or []]
+    previous_file = _display(previous_path, config_dir)
+    for key, publication in config.products.items():
+        allowed = allowed_by_product.get(key, [])
+        for index, version in enumerate(publication.versions):
+            if version in allowed:
+                continue
+            path = ("products", key, "versions", index)
+            document_ = staged if _exists(staged.data, path) else base
+            problems.append(
+                ConfigProblem(
+                    document_.file,
+                    f"version {version!r} of product {key!r} is not published in stage "
+                    f"{previous!r} ({previous_file}), which comes before {config.stage_name!r} "
+                    "in delivery.stage_order: publish and test it there first; allowed: "
+                    f"{', '.join(allowed) or '(none: the product is not published there)'}",
+                    key=render_key(path),
+                    line=_line(document_, path),
+                )
+            )
+    if problems:
+        raise ConfigError(problems)
 
 
 def _check_target_is_not_shared(config: CatalogConfig, staged: _Document, config_dir: Path) -> None:

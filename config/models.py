@@ -18,6 +18,7 @@ The product registry (`products.registry.PRODUCTS`) is read from the validation 
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import ipaddress
 import re
 import string
@@ -66,6 +67,18 @@ ROLE_ARN_RE = re.compile(
 )
 VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+OU_ID_RE = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
+ORGANIZATION_ID_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+# Role path and name with IAM_PATTERN wildcards (* and ?), e.g.
+# aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*
+ROLE_PATTERN_RE = re.compile(r"^([\w+=,.@*?-]+/)*[\w+=,.@*?-]{1,64}$", re.ASCII)
+# Service Catalog accepts at most 10 IAM_PATTERN principals per portfolio.
+MAX_ROLE_PATTERNS = 10
+CONNECTION_ARN_RE = re.compile(
+    r"^arn:aws(-[a-z]+)*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:"
+    r"connection/[0-9a-f-]{36}$"
+)
+REPOSITORY_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 COMMUNITY_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 # AWS tag keys and values: Unicode letters, digits, white space and _ . : / = + - @
 TAG_CHARS_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
@@ -207,6 +220,58 @@ def _check_subnet_id(value: str) -> str:
     return value
 
 
+def _check_ou_id(value: str) -> str:
+    if not OU_ID_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an organizational unit ID; must match {OU_ID_RE.pattern} "
+            "(e.g. ou-ab12-cdef3456)"
+        )
+    return value
+
+
+def _check_organization_id(value: str) -> str:
+    if not ORGANIZATION_ID_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an organization ID; must match {ORGANIZATION_ID_RE.pattern} "
+            "(e.g. o-a1b2c3d4e5)"
+        )
+    return value
+
+
+def _check_role_pattern(value: str) -> str:
+    if not ROLE_PATTERN_RE.fullmatch(value) or value.startswith("/") or value.endswith("/"):
+        _fail(
+            f"{_show(value)} is not a role name pattern; allowed: an optional path and a role "
+            "name of [\\w+=,.@-] characters with * and ? wildcards, e.g. "
+            "'aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*'"
+        )
+    name = value.rsplit("/", 1)[-1]
+    if len(name.replace("*", "").replace("?", "")) < 3:
+        _fail(
+            f"{_show(value)} matches almost any role; the role name part needs at least 3 "
+            "characters besides wildcards (a role belongs to one community only)"
+        )
+    return value
+
+
+def _check_connection_arn(value: str) -> str:
+    if not CONNECTION_ARN_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not a CodeConnections connection ARN; expected "
+            "arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or the older "
+            "codestar-connections service name)"
+        )
+    return value
+
+
+def _check_repository(value: str) -> str:
+    if not REPOSITORY_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not a repository; expected owner/name, e.g. acme/research-catalog"
+        )
+    return value
+
+
 def _check_community_name(value: str) -> str:
     if not COMMUNITY_NAME_RE.fullmatch(value):
         _fail(
@@ -334,6 +399,11 @@ RoleName = Annotated[str, AfterValidator(_check_role_name)]
 VpcId = Annotated[str, AfterValidator(_check_vpc_id)]
 SubnetId = Annotated[str, AfterValidator(_check_subnet_id)]
 CommunityName = Annotated[str, AfterValidator(_check_community_name)]
+OrganizationalUnitId = Annotated[str, AfterValidator(_check_ou_id)]
+OrganizationId = Annotated[str, AfterValidator(_check_organization_id)]
+RolePattern = Annotated[str, AfterValidator(_check_role_pattern)]
+ConnectionArn = Annotated[str, AfterValidator(_check_connection_arn)]
+Repository = Annotated[str, AfterValidator(_check_repository)]
 StageName = Annotated[str, AfterValidator(_check_stage_name)]
 TagKey = Annotated[str, AfterValidator(_check_tag_key)]
 TagValue = Annotated[str, AfterValidator(_check_tag_value)]
@@ -356,6 +426,12 @@ def parse_role_arn(arn: str) -> tuple[str, str, str]:
     if match is None:
         raise ValueError(f"not an IAM role ARN: {arn!r}")
     return match["partition"], match["account"], match["name"]
+
+
+def role_matches_pattern(role_name: str, pattern: str) -> bool:
+    """Whether a role name (STS omits paths) matches the name part of an IAM_PATTERN principal,
+    case-insensitively like IAM names. The product-context handler applies the same rule."""
+    return fnmatch.fnmatchcase(role_name.casefold(), pattern.rsplit("/", 1)[-1].casefold())
 
 
 def partition_of(region: str) -> str:
@@ -639,11 +715,27 @@ class Principals(BaseModel):
         default_factory=list,
         description="Role names (path '/') in the stage account, expanded to ARNs.",
     )
+    role_patterns: Annotated[
+        list[RolePattern],
+        _unique("role pattern", casefold=True),
+        Field(max_length=MAX_ROLE_PATTERNS),
+    ] = Field(
+        default_factory=list,
+        description=(
+            "Role path/name patterns with * and ? (IAM_PATTERN principals, at most 10), matched "
+            "in the stage account and every account the portfolio is shared with, e.g. "
+            "IAM Identity Center permission-set roles "
+            "'aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*'."
+        ),
+    )
 
     @model_validator(mode="after")
     def _not_empty_no_duplicates(self) -> Principals:
-        if not self.role_arns and not self.role_names:
-            _fail("empty principal list: give role_arns or role_names (at least one role)")
+        if not self.role_arns and not self.role_names and not self.role_patterns:
+            _fail(
+                "empty principal list: give role_arns, role_names or role_patterns "
+                "(at least one role)"
+            )
         # IAM role names are unique per account, case-insensitively, whatever their path, so
         # two entries with the same name are the same role. (Exact duplicates were already
         # rejected per list; a foreign account is reported by CatalogConfig.)
@@ -814,6 +906,29 @@ def _notification_count_errors(
     return []
 
 
+class Sharing(BaseModel):
+    """Other accounts of the organization that receive a community's portfolio."""
+
+    model_config = _STRICT
+
+    accounts: Annotated[list[AccountId], _unique("account")] = Field(
+        default_factory=list,
+        description="Account IDs the portfolio is shared with (they must accept the share).",
+    )
+    organizational_units: Annotated[list[OrganizationalUnitId], _unique("OU ID")] = Field(
+        default_factory=list,
+        description=(
+            "Organizational unit IDs (ou-...) the portfolio is shared with; needs the stage "
+            "account to be the management or a delegated administrator account of Service "
+            "Catalog in AWS Organizations."
+        ),
+    )
+    organization: OrganizationId | None = Field(
+        default=None,
+        description="Organization ID (o-...) to share the portfolio with every account of it.",
+    )
+
+
 class Community(BaseModel):
     """A group of researchers: one portfolio, its principals, products and cost centers."""
 
@@ -831,6 +946,10 @@ class Community(BaseModel):
         min_length=1, description="Cost centers users choose from at launch (1..256 chars each)."
     )
     manager_email: Email = Field(description="Community manager contact email.")
+    sharing: Sharing = Field(
+        default_factory=Sharing,
+        description="Accounts, OUs or the organization the community's portfolio is shared with.",
+    )
     owner_email_template: OwnerEmailTemplate | None = Field(
         default=None,
         description=(
@@ -848,6 +967,10 @@ class Community(BaseModel):
             f"arn:{partition}:iam::{account}:role/{name}" for name in self.principals.role_names
         ]
         return [*self.principals.role_arns, *expanded]
+
+    def role_pattern_arns(self, partition: str = "aws") -> list[str]:
+        """IAM_PATTERN principal ARNs: no account, so they match in every account shared with."""
+        return [f"arn:{partition}:iam:::role/{p}" for p in self.principals.role_patterns]
 
     def role_names_resolved(self) -> list[str]:
         """The role name of every principal: last path segment of each ARN, then role_names."""
@@ -975,6 +1098,75 @@ class ImagesConfig(BaseModel):
         return self
 
 
+class SmokeTestConfig(BaseModel):
+    """The post-deploy smoke test of each pipeline stage."""
+
+    model_config = _STRICT
+
+    role_name: RoleName = Field(
+        default="research-catalog-smoke-test",
+        description=(
+            "Role in every stage account the smoke test assumes: it must trust the pipeline "
+            "account and be a principal of a community that lists every published product."
+        ),
+    )
+    timeout_minutes: int = Field(
+        default=40, ge=5, le=120, description="Limit per launch or termination, 5..120 minutes."
+    )
+
+
+class DeliveryConfig(BaseModel):
+    """The delivery pipeline (stacks/pipeline_stack.py). Only in base.yaml: it spans stages."""
+
+    model_config = _STRICT
+
+    account: AccountId = Field(description="Account of the pipeline (a tooling account).")
+    region: Region = Field(description="Region of the pipeline.")
+    connection_arn: ConnectionArn = Field(
+        description="CodeConnections (CodeStar Connections) connection to the repository host."
+    )
+    repository: Repository = Field(description="Repository as owner/name, e.g. acme/catalog.")
+    branch: str = Field(
+        default="main", min_length=1, max_length=255, description="Branch the pipeline deploys."
+    )
+    pipeline_name: str = Field(
+        default="research-catalog",
+        pattern=r"^[A-Za-z0-9.@_-]{1,100}$",
+        description="CodePipeline name, [A-Za-z0-9.@_-]{1,100}.",
+    )
+    stage_order: Annotated[list[StageName], _unique("stage")] = Field(
+        min_length=1,
+        description=(
+            "Stages the pipeline deploys, in order. A stage may only publish product versions "
+            "the stage before it publishes (promotion)."
+        ),
+    )
+    approval_before: Annotated[list[StageName], _unique("stage")] = Field(
+        default_factory=list,
+        description="Stages that wait for a manual approval before they deploy, e.g. [prod].",
+    )
+    smoke_test: SmokeTestConfig = Field(
+        default_factory=SmokeTestConfig, description="Post-deploy smoke test settings."
+    )
+
+    @model_validator(mode="after")
+    def _approvals_name_pipeline_stages(self) -> DeliveryConfig:
+        _raise_all(
+            [
+                (
+                    ("approval_before", index),
+                    f"stage {name!r} is not deployed by the pipeline"
+                    f"{did_you_mean(name, self.stage_order)}; "
+                    f"allowed: {', '.join(self.stage_order)} (from stage_order)",
+                    name,
+                )
+                for index, name in enumerate(self.approval_before)
+                if name not in self.stage_order
+            ]
+        )
+        return self
+
+
 class CatalogConfig(BaseModel):
     """The whole configuration of one stage: base.yaml deep-merged with <stage>.yaml."""
 
@@ -1004,6 +1196,10 @@ class CatalogConfig(BaseModel):
     images: ImagesConfig = Field(
         default_factory=ImagesConfig,
         description="Image pipelines: build here, receive from another account, or neither.",
+    )
+    delivery: DeliveryConfig | None = Field(
+        default=None,
+        description="Delivery pipeline promoting the stages in order (base.yaml only; optional).",
     )
 
     # ---- cross-field rules
@@ -1162,9 +1358,44 @@ class CatalogConfig(BaseModel):
                                 member,
                             )
                         )
+            for index, pattern in enumerate(community.principals.role_patterns):
+                for other_name, other in communities.items():
+                    if other_name == name:
+                        continue
+                    claimed_names = [
+                        role
+                        for role in other.role_names_resolved()
+                        if role_matches_pattern(role, pattern)
+                    ]
+                    same = [
+                        p
+                        for p in other.principals.role_patterns
+                        if p.casefold() == pattern.casefold()
+                    ]
+                    if claimed_names or same:
+                        errors.append(
+                            (
+                                (name, "principals", "role_patterns", index),
+                                f"pattern {pattern!r} also matches "
+                                f"{(claimed_names or same)[0]!r} of community {other_name!r}; "
+                                "a role can belong to exactly one community",
+                                pattern,
+                            )
+                        )
+                        break
 
             if not isinstance(stage, StageConfig):
                 continue
+            for index, account in enumerate(community.sharing.accounts):
+                if account == stage.account:
+                    errors.append(
+                        (
+                            (name, "sharing", "accounts", index),
+                            f"account {account} is the stage account itself; allowed: other "
+                            "accounts of the organization",
+                            account,
+                        )
+                    )
             roles: list[tuple[tuple[str | int, ...], str, str]] = []
             for index, arn in enumerate(community.principals.role_arns):
                 loc: tuple[str | int, ...] = (name, "principals", "role_arns", index)

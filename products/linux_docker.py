@@ -8,7 +8,7 @@ from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import MachineImage, ProductContext
 from catalog_constructs.workstation import Workstation, WorkstationProps
 from products.instance_types import instance_type_mapping, instance_type_names
-from products.template import ProductTemplate
+from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
 PRODUCT_KEY = "linux-docker"
 DISPLAY_NAME = "Linux Docker EC2"
@@ -277,4 +277,20 @@ TEMPLATE = ProductTemplate(
     stack_class=LinuxDockerProduct,
     form=FORM,
     usage=USAGE,
+    smoke_test=SmokeTest(
+        parameters={
+            "InstanceType": "t4g.small",
+            "LinuxDistribution": "AmazonLinux2023",
+            "DiskSize": "30",
+            "IdleStopHours": "1",
+        },
+        outputs={
+            "ConnectionURI": HTTPS_URL,
+            "EC2ConsoleURI": HTTPS_URL,
+            "LogsURI": HTTPS_URL,
+            "Documentation": HTTPS_URL,
+            "InstanceId": r"i-[0-9a-f]{8,17}",
+            "PrivateIpAddress": r"(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}",
+        },
+    ),
 )

@@ -12,7 +12,7 @@ from catalog_constructs.storage.bucket import (
     PRIVATE,
     ProductBucket,
 )
-from products.template import ProductTemplate
+from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
 PRODUCT_KEY = "private-bucket"
 DISPLAY_NAME = "S3 Private Encrypted Bucket"
@@ -118,4 +118,14 @@ TEMPLATE = ProductTemplate(
     stack_class=PrivateBucketProduct,
     form=FORM,
     usage=ACCESS_USAGE,
+    # The smoke test's bucket is archived on terminate like any other and purged later.
+    smoke_test=SmokeTest(
+        parameters={"RestrictSameRegionDownload": "false"},
+        outputs={
+            "BucketName": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+            "BucketARN": r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+            "BucketUrl": HTTPS_URL,
+            "Documentation": HTTPS_URL,
+        },
+    ),
 )

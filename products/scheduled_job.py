@@ -27,7 +27,7 @@ from catalog_constructs.product_context.handler.index import (
 )
 from catalog_constructs.workstation import resolve_ssm
 from products.registry import JOBS_PRODUCT_KEY
-from products.template import ProductTemplate
+from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
 PRODUCT_KEY = JOBS_PRODUCT_KEY
 DISPLAY_NAME = "Scheduled Job"
@@ -740,4 +740,20 @@ TEMPLATE = ProductTemplate(
     stack_class=ScheduledJobProduct,
     form=FORM,
     usage=USAGE,
+    smoke_test=SmokeTest(
+        parameters={
+            "JobSize": "0.25 vCPU, 0.5 GiB",
+            "ScheduleState": "DISABLED",
+            "AlertEmail": "none",
+            "LogRetentionDays": "1",
+        },
+        outputs={
+            "SubmitJobApi": HTTPS_URL,
+            "JobSecretsArn": r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+",
+            "JobSecretsConsole": HTTPS_URL,
+            "Jobs": HTTPS_URL,
+            "Logs": HTTPS_URL,
+            "Documentation": HTTPS_URL,
+        },
+    ),
 )

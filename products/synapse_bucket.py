@@ -7,7 +7,7 @@ from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import ProductContext
 from catalog_constructs.storage.bucket import SYNAPSE, ProductBucket
 from products.private_bucket import ACCESS_USAGE, BUCKET_NAME, RESTRICT_DOWNLOADS
-from products.template import ProductTemplate
+from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
 PRODUCT_KEY = "synapse-bucket"
 DISPLAY_NAME = "S3 Synapse Bucket"
@@ -98,4 +98,14 @@ TEMPLATE = ProductTemplate(
     stack_class=SynapseBucketProduct,
     form=FORM,
     usage=USAGE,
+    smoke_test=SmokeTest(
+        parameters={"SynapseIds": "3407239"},
+        outputs={
+            "BucketName": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+            "BucketARN": r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+            "BucketUrl": HTTPS_URL,
+            "Documentation": HTTPS_URL,
+            "SynapseRegistration": r"(?s).+",
+        },
+    ),
 )

@@ -5,6 +5,7 @@ from pathlib import Path
 from aws_cdk import DefaultStackSynthesizer, Stack
 from constructs import Construct
 
+from catalog_constructs.catalog_admin import CatalogAdminFunction
 from catalog_constructs.catalog_product import CatalogProduct, ProductMetadata
 from catalog_constructs.community_portfolio import CommunityPortfolio, CostCenterTagOptions
 from catalog_constructs.launch_role import LaunchRole
@@ -39,6 +40,7 @@ class CatalogStack(Stack):
             .replace("${AWS::Region}", self.region),
         )
 
+        admin = CatalogAdminFunction(self, "Admin", logs_key=shared.logs_key)
         self.products: dict[str, CatalogProduct] = {}
         products = self.products
         launch_roles: dict[str, LaunchRole] = {}
@@ -62,6 +64,11 @@ class CatalogStack(Stack):
                 template_factory=template.stack_class,
                 published_versions=published,
                 snapshot_directory=SNAPSHOT_DIRECTORY,
+            )
+            admin.deprecate_superseded_versions(
+                products[key],
+                product=products[key].product,
+                current_version_name=[v for v in definition.version_names if v in published][-1],
             )
             if definition.family not in launch_roles:
                 launch_roles[definition.family] = LaunchRole(
@@ -97,4 +104,5 @@ class CatalogStack(Stack):
                     for key in community.products
                 },
                 tag_options=tag_options,
+                admin=admin,
             )

@@ -59,7 +59,11 @@ class SharedStack(Stack):
                     "owner_email_template": community.owner_email_template,
                 }
                 for name, community in config.communities.items()
-                for role_name in community.role_names_resolved()
+                for role_name in [
+                    *community.role_names_resolved(),
+                    # STS omits role paths: the handler matches a pattern's name part.
+                    *(p.rsplit("/", 1)[-1] for p in community.principals.role_patterns),
+                ]
             },
             documentation_url=config.catalog.documentation_url,
             logs_key=self.keys.logs_key,

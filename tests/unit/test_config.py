@@ -489,7 +489,7 @@ BAD_CASES = [
         [("role_names: [ChallengeUsers]", "role_names: []")],
         DEV_FILE,
         "communities.challenge.principals",
-        ["empty principal list: give role_arns or role_names"],
+        ["empty principal list: give role_arns, role_names or role_patterns"],
         1,
     ),
     (
@@ -1405,3 +1405,225 @@ def test_member_budgets_per_stage_are_limited(
         load_error(config_dir), "communities.challenge.budget.member_budgets.members"
     )
     assert "200 member budgets in this stage so far; allowed: at most 150" in line
+
+
+# --------------------------------------------------------------------------------------------
+# delivery: pipeline section and the promotion rule
+
+DELIVERY = """\
+delivery:
+  account: "333333333333"
+  region: us-east-1
+  connection_arn: "arn:aws:codeconnections:us-east-1:333333333333:connection/\
+00000000-0000-0000-0000-000000000000"
+  repository: acme/catalog
+  stage_order: [dev, prod]
+  approval_before: [prod]
+"""
+
+PROD = edit(
+    DEV,
+    ('account: "111111111111"', 'account: "222222222222"'),
+    ("arn:aws:iam::111111111111:role/BioUsers", "arn:aws:iam::222222222222:role/BioUsers"),
+)
+
+
+def _pipeline_config(tmp_path: Path, *, base_products: str = "", prod_extra: str = "") -> Path:
+    base = BASE + DELIVERY
+    if base_products:
+        base = edit(base, ("    versions: [v1]\n", base_products))
+    return write_config(tmp_path, base=base, stages={"dev": DEV, "prod": PROD + prod_extra})
+
+
+def test_delivery_section_loads_with_defaults(tmp_path: Path) -> None:
+    config = load_config("prod", _pipeline_config(tmp_path), registry=FAKE_REGISTRY)
+
+    assert config.delivery is not None
+    assert config.delivery.stage_order == ["dev", "prod"]
+    assert config.delivery.branch == "main"
+    assert config.delivery.smoke_test.role_name == "research-catalog-smoke-test"
+
+
+def test_shipped_pipeline_promotes_dev_then_prod_with_approval() -> None:
+    config = load_config("prod")
+    assert config.delivery is not None
+    assert config.delivery.stage_order == ["dev", "prod"]
+    assert config.delivery.approval_before == ["prod"]
+
+
+def test_prod_listing_a_version_dev_does_not_publish_fails_clearly(tmp_path: Path) -> None:
+    config_dir = _pipeline_config(
+        tmp_path, prod_extra="products:\n  linux-docker:\n    versions: [v1, v2]\n"
+    )
+
+    error = load_error(config_dir, "prod")
+
+    line = problem_line(error, "products.linux-docker.versions[1]")
+    assert line.startswith("config/prod.yaml:")
+    assert "version 'v2' of product 'linux-docker' is not published in stage 'dev'" in line
+    assert "(config/dev.yaml), which comes before 'prod' in delivery.stage_order" in line
+    assert line.endswith("allowed: v1")
+
+
+def test_prod_listing_a_product_dev_does_not_publish_fails(tmp_path: Path) -> None:
+    config_dir = _pipeline_config(
+        tmp_path,
+        prod_extra="products:\n  rstudio:\n    versions: [v1]\n",
+    )
+
+    line = problem_line(load_error(config_dir, "prod"), "products.rstudio.versions[0]")
+    assert "allowed: (none: the product is not published there)" in line
+
+
+def test_prod_may_publish_fewer_versions_than_dev(tmp_path: Path) -> None:
+    config_dir = _pipeline_config(tmp_path, base_products="    versions: [v1, v2]\n")
+    (config_dir / "prod.yaml").write_text(PROD + "products:\n  linux-docker:\n    versions: [v2]\n")
+
+    config = load_config("prod", config_dir, registry=FAKE_REGISTRY)
+    assert config.published_versions("linux-docker") == ("v2",)
+
+
+def test_the_first_stage_is_not_checked_against_others(tmp_path: Path) -> None:
+    config_dir = _pipeline_config(tmp_path)
+    (config_dir / "dev.yaml").write_text(
+        DEV + "products:\n  linux-docker:\n    versions: [v1, v2]\n"
+    )
+
+    assert load_config("dev", config_dir, registry=FAKE_REGISTRY).published_versions(
+        "linux-docker"
+    ) == ("v1", "v2")
+
+
+def test_unknown_stage_in_stage_order_is_reported(tmp_path: Path) -> None:
+    config_dir = write_config(
+        tmp_path,
+        base=BASE + edit(DELIVERY, ("[dev, prod]", "[dev, prd]"), ("[prod]", "[prd]")),
+        stages={"dev": DEV, "prod": PROD},
+    )
+
+    line = problem_line(load_error(config_dir), "delivery.stage_order[1]")
+    assert line.startswith("config/base.yaml:")
+    assert "no stage 'prd' (no config/prd.yaml) (did you mean 'prod'?); allowed: dev, prod" in line
+
+
+def test_approval_for_a_stage_outside_the_pipeline_is_reported(tmp_path: Path) -> None:
+    config_dir = write_config(
+        tmp_path,
+        base=BASE + edit(DELIVERY, ("approval_before: [prod]", "approval_before: [staging]")),
+        stages={"dev": DEV, "prod": PROD},
+    )
+
+    line = problem_line(load_error(config_dir), "delivery.approval_before[0]")
+    assert "stage 'staging' is not deployed by the pipeline; allowed: dev, prod" in line
+
+
+def test_delivery_in_a_stage_file_is_rejected(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path, stages={"dev": DEV + DELIVERY})
+
+    line = problem_line(load_error(config_dir), "delivery")
+    assert line.startswith("config/dev.yaml:")
+    assert "'delivery' spans every stage; set it in config/base.yaml instead" in line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "fragment"),
+    [
+        (
+            'connection_arn: "arn:aws:codeconnections',
+            'connection_arn: "arn:aws:s3',
+            "delivery.connection_arn",
+            "is not a CodeConnections connection ARN",
+        ),
+        ("repository: acme/catalog", "repository: catalog", "delivery.repository", "owner/name"),
+        ('account: "333333333333"', "account: 333333333333", "delivery.account", "quote it"),
+    ],
+)
+def test_bad_delivery_values(tmp_path: Path, old: str, new: str, key: str, fragment: str) -> None:
+    config_dir = write_config(tmp_path, base=BASE + edit(DELIVERY, (old, new)))
+
+    assert fragment in problem_line(load_error(config_dir), key)
+
+
+# --------------------------------------------------------------------------------------------
+# sharing and role patterns
+
+SHARING = """\
+    sharing:
+      accounts: ["444444444444"]
+      organizational_units: [ou-ab12-cdef3456]
+"""
+
+
+def test_sharing_and_role_patterns_load(tmp_path: Path) -> None:
+    dev = edit(
+        DEV,
+        (
+            "      role_names: [ChallengeUsers]\n",
+            "      role_names: [ChallengeUsers]\n"
+            "      role_patterns: [aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Challenge_*]\n",
+        ),
+        (
+            "    manager_email: challenge@example.org\n",
+            "    manager_email: challenge@example.org\n" + SHARING,
+        ),
+    )
+    config = load_config("dev", write_config(tmp_path, stages={"dev": dev}), registry=FAKE_REGISTRY)
+
+    challenge = config.communities["challenge"]
+    assert challenge.sharing.accounts == ["444444444444"]
+    assert challenge.role_pattern_arns() == [
+        "arn:aws:iam:::role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Challenge_*"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sharing", "key", "fragment"),
+    [
+        (
+            '      accounts: ["111111111111"]\n',
+            "sharing.accounts[0]",
+            "is the stage account itself",
+        ),
+        (
+            "      organizational_units: [ou-1]\n",
+            "sharing.organizational_units[0]",
+            "ou-ab12-cdef3456",
+        ),
+        ("      organization: org-1\n", "sharing.organization", "o-a1b2c3d4e5"),
+    ],
+)
+def test_bad_sharing(tmp_path: Path, sharing: str, key: str, fragment: str) -> None:
+    dev = edit(
+        DEV,
+        (
+            "    manager_email: challenge@example.org\n",
+            "    manager_email: challenge@example.org\n    sharing:\n" + sharing,
+        ),
+    )
+    error = load_error(write_config(tmp_path, stages={"dev": dev}))
+    assert fragment in problem_line(error, f"communities.challenge.{key}")
+
+
+@pytest.mark.parametrize(
+    ("patterns", "key", "fragment"),
+    [
+        ("[BioUser*]", "role_patterns[0]", "also matches 'BioUsers' of community 'bio'"),
+        ("['*']", "role_patterns[0]", "matches almost any role"),
+        ("[Bad/Name/]", "role_patterns[0]", "is not a role name pattern"),
+        (
+            "[" + ", ".join(f"Pattern{i}_*" for i in range(11)) + "]",
+            "role_patterns",
+            "has 11 entries; allowed: at most 10 entries",
+        ),
+    ],
+)
+def test_bad_role_patterns(tmp_path: Path, patterns: str, key: str, fragment: str) -> None:
+    dev = edit(
+        DEV,
+        (
+            "      role_names: [ChallengeUsers]\n",
+            f"      role_names: [ChallengeUsers]\n      role_patterns: {patterns}\n",
+        ),
+    )
+    error = load_error(write_config(tmp_path, stages={"dev": dev}))
+    assert fragment in problem_line(error, f"communities.challenge.principals.{key}")

@@ -593,3 +593,19 @@ def test_machine_image_fails_when_neither_parameter_exists(aws: None) -> None:
     assert response["Status"] == "FAILED"
     assert IMAGE_PARAMETER in response["Reason"]
     assert "/aws/service/none/such" in response["Reason"]
+
+
+def test_role_name_patterns_map_identity_center_roles_to_a_community() -> None:
+    settings = index.Settings(
+        communities={
+            "AWSReservedSSO_Researchers_*": index.Community("genomics"),
+            "AWSReservedSSO_Researchers_Admin": index.Community("admins"),
+        },
+        subnets_parameter=SUBNETS_PARAMETER,
+    )
+
+    community = settings.community_for("awsreservedsso_researchers_0123abcd")
+    assert community is not None and community.name == "genomics"
+    exact = settings.community_for("AWSReservedSSO_Researchers_Admin")
+    assert exact is not None and exact.name == "admins"  # an exact name wins over a pattern
+    assert settings.community_for("AWSReservedSSO_Visitors_0123abcd") is None

@@ -21,6 +21,7 @@ Runs on Lambda with only the standard library and boto3/botocore.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -115,9 +116,20 @@ class Settings:
         )
 
     def community_for(self, role_name: str) -> Community | None:
+        """The community of a role name. Keys with * or ? are role name patterns (IAM_PATTERN
+        principals, e.g. Identity Center roles); an exact name wins over a pattern."""
         # IAM role names are case-insensitive, so an operator's spelling should not matter.
-        folded = {name.casefold(): community for name, community in self.communities.items()}
-        return folded.get(role_name.casefold())
+        folded = role_name.casefold()
+        patterns = []
+        for name, community in self.communities.items():
+            if name.casefold() == folded:
+                return community
+            if "*" in name or "?" in name:
+                patterns.append((name.casefold(), community))
+        return next(
+            (community for pattern, community in patterns if fnmatch.fnmatchcase(folded, pattern)),
+            None,
+        )
 
 
 @dataclass(frozen=True)

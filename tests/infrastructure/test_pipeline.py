@@ -1,0 +1,248 @@
+"""The delivery pipeline: stage order, approval before prod, smoke tests, the synth step, and
+that the stages deploy exactly the stacks and product templates `make synth` produces."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog_app import CDK_CLI_VERSION
+from config.loader import load_config
+from tests.conftest import SynthesizedStage
+from tests.infrastructure.test_nag import violations
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = REPO_ROOT / "product-stack-snapshots"
+# PortfolioProductAssociation227613cdcd7736D5902F: a hash of construct addresses, then the
+# logical-ID hash.
+L2_ASSOCIATION_HASH = re.compile(r"(Association|Constraint)[0-9a-f]{12}[0-9A-F]{8}")
+
+
+@dataclass
+class PipelineAssembly:
+    directory: Path
+    template: dict[str, Any]
+    report: dict[str, Any]
+    app: Any
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineAssembly:
+    from catalog_app import build_pipeline_app
+
+    app = build_pipeline_app(
+        context={"@aws-cdk/core:failSynthOnValidationErrors": False},
+        outdir=str(tmp_path_factory.mktemp("cdk-pipeline")),
+    )
+    assembly = app.synth()
+    directory = Path(assembly.directory)
+    report = directory / "validation-report.json"
+    return PipelineAssembly(
+        directory=directory,
+        template=assembly.get_stack_by_name("research-catalog-pipeline").template,
+        report=json.loads(report.read_text()) if report.exists() else {},
+        app=app,
+    )
+
+
+def _stages(template: dict[str, Any]) -> list[dict[str, Any]]:
+    [pipeline] = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    return list(pipeline["Properties"]["Stages"])
+
+
+def _stage(template: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in _stages(template) if s["Name"] == name)
+
+
+def _buildspec(template: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+    project_ref = action["Configuration"]["ProjectName"]["Ref"]
+    source = template["Resources"][project_ref]["Properties"]["Source"]["BuildSpec"]
+    return dict(json.loads(source))
+
+
+def _commands(buildspec: dict[str, Any]) -> list[str]:
+    return [c for phase in buildspec["phases"].values() for c in phase.get("commands", [])]
+
+
+def test_stages_deploy_in_config_order_after_self_mutation(pipeline: PipelineAssembly) -> None:
+    names = [s["Name"] for s in _stages(pipeline.template)]
+    assert names[:3] == ["Source", "Build", "UpdatePipeline"]
+    order = load_config("dev").delivery.stage_order  # type: ignore[union-attr]
+    assert [n for n in names if n.lower() in order] == [s.capitalize() for s in order]
+    assert names.index("Dev") < names.index("Prod")
+
+
+def test_prod_waits_for_a_manual_approval_after_the_dev_smoke_test(
+    pipeline: PipelineAssembly,
+) -> None:
+    dev = _stage(pipeline.template, "Dev")["Actions"]
+    prod = _stage(pipeline.template, "Prod")["Actions"]
+    approvals = [a for a in prod if a["ActionTypeId"]["Category"] == "Approval"]
+    assert [a["Name"] for a in approvals] == ["Approve-prod"]
+    deploys = [a for a in prod if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+    assert deploys and all(a["RunOrder"] > approvals[0]["RunOrder"] for a in deploys)
+    assert not [a for a in dev if a["ActionTypeId"]["Category"] == "Approval"]
+
+
+@pytest.mark.parametrize(("stage", "account"), [("Dev", "111111111111"), ("Prod", "222222222222")])
+def test_each_stage_is_smoke_tested_after_it_deploys(
+    pipeline: PipelineAssembly, stage: str, account: str
+) -> None:
+    actions = _stage(pipeline.template, stage)["Actions"]
+    [smoke] = [a for a in actions if a["Name"].startswith("SmokeTest")]
+    deploys = [a for a in actions if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+    assert all(smoke["RunOrder"] > a["RunOrder"] for a in deploys)
+    # Each stack deploys into its stage's account through that account's bootstrap role.
+    assert all(f":iam::{account}:role/cdk-" in json.dumps(a["RoleArn"]) for a in deploys)
+    commands = _commands(_buildspec(pipeline.template, smoke))
+    assert (
+        f"make smoke STAGE={stage.lower()} "
+        f"SMOKE_ROLE_ARN=arn:aws:iam::{account}:role/research-catalog-smoke-test"
+    ) in commands
+
+
+def test_synth_step_runs_the_developers_make_targets(pipeline: PipelineAssembly) -> None:
+    [synth] = _stage(pipeline.template, "Build")["Actions"]
+    commands = _commands(_buildspec(pipeline.template, synth))
+    assert commands == ["make install", "make test", "make synth-pipeline"]
+
+
+def test_self_mutation_uses_the_cli_version_of_package_json(pipeline: PipelineAssembly) -> None:
+    [mutate] = _stage(pipeline.template, "UpdatePipeline")["Actions"]
+    commands = _commands(_buildspec(pipeline.template, mutate))
+    assert f"npm install -g aws-cdk@{CDK_CLI_VERSION}" in commands
+    assert (
+        json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
+        == CDK_CLI_VERSION
+    )
+
+
+def test_artifacts_are_encrypted_with_a_rotated_cross_account_key(
+    pipeline: PipelineAssembly,
+) -> None:
+    resources = pipeline.template["Resources"]
+    [pipeline_resource] = [
+        r for r in resources.values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    store = pipeline_resource["Properties"]["ArtifactStore"]
+    assert store["EncryptionKey"]["Type"] == "KMS"
+    keys = [r for r in resources.values() if r["Type"] == "AWS::KMS::Key"]
+    assert keys and all(k["Properties"]["EnableKeyRotation"] for k in keys)
+
+
+def test_pipeline_has_no_unacknowledged_nag_findings(pipeline: PipelineAssembly) -> None:
+    assert violations(pipeline.report) == []
+
+
+def test_pipeline_template_passes_cfn_lint(pipeline: PipelineAssembly) -> None:
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--format",
+            "parseable",
+            str(pipeline.directory / "Pipeline.template.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stage_name", ["dev", "prod"])
+def test_stages_deploy_what_make_synth_produces(
+    pipeline: PipelineAssembly, synthesized: dict[str, SynthesizedStage], stage_name: str
+) -> None:
+    """Same stacks as `cdk deploy -c stage=X` (so cdk-nag and cfn-lint on those cover the
+    pipeline's), apart from the construct paths CDK writes into Name tags and the ids the
+    servicecatalog L2 derives from construct addresses (README: deploy a stage one way)."""
+    prefix = f"Pipeline/{stage_name.capitalize()}/"
+
+    def normalized(text: str) -> Any:
+        return json.loads(L2_ASSOCIATION_HASH.sub(r"\1", text.replace(prefix, "")))
+
+    directory = pipeline.directory / f"assembly-Pipeline-{stage_name.capitalize()}"
+    for stack_id in synthesized[stage_name].stacks:
+        [path] = [
+            p
+            for p in directory.glob(f"Pipeline{stage_name.capitalize()}{stack_id}*.template.json")
+            if not p.name.endswith(".product.template.json")
+        ]
+        assert normalized(path.read_text()) == normalized(
+            json.dumps(synthesized[stage_name].stacks[stack_id])
+        )
+    from products.catalog import PRODUCT_TEMPLATES
+    from products.docs import snapshot_path
+    from products.registry import PRODUCTS
+
+    products = sorted(directory.glob("*.product.template.json"))
+    assert len(products) == len(PRODUCT_TEMPLATES)
+    for key, template in PRODUCT_TEMPLATES.items():
+        [product] = [p for p in products if f"Catalog{template.construct_id}Template" in p.name]
+        snapshot = snapshot_path(template.construct_id, PRODUCTS[key].versions[-1].name)
+        assert product.read_bytes() == snapshot.read_bytes(), key
+
+
+def test_snapshot_prefix_does_not_depend_on_the_stage(
+    pipeline: PipelineAssembly, synthesized: dict[str, SynthesizedStage]
+) -> None:
+    from aws_cdk import Names
+
+    from catalog_constructs.catalog_product import stage_independent_snapshot_prefix
+    from stacks.pipeline_stack import PipelineStack
+
+    top_level = synthesized["dev"].app.node.find_child("Catalog").products["linux-docker"]
+    history = top_level.node.find_child("History")
+    expected = f"{Names.unique_id(history)}.{top_level.template.artifact_id}"
+    assert stage_independent_snapshot_prefix(top_level) == expected
+
+    stack = next(c for c in pipeline.app.node.children if isinstance(c, PipelineStack))
+    in_stage = stack.stages[0].catalog.products["linux-docker"]
+    assert stage_independent_snapshot_prefix(in_stage) == expected
+    # Inside a Stage no ProductStackHistory runs: it would write a snapshot named after the
+    # Stage's path instead of checking the committed one.
+    assert in_stage.node.try_find_child("History") is None
+
+
+def test_pipeline_without_delivery_section_fails_clearly(tmp_path: Path) -> None:
+    from catalog_app import load_pipeline_configs
+    from config.loader import ConfigError
+
+    for path in (REPO_ROOT / "config").glob("*.yaml"):
+        text = path.read_text()
+        if path.name == "base.yaml":
+            text = text[: text.index("\ndelivery:")] + "\n"
+        (tmp_path / path.name).write_text(text)
+
+    with pytest.raises(ConfigError, match=re.escape("config/base.yaml: delivery: missing section")):
+        load_pipeline_configs(tmp_path)
+
+
+def test_pipeline_loads_every_stage_in_order() -> None:
+    from catalog_app import load_pipeline_configs
+
+    assert [c.stage_name for c in load_pipeline_configs()] == ["dev", "prod"]
+
+
+def test_smoke_steps_may_assume_only_their_stage_smoke_role(pipeline: PipelineAssembly) -> None:
+    resources = pipeline.template["Resources"]
+    assumed = sorted(
+        json.dumps(statement["Resource"])
+        for resource in resources.values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "sts:AssumeRole" and "smoke" in json.dumps(statement["Resource"])
+    )
+    assert assumed == [
+        '"arn:aws:iam::111111111111:role/research-catalog-smoke-test"',
+        '"arn:aws:iam::222222222222:role/research-catalog-smoke-test"',
+    ]

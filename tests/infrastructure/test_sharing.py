@@ -1,0 +1,137 @@
+"""Sharing portfolios across the organization, role-pattern principals and version guidance,
+synthesized from a config that uses them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.infrastructure.test_nag import violations
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PATTERN = "aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataChallenge_*"
+
+
+def _resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r for r in template["Resources"].values() if r["Type"] == kind]
+
+
+@pytest.fixture(scope="module")
+def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from aws_cdk import App
+
+    from catalog_app import CDK_JSON_CONTEXT, _add_nag, build_stage
+    from config.loader import load_config
+
+    config_dir = tmp_path_factory.mktemp("config")
+    for path in (REPO_ROOT / "config").glob("*.yaml"):
+        shutil.copy(path, config_dir / path.name)
+    dev = (config_dir / "dev.yaml").read_text()
+    dev = dev.replace(
+        "      role_names: [DataChallengeParticipants]\n",
+        f"      role_names: [DataChallengeParticipants]\n      role_patterns: [{PATTERN}]\n",
+    ).replace(
+        "    manager_email: challenge-organizers@example.org\n",
+        "    manager_email: challenge-organizers@example.org\n"
+        "    sharing:\n"
+        '      accounts: ["444444444444"]\n'
+        "      organizational_units: [ou-ab12-cdef3456]\n"
+        "      organization: o-a1b2c3d4e5\n",
+    )
+    assert "role_patterns" in dev and "sharing" in dev
+    (config_dir / "dev.yaml").write_text(dev)
+    config = load_config("dev", config_dir)
+
+    app = App(
+        context={**CDK_JSON_CONTEXT, "@aws-cdk/core:failSynthOnValidationErrors": False},
+        outdir=str(tmp_path_factory.mktemp("cdk-sharing")),
+    )
+    build_stage(app, config)
+    _add_nag(app)
+    assembly = app.synth()
+    report = Path(assembly.directory) / "validation-report.json"
+    return {
+        "catalog": assembly.get_stack_by_name("research-catalog-dev-catalog").template,
+        "shared": assembly.get_stack_by_name("research-catalog-dev-shared").template,
+        "report": json.loads(report.read_text()) if report.exists() else {},
+    }
+
+
+def test_role_patterns_become_iam_pattern_principals(shared_catalog: dict[str, Any]) -> None:
+    associations = _resources(
+        shared_catalog["catalog"], "AWS::ServiceCatalog::PortfolioPrincipalAssociation"
+    )
+    patterns = [
+        a["Properties"] for a in associations if a["Properties"]["PrincipalType"] == "IAM_PATTERN"
+    ]
+    assert [p["PrincipalARN"] for p in patterns] == [f"arn:aws:iam:::role/{PATTERN}"]
+
+
+def test_shares_go_through_the_custom_resource_with_every_target(
+    shared_catalog: dict[str, Any],
+) -> None:
+    shares = _resources(shared_catalog["catalog"], "Custom::PortfolioShare")
+    assert sorted((s["Properties"]["Type"], s["Properties"]["Value"]) for s in shares) == [
+        ("ACCOUNT", "444444444444"),
+        ("ORGANIZATION", "o-a1b2c3d4e5"),
+        ("ORGANIZATIONAL_UNIT", "ou-ab12-cdef3456"),
+    ]
+    # No CloudFormation share: it cannot share principals, so patterns would not apply there.
+    assert not _resources(shared_catalog["catalog"], "AWS::ServiceCatalog::PortfolioShare")
+
+
+def test_superseded_versions_get_guidance_from_the_newest_published(
+    shared_catalog: dict[str, Any],
+) -> None:
+    from config.loader import load_config
+    from products.registry import PRODUCTS
+
+    dev = load_config("dev")
+    guidances = _resources(shared_catalog["catalog"], "Custom::VersionGuidance")
+    # One per published product, naming that product's newest published version.
+    assert sorted(g["Properties"]["CurrentVersionName"] for g in guidances) == sorted(
+        dev.published_versions(key)[-1] for key in PRODUCTS
+    )
+    for guidance in guidances:
+        assert "Fn::GetAtt" in guidance["Properties"]["ProvisioningArtifactIds"]
+
+
+def test_admin_role_may_only_touch_its_products_and_portfolios(
+    shared_catalog: dict[str, Any],
+) -> None:
+    [policy] = [
+        p
+        for p in _resources(shared_catalog["catalog"], "AWS::IAM::ManagedPolicy")
+        if p["Properties"].get("Description", "").startswith("Catalog admin handler")
+    ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert "servicecatalog:DeleteProduct" not in actions
+    assert "servicecatalog:DeleteProvisioningArtifact" not in actions
+    for statement in statements:
+        if statement["Resource"] == "*":
+            assert statement["Sid"] == "ShareStatusAndOrganization"
+
+
+def test_product_context_maps_pattern_roles_to_their_community(
+    shared_catalog: dict[str, Any],
+) -> None:
+    [function] = [
+        f
+        for f in _resources(shared_catalog["shared"], "AWS::Lambda::Function")
+        if "COMMUNITIES" in f["Properties"].get("Environment", {}).get("Variables", {})
+    ]
+    communities = json.loads(function["Properties"]["Environment"]["Variables"]["COMMUNITIES"])
+    assert communities["AWSReservedSSO_DataChallenge_*"]["community"] == "challenge"
+
+
+def test_no_unacknowledged_findings_with_sharing(shared_catalog: dict[str, Any]) -> None:
+    assert violations(shared_catalog["report"]) == []
