@@ -9,90 +9,44 @@ from pathlib import Path
 
 from aws_cdk import (
     CustomResource,
-    RemovalPolicy,
     aws_iam as iam,
     aws_kms as kms,
-    aws_lambda as lambda_,
-    aws_logs as logs,
     aws_servicecatalog as servicecatalog,
 )
 from constructs import Construct
 
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.nag import acknowledge_wildcard_resources
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 VERSION_GUIDANCE = "Custom::VersionGuidance"
 PORTFOLIO_SHARE = "Custom::PortfolioShare"
 
 
-class CatalogAdminFunction(Construct):
+class CatalogAdminFunction(CatalogFunction):
     def __init__(self, scope: Construct, construct_id: str, *, logs_key: kms.IKey) -> None:
-        super().__init__(scope, construct_id)
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            encryption_key=logs_key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Deprecates superseded product versions and shares portfolios",
-        )
-        self.policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            statements=[
-                iam.PolicyStatement(
-                    sid="WriteOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group.log_group_arn],
-                )
-            ],
-            roles=[role],
-            description="Catalog admin handler: version guidance and portfolio shares",
+        super().__init__(
+            scope,
+            construct_id,
+            code_directory=HANDLER_DIRECTORY,
+            handler="index.handler",
+            description="Custom resources: version guidance and portfolio shares",
+            role_description="Deprecates superseded product versions and shares portfolios",
+            policy_description="Catalog admin handler: version guidance and portfolio shares",
+            logs_key=logs_key,
+            # Organization shares are awaited for up to 13 minutes.
+            timeout_seconds=900,
+            reasons=ControlPlaneReasons(
+                outside_vpc="It calls only the Service Catalog control plane and touches no "
+                "research data.",
+                no_dead_letter_queue="Only CloudFormation invokes it; every failure is reported "
+                "back to CloudFormation as a FAILED custom-resource response.",
+                no_reserved_concurrency="Reserved concurrency would fail to deploy in accounts "
+                "with the default quota of 10 and is not needed: it runs only during "
+                "deployments.",
+            ),
         )
         self._share_status_allowed = False
-        # L1 for the reason given in ProductContextFunction (W3005 on the L2's DependsOn).
-        code = lambda_.Code.from_asset(str(HANDLER_DIRECTORY)).bind(self)
-        assert code.s3_location is not None
-        self.function = lambda_.CfnFunction(
-            self,
-            "Function",
-            description="Custom resources: version guidance and portfolio shares",
-            runtime=lambda_.Runtime.PYTHON_3_14.name,
-            architectures=[lambda_.Architecture.ARM_64.name],
-            handler="index.handler",
-            code=lambda_.CfnFunction.CodeProperty(
-                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
-            ),
-            # Organization shares are awaited for up to 13 minutes.
-            timeout=900,
-            memory_size=256,
-            role=role.role_arn,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(
-                log_group=log_group.log_group_name, log_format="JSON"
-            ),
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC"],
-            "It calls only the Service Catalog control plane and touches no research data.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-            "Only CloudFormation invokes it; every failure is reported back to CloudFormation as "
-            "a FAILED custom-resource response.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
-            "Reserved concurrency would fail to deploy in accounts with the default quota of 10 "
-            "and is not needed: it runs only during deployments.",
-        )
 
     def _resource(self, scope: Construct, construct_id: str, **properties: object) -> None:
         resource_type = properties.pop("resource_type")

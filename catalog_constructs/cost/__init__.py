@@ -20,7 +20,6 @@ from aws_cdk import (
     aws_iam as iam,
     aws_kms as kms,
     aws_lambda as lambda_,
-    aws_logs as logs,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
 )
@@ -28,7 +27,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.community_portfolio import COST_CENTER_KEY
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
 from config.models import CatalogConfig, Community, MemberBudgets
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
@@ -125,12 +124,8 @@ def allow_budgets_to_publish(topic: sns.Topic) -> None:
     )
 
 
-class CostFunction(Construct):
-    """One function of the cost handlers' asset, with its log group and least-privilege role.
-
-    L1 on purpose (see ProductContextFunction): the L2 Function adds a DependsOn that cfn-lint
-    reports as redundant (W3005).
-    """
+class CostFunction(CatalogFunction):
+    """One function of the cost handlers' asset, with its log group and least-privilege role."""
 
     def __init__(
         self,
@@ -146,54 +141,28 @@ class CostFunction(Construct):
         timeout_minutes: int = 1,
         async_retries: int | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            encryption_key=logs_key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=description,
-        )
-        statements = [
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group.log_group_arn],
-            ),
-            *statements,
-        ]
-        self.policy = iam.ManagedPolicy(
-            self, "Policy", statements=statements, roles=[role], description=description
-        )
-        acknowledge_wildcard_resources(self.policy, statements, wildcard_reason)
-
-        code = lambda_.Code.from_asset(
-            str(HANDLER_DIRECTORY), exclude=["__pycache__", "*.pyc"]
-        ).bind(self)
-        assert code.s3_location is not None
-        self.function = lambda_.CfnFunction(
-            self,
-            "Function",
-            description=description,
-            runtime=lambda_.Runtime.PYTHON_3_14.name,
-            architectures=[lambda_.Architecture.ARM_64.name],
+        super().__init__(
+            scope,
+            construct_id,
+            code_directory=HANDLER_DIRECTORY,
             handler=handler,
-            code=lambda_.CfnFunction.CodeProperty(
-                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
+            description=description,
+            role_description=description,
+            policy_description=description,
+            logs_key=logs_key,
+            timeout_seconds=timeout_minutes * 60,
+            environment=environment,
+            statements=statements,
+            wildcard_reason=wildcard_reason,
+            reasons=ControlPlaneReasons(
+                outside_vpc="It calls only AWS billing and control-plane APIs (Cost Explorer and "
+                "Budgets have no VPC endpoint) and touches no research data.",
+                no_dead_letter_queue="Invocations are CloudFormation requests (answered with the "
+                "outcome), schedules that repeat on their own, or SNS deliveries Lambda retries; "
+                "every failure is logged and counted in the function's Errors metric.",
+                no_reserved_concurrency="Reserved concurrency would fail to deploy in accounts "
+                "with the default quota of 10 and is not needed: a few invocations a day.",
             ),
-            timeout=timeout_minutes * 60,
-            memory_size=256,
-            role=role.role_arn,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(
-                log_group=log_group.log_group_name, log_format="JSON"
-            ),
-            environment=lambda_.CfnFunction.EnvironmentProperty(variables=dict(environment)),
         )
         if async_retries is not None:
             lambda_.CfnEventInvokeConfig(
@@ -203,25 +172,6 @@ class CostFunction(Construct):
                 qualifier="$LATEST",
                 maximum_retry_attempts=async_retries,
             )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC"],
-            "It calls only AWS billing and control-plane APIs (Cost Explorer and Budgets have no "
-            "VPC endpoint) and touches no research data.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-            "Invocations are CloudFormation requests (answered with the outcome), schedules "
-            "that repeat on their own, or SNS deliveries Lambda retries; every failure is logged "
-            "and counted in the function's Errors metric.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
-            "Reserved concurrency would fail to deploy in accounts with the default quota of 10 "
-            "and is not needed: a few invocations a day.",
-        )
 
     def schedule(self, construct_id: str, expression: str, description: str) -> None:
         rule = events.CfnRule(

@@ -14,23 +14,20 @@ from pathlib import Path
 from aws_cdk import (
     CustomResource,
     Fn,
-    RemovalPolicy,
     Stack,
     Tags,
     aws_iam as iam,
     aws_kms as kms,
-    aws_lambda as lambda_,
-    aws_logs as logs,
 )
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 
 
-class ProductContextFunction(Construct):
+class ProductContextFunction(CatalogFunction):
     """The shared handler, deployed once per stage in the shared stack under a fixed name."""
 
     def __init__(
@@ -43,29 +40,8 @@ class ProductContextFunction(Construct):
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
     ) -> None:
-        super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-
-        log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            encryption_key=logs_key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Resolves the owner, community, subnet and image of provisioned products "
-            "and registers scheduled-job definitions",
-        )
+        stack = Stack.of(scope)
         statements = [
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group.log_group_arn],
-            ),
             iam.PolicyStatement(
                 sid="ReadProvisionedStackTags",
                 actions=["cloudformation:DescribeStacks"],
@@ -165,74 +141,44 @@ class ProductContextFunction(Construct):
                 ],
             ),
         ]
-        policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            statements=statements,
-            roles=[role],
-            description="Product context handler: lookups and scheduled-job definitions",
-        )
-        acknowledge_wildcard_resources(
-            policy,
-            statements,
-            "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
-            "launcher can be any role or user of the account, AMI parameters are public AWS "
-            "ones or the catalog's own, EC2 and Batch Describe calls support no resource "
-            "scoping, instances and volumes are limited to those carrying the catalog's product "
-            "tag, job definitions are named at launch under the catalog prefix and the roles "
-            "passed to them live under the product path.",
-        )
-
-        # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of
-        # the role's ARN, which cfn-lint reports as redundant (W3005).
-        code = lambda_.Code.from_asset(str(HANDLER_DIRECTORY)).bind(self)
-        assert code.s3_location is not None
-        self.function = lambda_.CfnFunction(
-            self,
-            "Function",
+        super().__init__(
+            scope,
+            construct_id,
+            code_directory=HANDLER_DIRECTORY,
+            handler="index.handler",
             function_name=contract.PRODUCT_CONTEXT_FUNCTION_NAME,
             description="Custom resource: owner, community, subnet and image of a product",
-            runtime=lambda_.Runtime.PYTHON_3_14.name,
-            architectures=[lambda_.Architecture.ARM_64.name],
-            handler="index.handler",
-            code=lambda_.CfnFunction.CodeProperty(
-                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
-            ),
+            role_description="Resolves the owner, community, subnet and image of provisioned "
+            "products and registers scheduled-job definitions",
+            policy_description="Product context handler: lookups and scheduled-job definitions",
+            logs_key=logs_key,
             # Moving a data volume waits for the replaced instance to stop (a few minutes).
-            timeout=900,
-            memory_size=256,
-            role=role.role_arn,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(
-                log_group=log_group.log_group_name, log_format="JSON"
+            timeout_seconds=900,
+            environment={
+                "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
+                "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+                "DOCUMENTATION_URL": documentation_url,
+            },
+            statements=statements,
+            wildcard_reason=(
+                "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
+                "launcher can be any role or user of the account, AMI parameters are public AWS "
+                "ones or the catalog's own, EC2 and Batch Describe calls support no resource "
+                "scoping, instances and volumes are limited to those carrying the catalog's "
+                "product tag, job definitions are named at launch under the catalog prefix and "
+                "the roles passed to them live under the product path."
             ),
-            environment=lambda_.CfnFunction.EnvironmentProperty(
-                variables={
-                    "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
-                    "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
-                    "DOCUMENTATION_URL": documentation_url,
-                }
+            reasons=ControlPlaneReasons(
+                outside_vpc="It calls only AWS control-plane APIs (IAM has no VPC endpoint) and "
+                "touches no research data; outside the VPC it keeps working when the VPC has no "
+                "NAT.",
+                no_dead_letter_queue="Only CloudFormation invokes it; every failure is reported "
+                "back to CloudFormation as a FAILED custom-resource response, which is where the "
+                "operator looks.",
+                no_reserved_concurrency="Reserved concurrency would fail to deploy in accounts "
+                "with the default quota of 10 and is not needed: one short call per product "
+                "launch.",
             ),
-        )
-        acknowledge(
-            self.function,
-            [
-                "HIPAA.Security-LambdaInsideVPC",
-                "NIST.800.53.R5-LambdaInsideVPC",
-            ],
-            "It calls only AWS control-plane APIs (IAM has no VPC endpoint) and touches no "
-            "research data; outside the VPC it keeps working when the VPC has no NAT.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-            "Only CloudFormation invokes it; every failure is reported back to CloudFormation as "
-            "a FAILED custom-resource response, which is where the operator looks.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
-            "Reserved concurrency would fail to deploy in accounts with the default quota of 10 "
-            "and is not needed: one short call per product launch.",
         )
 
 

@@ -29,14 +29,14 @@ from aws_cdk import (
     aws_iam as iam,
     aws_kms as kms,
     aws_lambda as lambda_,
-    aws_logs as logs,
     aws_s3 as s3,
     aws_ssm as ssm,
 )
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.nag import acknowledge
 from config.models import OperatorsConfig, StorageConfig
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
@@ -178,24 +178,6 @@ class StorageServices(Construct):
             "replication is an organisation-level decision outside this catalog.",
         )
 
-        self.access_function = _BucketFunction(
-            self,
-            "Access",
-            function_name=contract.BUCKET_ACCESS_FUNCTION_NAME,
-            handler="index.handler",
-            description="Custom resource: bucket policy, owner.txt, archive; operator restore",
-            logs_key=logs_key,
-            timeout=120,
-        )
-        self.purge_function = _BucketFunction(
-            self,
-            "Purge",
-            function_name=contract.BUCKET_PURGE_FUNCTION_NAME,
-            handler="index.purge_handler",
-            description="Deletes archived product buckets after the archive period",
-            logs_key=logs_key,
-            timeout=900,
-        )
         buckets = f"arn:{stack.partition}:s3:::*"
         access_statements = [
             iam.PolicyStatement(
@@ -247,11 +229,28 @@ class StorageServices(Construct):
                 },
             ),
         ]
-        for function, statements, what in (
-            (self.access_function, access_statements, "writes bucket policies"),
-            (self.purge_function, purge_statements, "purges archived buckets"),
-        ):
-            function.grant(statements, what)
+        self.access_function = _BucketFunction(
+            self,
+            "Access",
+            function_name=contract.BUCKET_ACCESS_FUNCTION_NAME,
+            handler="index.handler",
+            description="Custom resource: bucket policy, owner.txt, archive; operator restore",
+            purpose="writes bucket policies",
+            statements=access_statements,
+            logs_key=logs_key,
+            timeout=120,
+        )
+        self.purge_function = _BucketFunction(
+            self,
+            "Purge",
+            function_name=contract.BUCKET_PURGE_FUNCTION_NAME,
+            handler="index.purge_handler",
+            description="Deletes archived product buckets after the archive period",
+            purpose="purges archived buckets",
+            statements=purge_statements,
+            logs_key=logs_key,
+            timeout=900,
+        )
 
         environment = {
             "ACCOUNT": stack.account,
@@ -320,7 +319,7 @@ class StorageServices(Construct):
             )
 
 
-class _BucketFunction(Construct):
+class _BucketFunction(CatalogFunction):
     """One of the two bucket functions: fixed name, own role and encrypted log group."""
 
     def __init__(
@@ -331,85 +330,36 @@ class _BucketFunction(Construct):
         function_name: str,
         handler: str,
         description: str,
+        purpose: str,
+        statements: list[iam.PolicyStatement],
         logs_key: kms.IKey,
         timeout: int,
     ) -> None:
-        super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            encryption_key=logs_key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=description,
-        )
-        # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of
-        # the role's ARN, which cfn-lint reports as redundant (W3005).
-        code = lambda_.Code.from_asset(str(HANDLER_DIRECTORY)).bind(self)
-        assert code.s3_location is not None
-        self.function = lambda_.CfnFunction(
-            self,
-            "Function",
+        super().__init__(
+            scope,
+            construct_id,
+            code_directory=HANDLER_DIRECTORY,
+            handler=handler,
             function_name=function_name,
             description=description,
-            runtime=lambda_.Runtime.PYTHON_3_14.name,
-            architectures=[lambda_.Architecture.ARM_64.name],
-            handler=handler,
-            code=lambda_.CfnFunction.CodeProperty(
-                s3_bucket=code.s3_location.bucket_name, s3_key=code.s3_location.object_key
+            role_description=description,
+            policy_description=f"Research catalog bucket function that {purpose}",
+            logs_key=logs_key,
+            timeout_seconds=timeout,
+            statements=statements,
+            wildcard_reason="Product buckets get their names at launch (generated or chosen by "
+            "the owner), so no name pattern exists; every product bucket's own policy denies "
+            "data access to all but its owner, and the purge deletes only buckets whose tags "
+            "and deny-all archive policy mark them as the catalog's archives. ListAllMyBuckets "
+            "has no resource scoping; SES sending is limited to the configured sender address.",
+            reasons=ControlPlaneReasons(
+                outside_vpc="It calls only S3 and SES control and object APIs by name; outside "
+                "the VPC it keeps working when the VPC has no NAT or no S3 endpoint.",
+                no_dead_letter_queue="CloudFormation receives every custom-resource failure; the "
+                "scheduled purge is idempotent and the next run retries; a failed run shows in "
+                "its Errors metric.",
+                no_reserved_concurrency="Reserved concurrency would fail to deploy in accounts "
+                "with the default quota of 10 and is not needed: one call per bucket launch or "
+                "terminate, one purge a day.",
             ),
-            timeout=timeout,
-            memory_size=256,
-            role=self.role.role_arn,
-            logging_config=lambda_.CfnFunction.LoggingConfigProperty(
-                log_group=self.log_group.log_group_name, log_format="JSON"
-            ),
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaInsideVPC", "NIST.800.53.R5-LambdaInsideVPC"],
-            "It calls only S3 and SES control and object APIs by name; outside the VPC it "
-            "keeps working when the VPC has no NAT or no S3 endpoint.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ"],
-            "CloudFormation receives every custom-resource failure; the scheduled purge is "
-            "idempotent and the next run retries; a failed run shows in its Errors metric.",
-        )
-        acknowledge(
-            self.function,
-            ["HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"],
-            "Reserved concurrency would fail to deploy in accounts with the default quota of 10 "
-            "and is not needed: one call per bucket launch or terminate, one purge a day.",
-        )
-
-    def grant(self, statements: list[iam.PolicyStatement], what: str) -> None:
-        policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            statements=[
-                iam.PolicyStatement(
-                    sid="WriteOwnLogs",
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[self.log_group.log_group_arn],
-                ),
-                *statements,
-            ],
-            roles=[self.role],
-            description=f"Research catalog bucket function that {what}",
-        )
-        acknowledge_wildcard_resources(
-            policy,
-            statements,
-            "Product buckets get their names at launch (generated or chosen by the owner), so "
-            "no name pattern exists; every product bucket's own policy denies data access to "
-            "all but its owner, and the purge deletes only buckets whose tags and deny-all "
-            "archive policy mark them as the catalog's archives. ListAllMyBuckets has no "
-            "resource scoping; SES sending is limited to the configured sender address.",
         )
