@@ -168,7 +168,7 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
         iam.PolicyStatement(
             sid="PassRolesToInstances",
             actions=["iam:PassRole"],
-            resources=[_product_roles(stack)],
+            resources=[product_roles_arn(stack)],
             conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
         ),
         iam.PolicyStatement(
@@ -377,7 +377,8 @@ def _storage_family(stack: Stack, shared: SharedResources) -> list[iam.PolicySta
     ]
 
 
-def _product_roles(stack: Stack) -> str:
+def product_roles_arn(stack: Stack) -> str:
+    """Every role product templates create: they all live under the product path."""
     return stack.format_arn(
         service="iam",
         region="",
@@ -515,7 +516,7 @@ class LaunchRole(Construct):
                     "iam:DetachRolePolicy",
                     "iam:PutRolePermissionsBoundary",
                 ],
-                resources=[_product_roles(stack)],
+                resources=[product_roles_arn(stack)],
                 conditions={
                     "StringEquals": {
                         "iam:PermissionsBoundary": shared.product_role_boundary.managed_policy_arn
@@ -534,7 +535,7 @@ class LaunchRole(Construct):
                     "iam:UntagRole",
                     "iam:UpdateRoleDescription",
                 ],
-                resources=[_product_roles(stack)],
+                resources=[product_roles_arn(stack)],
             ),
             *FAMILY_STATEMENTS[family](stack, shared),
         ]

@@ -110,6 +110,14 @@ the deletion and after it. To get the bucket back before then, ask the catalog o
 restore it: your access comes back as it was.
 """
 
+# What the smoke test expects of every bucket product's outputs (delivery/smoke.py).
+SMOKE_TEST_OUTPUTS = {
+    "BucketName": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+    "BucketARN": r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+    "BucketUrl": HTTPS_URL,
+    "Documentation": HTTPS_URL,
+}
+
 TEMPLATE = ProductTemplate(
     key=PRODUCT_KEY,
     construct_id="PrivateBucket",
@@ -121,11 +129,6 @@ TEMPLATE = ProductTemplate(
     # The smoke test's bucket is archived on terminate like any other and purged later.
     smoke_test=SmokeTest(
         parameters={"RestrictSameRegionDownload": "false"},
-        outputs={
-            "BucketName": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
-            "BucketARN": r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
-            "BucketUrl": HTTPS_URL,
-            "Documentation": HTTPS_URL,
-        },
+        outputs=SMOKE_TEST_OUTPUTS,
     ),
 )

@@ -6,8 +6,13 @@ from constructs import Construct
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import ProductContext
 from catalog_constructs.storage.bucket import SYNAPSE, ProductBucket
-from products.private_bucket import ACCESS_USAGE, BUCKET_NAME, RESTRICT_DOWNLOADS
-from products.template import HTTPS_URL, ProductTemplate, SmokeTest
+from products.private_bucket import (
+    ACCESS_USAGE,
+    BUCKET_NAME,
+    RESTRICT_DOWNLOADS,
+    SMOKE_TEST_OUTPUTS,
+)
+from products.template import ProductTemplate, SmokeTest
 
 PRODUCT_KEY = "synapse-bucket"
 DISPLAY_NAME = "S3 Synapse Bucket"
@@ -100,12 +105,6 @@ TEMPLATE = ProductTemplate(
     usage=USAGE,
     smoke_test=SmokeTest(
         parameters={"SynapseIds": "3407239"},
-        outputs={
-            "BucketName": r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
-            "BucketARN": r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
-            "BucketUrl": HTTPS_URL,
-            "Documentation": HTTPS_URL,
-            "SynapseRegistration": r"(?s).+",
-        },
+        outputs={**SMOKE_TEST_OUTPUTS, "SynapseRegistration": r"(?s).+"},
     ),
 )

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.launch_role import product_roles_arn
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 
@@ -131,14 +132,7 @@ class ProductContextFunction(CatalogFunction):
             iam.PolicyStatement(
                 sid="PassProductRolesToJobs",
                 actions=["iam:PassRole"],
-                resources=[
-                    stack.format_arn(
-                        service="iam",
-                        region="",
-                        resource="role",
-                        resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
-                    )
-                ],
+                resources=[product_roles_arn(stack)],
             ),
         ]
         super().__init__(
