@@ -12,7 +12,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 COMPONENT_DIRECTORY = Path(__file__).resolve().parent / "components"
+# Files a component embeds with ``content: "@<file name>"`` (CreateFile steps): the catalog keeps
+# one copy of their source, tested like the rest of the code.
+FILE_DIRECTORY = Path(__file__).resolve().parent / "files"
 COMPONENT_LOCK = Path(__file__).resolve().parent / "component-lock.json"
 
 
@@ -26,8 +31,24 @@ class Component:
     def path(self) -> Path:
         return COMPONENT_DIRECTORY / f"{self.key}.yaml"
 
+    def data(self) -> str:
+        """The document Image Builder receives, with embedded files filled in."""
+        text = self.path.read_text()
+        if '"@' not in text:
+            return text
+        document = yaml.safe_load(text)
+        for phase in document["phases"]:
+            for step in phase["steps"]:
+                if step["action"] != "CreateFile":
+                    continue
+                for entry in step["inputs"]:
+                    content = entry.get("content", "")
+                    if content.startswith("@"):
+                        entry["content"] = (FILE_DIRECTORY / content[1:]).read_text()
+        return yaml.safe_dump(document, sort_keys=False, width=1000)
+
     def digest(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return hashlib.sha256(self.data().encode()).hexdigest()
 
 
 COMPONENTS: dict[str, Component] = {
@@ -38,6 +59,7 @@ COMPONENTS: dict[str, Component] = {
         Component(key="workstation-user", version="1.0.0", platform="Linux"),
         Component(key="rstudio-server", version="1.0.0", platform="Linux"),
         Component(key="jupyterlab", version="1.0.0", platform="Linux"),
+        Component(key="owner-check-proxy", version="1.0.0", platform="Linux"),
         Component(key="windows-bucket-sync", version="1.0.0", platform="Windows"),
     )
 }
@@ -92,15 +114,21 @@ IMAGES: dict[str, ImageDefinition] = {
         ImageDefinition(
             key="notebook",
             description="Ubuntu 24.04 LTS with RStudio Server and JupyterLab (pinned, stopped "
-            "until a notebook product starts one), Mountpoint for Amazon S3, the agents and "
-            "the AWS CLI, patched at build time",
+            "until a notebook product starts one), nginx and the owner-check service, Mountpoint "
+            "for Amazon S3, the agents and the AWS CLI, patched at build time",
             platform="Linux",
             parents={"x86_64": "ubuntu-server-24-lts-x86"},
-            components=("rstudio-server", "jupyterlab", "mountpoint-s3", "workstation-user"),
+            components=(
+                "rstudio-server",
+                "jupyterlab",
+                "owner-check-proxy",
+                "mountpoint-s3",
+                "workstation-user",
+            ),
             aws_components=LINUX_AWS_COMPONENTS,
             root_device="/dev/sda1",
             root_volume_gib=40,
-            recipe_version="1.0.0",
+            recipe_version="1.1.0",
         ),
         ImageDefinition(
             key="windows",

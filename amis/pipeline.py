@@ -40,7 +40,7 @@ class CatalogImageComponents(Construct):
                 name=f"research-catalog-{key}",
                 platform=component.platform,
                 version=component.version,
-                data=component.path.read_text(),
+                data=component.data(),
                 description=f"research-catalog component {key} (amis/components/{key}.yaml)",
             )
             self.arns[key] = resource.attr_arn

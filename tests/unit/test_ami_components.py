@@ -12,7 +12,7 @@ from amis.images import COMPONENT_LOCK, COMPONENTS, IMAGES, lock_entries
 
 @pytest.mark.parametrize("key", sorted(COMPONENTS))
 def test_component_document_is_valid(key: str) -> None:
-    document = yaml.safe_load(COMPONENTS[key].path.read_text())
+    document = yaml.safe_load(COMPONENTS[key].data())
     assert document_errors(document) == []
     assert document["name"] == f"research-catalog-{key}"
 
