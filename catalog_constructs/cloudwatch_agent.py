@@ -33,16 +33,10 @@ class CloudWatchAgentDocument(Construct):
                 ),
                 "mainSteps": [
                     {
-                        "action": "aws:runDocument",
+                        # The plugin AWS-ConfigureAWSPackage itself runs.
+                        "action": "aws:configurePackage",
                         "name": "InstallAgent",
-                        "inputs": {
-                            "documentType": "SSMDocument",
-                            "documentPath": "AWS-ConfigureAWSPackage",
-                            "documentParameters": {
-                                "action": "Install",
-                                "name": "AmazonCloudWatchAgent",
-                            },
-                        },
+                        "inputs": {"name": "AmazonCloudWatchAgent", "action": "Install"},
                     },
                     {
                         "action": "aws:runShellScript",
