@@ -264,7 +264,9 @@ the product, not to the instance:
   instance, move the data disk to the new one and mount it again at `/data`. The system disk
   (`DiskSize`: the operating system, installed packages, Docker images) is replaced.
 - Updates that **keep the instance**: changing `InstanceType` (the instance stops and starts),
-  `IdleStopHours`, or growing `DataVolumeSize` or `DiskSize`.
+  `IdleStopHours`, or growing `DataVolumeSize` or `DiskSize`. A larger data disk reaches
+  `/data` at the next start (use the **Restart** action), or at once with
+  `sudo resize2fs "$(findmnt -no SOURCE /data)"`.
 - **Terminating** the product deletes the instance and takes a final snapshot of the data
   disk, which the catalog operators can restore from.
 """.replace("COMPOSE_VERSION", COMPOSE_VERSION)

@@ -55,8 +55,10 @@ def test_user_data_mounts_the_data_volume_without_reformatting(product: dict[str
     script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
     (volume_id,) = resources(product, "AWS::EC2::Volume")
     assert variables["DataVolumeId"] == {"Ref": volume_id}
-    assert 'blkid "$volume_device" >/dev/null || mkfs.xfs' in script
-    assert "/data xfs defaults,nofail" in script
+    assert 'blkid "$volume_device" >/dev/null || mkfs.ext4' in script
+    assert "/data ext4 defaults,nofail" in script
+    # Growing the volume reaches the file system at the next boot.
+    assert "ExecStart=/sbin/resize2fs /dev/disk/by-uuid/$uuid" in script
 
 
 def test_data_volume_size_is_validated(product: dict[str, Any]) -> None:
