@@ -151,6 +151,31 @@ class ProductContextFunction(Construct):
                     )
                 ],
             ),
+            # Studio teams: this function creates the members' user profiles and, on
+            # termination, deletes the apps, spaces and profiles of domains the catalog made.
+            iam.PolicyStatement(
+                sid="StudioTeamsList",
+                actions=[
+                    "sagemaker:ListApps",
+                    "sagemaker:ListSpaces",
+                    "sagemaker:ListUserProfiles",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="StudioTeamsManage",
+                actions=[
+                    "sagemaker:CreateUserProfile",
+                    "sagemaker:DeleteUserProfile",
+                    "sagemaker:DeleteApp",
+                    "sagemaker:DeleteSpace",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource=kind, resource_name="*/*")
+                    for kind in ("user-profile", "app", "space")
+                ],
+            ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(
                 sid="PassProductRolesToJobs",
@@ -180,7 +205,8 @@ class ProductContextFunction(Construct):
             "ones or the catalog's own, EC2 and Batch Describe calls support no resource "
             "scoping, instances and volumes are limited to those carrying the catalog's product "
             "tag, job definitions are named at launch under the catalog prefix and the roles "
-            "passed to them live under the product path.",
+            "passed to them live under the product path. Studio domains get their IDs at "
+            "launch; List calls support no resource scoping.",
         )
 
         # L1 on purpose: the L2 Function adds a DependsOn on its role next to the GetAtt of
@@ -284,6 +310,11 @@ class ProductContext(Construct):
     @property
     def subnet_id(self) -> str:
         return self._attribute("SubnetId")
+
+    @property
+    def subnet_ids(self) -> str:
+        """All private subnets, comma-separated (for ``Fn::Split``)."""
+        return self._attribute("SubnetIds")
 
     @property
     def availability_zone(self) -> str:
