@@ -326,9 +326,9 @@ class StudioTeamProduct(servicecatalog.ProductStack):
         team.node.add_dependency(role)
 
         outputs = {
-            "DomainId": ("Studio domain ID, for the catalog-studio command", domain.attr_domain_id),
+            "DomainId": ("Studio domain ID, for python -m catalog_cli.studio", domain.attr_domain_id),
             "StudioConsoleURI": (
-                "The domain in the SageMaker console (open Studio with catalog-studio instead)",
+                "The domain in the SageMaker console (open Studio with catalog_cli.studio)",
                 Fn.sub(
                     "https://${AWS::Region}.console.aws.amazon.com/sagemaker/home"
                     "?region=${AWS::Region}#/studio/${Id}",
@@ -513,12 +513,12 @@ USAGE = r"""
 ## Open Studio
 
 A Studio link is valid for five minutes, so the product has no link output. Each member opens
-Studio with their own catalog credentials and the `catalog-studio` command of this repository
-(or `python -m catalog_cli.studio`):
+Studio with their own catalog credentials and the `catalog_cli.studio` command of the catalog
+repository (needs Python and boto3):
 
 ```bash
-catalog-studio --domain <DomainId> --profile <your profile from UserProfiles>
-catalog-studio --domain <DomainId> --profile <profile> --print   # print the link instead
+python -m catalog_cli.studio --domain <DomainId> --profile <your profile from UserProfiles>
+python -m catalog_cli.studio --domain <DomainId> --profile <profile> --print  # print the link
 ```
 
 The catalog lets you create a link only for **your own** profile: each profile is tagged with

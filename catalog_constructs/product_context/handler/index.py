@@ -647,12 +647,20 @@ def _pages(method: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str
 
 
 def _apps(sagemaker: Client, domain: str, profile: str | None = None) -> list[dict[str, Any]]:
+    """Live apps of the domain, or of one member: their own and those of spaces they own."""
+    spaces = (
+        {space["SpaceName"] for space in _spaces(sagemaker, domain, profile)} if profile else set()
+    )
     apps = _pages(sagemaker.list_apps, "Apps", DomainIdEquals=domain)
     return [
         app
         for app in apps
         if app.get("Status") not in _GONE_APP_STATES
-        and (profile is None or app.get("UserProfileName") == profile)
+        and (
+            profile is None
+            or app.get("UserProfileName") == profile
+            or app.get("SpaceName") in spaces
+        )
     ]
 
 
