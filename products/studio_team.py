@@ -2,6 +2,7 @@
 
 from aws_cdk import (
     ArnFormat,
+    Aws,
     CfnCondition,
     CfnDeletionPolicy,
     CfnOutput,
@@ -119,8 +120,8 @@ IDLE_MINUTES = FormParameter(
     name="IdleShutdownMinutes",
     label="Idle shutdown (minutes)",
     description=(
-        "A JupyterLab space with no running kernel or terminal activity for this long is "
-        "stopped automatically (files in the space stay)."
+        "A JupyterLab or Code Editor space with no activity (kernels, terminals, editing) for "
+        "this long is stopped automatically (files in the space stay)."
     ),
     constraint_description="Enter a whole number of minutes from 60 to 720.",
     type="Number",
@@ -254,10 +255,18 @@ class StudioTeamProduct(servicecatalog.ProductStack):
             description="SageMaker Studio team: members' apps; scratch bucket and training data",
         )
 
+        idle_shutdown = sagemaker.CfnDomain.AppLifecycleManagementProperty(
+            idle_settings=sagemaker.CfnDomain.IdleSettingsProperty(
+                lifecycle_management="ENABLED",
+                idle_timeout_in_minutes=form.parameters[IDLE_MINUTES.name].value_as_number,
+                min_idle_timeout_in_minutes=60,
+                max_idle_timeout_in_minutes=720,
+            )
+        )
         domain = sagemaker.CfnDomain(
             self,
             "Domain",
-            domain_name=Fn.join("-", [form.value(TEAM_NAME.name), self.stack_name]),
+            domain_name=Fn.join("-", [form.value(TEAM_NAME.name), Aws.STACK_NAME]),
             auth_mode="IAM",
             app_network_access_type="VpcOnly",
             vpc_id=resolve_ssm(contract.VPC_ID_PARAMETER),
@@ -276,16 +285,10 @@ class StudioTeamProduct(servicecatalog.ProductStack):
                 studio_web_portal="ENABLED",
                 default_landing_uri="studio::",
                 jupyter_lab_app_settings=sagemaker.CfnDomain.JupyterLabAppSettingsProperty(
-                    app_lifecycle_management=sagemaker.CfnDomain.AppLifecycleManagementProperty(
-                        idle_settings=sagemaker.CfnDomain.IdleSettingsProperty(
-                            lifecycle_management="ENABLED",
-                            idle_timeout_in_minutes=form.parameters[
-                                IDLE_MINUTES.name
-                            ].value_as_number,
-                            min_idle_timeout_in_minutes=60,
-                            max_idle_timeout_in_minutes=720,
-                        )
-                    )
+                    app_lifecycle_management=idle_shutdown
+                ),
+                code_editor_app_settings=sagemaker.CfnDomain.CodeEditorAppSettingsProperty(
+                    app_lifecycle_management=idle_shutdown
                 ),
                 space_storage_settings=sagemaker.CfnDomain.DefaultSpaceStorageSettingsProperty(
                     default_ebs_storage_settings=sagemaker.CfnDomain.DefaultEbsStorageSettingsProperty(
@@ -326,7 +329,10 @@ class StudioTeamProduct(servicecatalog.ProductStack):
         team.node.add_dependency(role)
 
         outputs = {
-            "DomainId": ("Studio domain ID, for python -m catalog_cli.studio", domain.attr_domain_id),
+            "DomainId": (
+                "Studio domain ID, for python -m catalog_cli.studio",
+                domain.attr_domain_id,
+            ),
             "StudioConsoleURI": (
                 "The domain in the SageMaker console (open Studio with catalog_cli.studio)",
                 Fn.sub(
@@ -553,7 +559,7 @@ name (source identity).
 ## Costs
 
 Spaces can be started only on the instance types chosen at launch (`AllowedInstanceTypes`);
-any other type is refused when the space starts. A JupyterLab space without activity for
+any other type is refused when the space starts. A JupyterLab or Code Editor space idle for
 `IdleShutdownMinutes` is stopped; its disk stays and costs storage only. Stop spaces you do
 not need from the Studio home page.
 

@@ -53,9 +53,10 @@ def test_domain_is_vpc_only_with_iam_auth_and_team_key(product: dict[str, Any]) 
 def test_idle_shutdown_and_space_storage_come_from_parameters(product: dict[str, Any]) -> None:
     _, domain = only(product, "AWS::SageMaker::Domain")
     settings = domain["Properties"]["DefaultUserSettings"]
-    idle = settings["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"]
-    assert idle["LifecycleManagement"] == "ENABLED"
-    assert idle["IdleTimeoutInMinutes"] == {"Ref": "IdleShutdownMinutes"}
+    for app in ("JupyterLabAppSettings", "CodeEditorAppSettings"):
+        idle = settings[app]["AppLifecycleManagement"]["IdleSettings"]
+        assert idle["LifecycleManagement"] == "ENABLED"
+        assert idle["IdleTimeoutInMinutes"] == {"Ref": "IdleShutdownMinutes"}
     ebs = settings["SpaceStorageSettings"]["DefaultEbsStorageSettings"]
     assert ebs["DefaultEbsVolumeSizeInGb"] == {"Ref": "SpaceStorageGiB"}
     assert product["Parameters"]["IdleShutdownMinutes"]["MinValue"] == 60
@@ -144,7 +145,7 @@ def test_member_and_team_names_are_validated(product: dict[str, Any]) -> None:
 
 
 def test_teardown_custom_resource_runs_before_domain_and_role_go(product: dict[str, Any]) -> None:
-    ((team_id, team),) = [
+    ((_, team),) = [
         (logical_id, resource)
         for logical_id, resource in product["Resources"].items()
         if resource["Type"] == index.STUDIO_TEAM
