@@ -40,6 +40,8 @@ OWNER_PRINCIPAL_TAG = f"{PREFIX}:owner-principal-arn"
 # Equals the owner's ${aws:userid} ("<RoleId>:<session>"): the end-user policy compares the two.
 OWNER_USERID_TAG = f"{PREFIX}:owner-userid"
 COMMUNITY_TAG = "Community"
+# On a Studio user profile: the member's own "<RoleId>:<session>" (their ${aws:userid}).
+STUDIO_MEMBER_TAG = f"{PREFIX}:member-userid"
 PATCH_GROUP_TAG = "PatchGroup"
 PATCH_GROUP = f"{PREFIX}-workstations"
 

@@ -8,6 +8,7 @@ from catalog_constructs.nag import acknowledge_wildcard_resources
 
 OWN = {"StringEquals": {"servicecatalog:userLevel": "self"}}
 OWNER_TAGGED = "${aws:userid}"
+STUDIO_MEMBER_TAG = contract.STUDIO_MEMBER_TAG
 
 
 class EndUserPolicy(Construct):
@@ -112,6 +113,23 @@ class EndUserPolicy(Construct):
                     "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
                 },
             ),
+            # SageMaker Studio teams: a member opens Studio only as their own user profile.
+            # The profile carries the member's "<RoleId>:<session>" (set by the shared
+            # function that creates it), the same value as the caller's aws:userid.
+            iam.PolicyStatement(
+                sid="OpenOwnStudioProfile",
+                actions=["sagemaker:CreatePresignedDomainUrl"],
+                resources=[f"arn:{stack.partition}:sagemaker:{region_account}:user-profile/*/*"],
+                conditions={"StringEquals": {f"aws:ResourceTag/{STUDIO_MEMBER_TAG}": OWNER_TAGGED}},
+            ),
+            iam.PolicyStatement(
+                sid="FindStudioProfiles",
+                actions=["sagemaker:DescribeDomain", "sagemaker:DescribeUserProfile"],
+                resources=[
+                    f"arn:{stack.partition}:sagemaker:{region_account}:domain/*",
+                    f"arn:{stack.partition}:sagemaker:{region_account}:user-profile/*/*",
+                ],
+            ),
         ]
         if scheduled_jobs:
             statements += _job_statements(stack, community)
@@ -131,7 +149,8 @@ class EndUserPolicy(Construct):
             "Service Catalog scopes products by portfolio and provisioned products by "
             "servicecatalog:userLevel=self; instances, sessions and log groups are limited by "
             "the owner tag matching the caller's aws:userid; Describe calls have no resource "
-            "scoping. Job definitions and secrets are limited by the same owner tag, job "
+            "scoping; Studio profiles are limited by the member tag matching aws:userid. Job "
+            "definitions and secrets are limited by the same owner tag, job "
             "queues to the community's own.",
         )
 

@@ -23,6 +23,9 @@ INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Monitoring": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
     "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
     "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
+    # SageMaker Studio in VPC-only mode: apps reach the SageMaker API and runtime privately.
+    "SageMakerApi": ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
+    "SageMakerRuntime": ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
 }
 
 

@@ -1,6 +1,6 @@
 """Every product template the catalog can publish, keyed like :data:`products.registry.PRODUCTS`."""
 
-from products import linux_docker, private_bucket, scheduled_job, synapse_bucket
+from products import linux_docker, private_bucket, scheduled_job, studio_team, synapse_bucket
 from products.template import ProductTemplate
 
 PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
@@ -10,5 +10,6 @@ PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
         private_bucket.TEMPLATE,
         synapse_bucket.TEMPLATE,
         scheduled_job.TEMPLATE,
+        studio_team.TEMPLATE,
     )
 }

@@ -104,4 +104,19 @@ PRODUCTS: dict[str, ProductDefinition] = {
             ),
         ),
     ),
+    "studio-team": ProductDefinition(
+        key="studio-team",
+        family="studio",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: VPC-only SageMaker Studio domain (IAM auth, team KMS key), "
+                    "a user profile per member, scratch bucket, read-only training data, "
+                    "allowed instance types, idle shutdown; apps, spaces and profiles deleted "
+                    "on terminate, home file system and scratch bucket kept."
+                ),
+            ),
+        ),
+    ),
 }

@@ -128,6 +128,31 @@ class ProductContextFunction(CatalogFunction):
                     )
                 ],
             ),
+            # Studio teams: this function creates the members' user profiles and, on
+            # termination, deletes the apps, spaces and profiles of domains the catalog made.
+            iam.PolicyStatement(
+                sid="StudioTeamsList",
+                actions=[
+                    "sagemaker:ListApps",
+                    "sagemaker:ListSpaces",
+                    "sagemaker:ListUserProfiles",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="StudioTeamsManage",
+                actions=[
+                    "sagemaker:CreateUserProfile",
+                    "sagemaker:DeleteUserProfile",
+                    "sagemaker:DeleteApp",
+                    "sagemaker:DeleteSpace",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource=kind, resource_name="*/*")
+                    for kind in ("user-profile", "app", "space")
+                ],
+            ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(
                 sid="PassProductRolesToJobs",
@@ -160,7 +185,8 @@ class ProductContextFunction(CatalogFunction):
                 "ones or the catalog's own, EC2 and Batch Describe calls support no resource "
                 "scoping, instances and volumes are limited to those carrying the catalog's "
                 "product tag, job definitions are named at launch under the catalog prefix and "
-                "the roles passed to them live under the product path."
+                "the roles passed to them live under the product path. Studio domains get their "
+                "IDs at launch; List calls support no resource scoping."
             ),
             reasons=ControlPlaneReasons(
                 outside_vpc="It calls only AWS control-plane APIs (IAM has no VPC endpoint) and "
@@ -224,6 +250,11 @@ class ProductContext(Construct):
     @property
     def subnet_id(self) -> str:
         return self._attribute("SubnetId")
+
+    @property
+    def subnet_ids(self) -> str:
+        """All private subnets, comma-separated (for ``Fn::Split``)."""
+        return self._attribute("SubnetIds")
 
     @property
     def availability_zone(self) -> str:

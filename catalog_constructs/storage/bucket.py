@@ -57,20 +57,26 @@ class ProductBucket(Construct):
         *,
         context: ProductContext,
         kind: str,
-        bucket_name: str,
+        bucket_name: str | None,
         restrict_downloads: str,
         synapse_ids: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        has_name = CfnCondition(
-            self, "HasBucketName", expression=Fn.condition_not(Fn.condition_equals(bucket_name, ""))
-        )
+        name: str | None = None
+        if bucket_name is not None:
+            has_name = CfnCondition(
+                self,
+                "HasBucketName",
+                expression=Fn.condition_not(Fn.condition_equals(bucket_name, "")),
+            )
+            name = Fn.condition_if(
+                has_name.logical_id, bucket_name, Fn.ref("AWS::NoValue")
+            ).to_string()
         self.bucket = s3.CfnBucket(
             self,
             "Bucket",
-            bucket_name=Fn.condition_if(
-                has_name.logical_id, bucket_name, Fn.ref("AWS::NoValue")
-            ).to_string(),
+            # None: always a generated name (products that offer no name choice).
+            bucket_name=name,
             bucket_encryption=s3.CfnBucket.BucketEncryptionProperty(
                 server_side_encryption_configuration=[
                     s3.CfnBucket.ServerSideEncryptionRuleProperty(

@@ -50,7 +50,7 @@ def test_images_stack_template(
 
 
 @pytest.mark.parametrize(
-    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket"]
+    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket", "studio-team"]
 )
 def test_product_template(
     synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
@@ -59,7 +59,7 @@ def test_product_template(
 
 
 @pytest.mark.parametrize(
-    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket"]
+    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket", "studio-team"]
 )
 def test_product_template_is_the_same_in_every_stage(
     synthesized: dict[str, SynthesizedStage], product: str

@@ -175,6 +175,8 @@ def test_create_resolves_owner_community_and_placement(
         "Community": "genomics",
         "SubnetId": data["SubnetId"],
         "AvailabilityZone": subnets[data["SubnetId"]],
+        # Every private subnet, for products spanning AZs (Studio domains): Fn::Split input.
+        "SubnetIds": ",".join(sorted(subnets)),
         "DocumentationUrl": DOCUMENTATION_URL,
     }
     assert all(isinstance(value, str) for value in data.values())

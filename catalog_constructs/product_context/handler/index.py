@@ -25,6 +25,7 @@ import fnmatch
 import json
 import os
 import re
+import time
 import traceback
 import urllib.request
 import zlib
@@ -40,6 +41,8 @@ UNAFFILIATED = "unaffiliated"
 MACHINE_IMAGE = "Custom::MachineImage"
 DATA_VOLUME_ATTACHMENT = "Custom::DataVolumeAttachment"
 BATCH_JOB = "Custom::BatchJob"
+STUDIO_TEAM = "Custom::StudioTeam"
+MEMBER_USERID_TAG = "research-catalog:member-userid"
 SECRETS_VARIABLE = "SCHEDULED_JOB_SECRETS"
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
 QUEUE_PREFIX = "research-catalog"
@@ -206,7 +209,7 @@ def _owner_email(principal: Principal, community: Community | None) -> str:
     return as_email(principal.session)
 
 
-def _subnet(stack_id: str, parameter: str, ssm: Client, ec2: Client) -> tuple[str, str]:
+def _subnets(parameter: str, ssm: Client) -> list[str]:
     try:
         value = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
     except ClientError as error:
@@ -222,6 +225,10 @@ def _subnet(stack_id: str, parameter: str, ssm: Client, ec2: Client) -> tuple[st
             f"SSM parameter {parameter} holds no subnet IDs: set it to comma-separated "
             "private subnet IDs"
         )
+    return subnets
+
+
+def _subnet(stack_id: str, subnets: list[str], parameter: str, ec2: Client) -> tuple[str, str]:
     subnet_id = pick_subnet(stack_id, subnets)
     try:
         described = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
@@ -261,7 +268,8 @@ def resolve(
     principal = parse_principal(principal_arn)
     aws_user_id = _aws_user_id(principal, iam)
     community = settings.community_for(principal.role_name) if principal.role_name else None
-    subnet_id, availability_zone = _subnet(stack_id, settings.subnets_parameter, ssm, ec2)
+    subnets = _subnets(settings.subnets_parameter, ssm)
+    subnet_id, availability_zone = _subnet(stack_id, subnets, settings.subnets_parameter, ec2)
     data = {
         # Also a tag on every product resource; STS/IAM names may contain a comma.
         "PrincipalArn": tag_safe(principal.arn),
@@ -272,6 +280,9 @@ def resolve(
         "Community": tag_safe(community.name if community else UNAFFILIATED),
         "SubnetId": subnet_id,
         "AvailabilityZone": availability_zone,
+        # Comma-separated for Fn::Split: a dynamic reference to the StringList parameter
+        # resolves too late to be split, and per-AZ parameters would fix the AZ count.
+        "SubnetIds": ",".join(sorted(set(subnets))),
         "DocumentationUrl": settings.documentation_url,
     }
     return physical_resource_id(stack_id), data
@@ -455,7 +466,7 @@ def job_definition_name(stack_id: str) -> str:
 def _required(properties: Mapping[str, Any], name: str) -> str:
     value = str(properties.get(name, "")).strip()
     if not value:
-        raise ProductContextError(f"{BATCH_JOB} needs a {name} property")
+        raise ProductContextError(f"the custom resource needs a {name} property")
     return value
 
 
@@ -564,6 +575,197 @@ def deregister_job(physical_id: str, *, batch: Client) -> None:
             raise
 
 
+# ---- SageMaker Studio teams: user profiles and teardown (Custom::StudioTeam)
+#
+# CloudFormation cannot create one resource per entry of a CommaDelimitedList without the
+# AWS::LanguageExtensions transform, so this function owns the domain's user profiles. It also
+# owns the teardown: a domain cannot be deleted while apps, spaces or profiles exist, and
+# members create apps and spaces that CloudFormation never knew about.
+
+_PROFILE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+_GONE_APP_STATES = ("Deleted", "Failed")
+Clock = Callable[[], float]
+
+
+class Deadline:
+    """Waits until a condition holds, polling, but never past the Lambda's own time limit."""
+
+    def __init__(self, seconds: float, *, clock: Clock, sleep: Callable[[float], None]) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self._end = clock() + seconds
+
+    def wait(self, what: str, remaining: Callable[[], list[str]], interval: float = 10) -> None:
+        while True:
+            left = remaining()
+            if not left:
+                return
+            if self._clock() + interval > self._end:
+                raise ProductContextError(
+                    f"timed out waiting for {what} to be deleted ({', '.join(left[:5])}); "
+                    "retry the termination, it resumes where it stopped"
+                )
+            self._sleep(interval)
+
+
+def profile_name(member: str) -> str:
+    """A member's session name as a Studio user-profile name ([A-Za-z0-9-], 63 at most)."""
+    return _PROFILE_UNSAFE.sub("-", member).strip("-")[:63].rstrip("-")
+
+
+def team_members(properties: Mapping[str, Any]) -> dict[str, str]:
+    """``{profile name: member session name}``; ProductContextError on a collision."""
+    raw = properties.get("Members", [])
+    members = raw.split(",") if isinstance(raw, str) else list(raw)
+    profiles: dict[str, str] = {}
+    for member in (str(item).strip() for item in members):
+        if not member:
+            continue
+        name = profile_name(member)
+        if not name:
+            raise ProductContextError(f"member {member!r} has no letter or digit")
+        if profiles.get(name, member) != member:
+            raise ProductContextError(
+                f"members {profiles[name]!r} and {member!r} both map to the Studio user profile "
+                f"{name!r}: profile names keep only letters, digits and hyphens"
+            )
+        profiles[name] = member
+    if not profiles:
+        raise ProductContextError("the team needs at least one member")
+    return profiles
+
+
+def _pages(method: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        response = method(**kwargs, **({"NextToken": token} if token else {}))
+        items += response.get(key, [])
+        token = response.get("NextToken")
+        if not token:
+            return items
+
+
+def _apps(sagemaker: Client, domain: str, profile: str | None = None) -> list[dict[str, Any]]:
+    """Live apps of the domain, or of one member: their own and those of spaces they own."""
+    spaces = (
+        {space["SpaceName"] for space in _spaces(sagemaker, domain, profile)} if profile else set()
+    )
+    apps = _pages(sagemaker.list_apps, "Apps", DomainIdEquals=domain)
+    return [
+        app
+        for app in apps
+        if app.get("Status") not in _GONE_APP_STATES
+        and (
+            profile is None
+            or app.get("UserProfileName") == profile
+            or app.get("SpaceName") in spaces
+        )
+    ]
+
+
+def _spaces(sagemaker: Client, domain: str, profile: str | None = None) -> list[dict[str, Any]]:
+    spaces = _pages(sagemaker.list_spaces, "Spaces", DomainIdEquals=domain)
+    return [
+        space
+        for space in spaces
+        if profile is None
+        or space.get("OwnershipSettingsSummary", {}).get("OwnerUserProfileName") == profile
+    ]
+
+
+def _profiles(sagemaker: Client, domain: str) -> list[str]:
+    profiles = _pages(sagemaker.list_user_profiles, "UserProfiles", DomainIdEquals=domain)
+    return [str(profile["UserProfileName"]) for profile in profiles]
+
+
+def _ignore_missing(call: Callable[..., Any], **kwargs: Any) -> None:
+    try:
+        call(**kwargs)
+    except ClientError as error:
+        # Deleting something already being deleted or gone is what we want anyway.
+        if _error_code(error) not in ("ResourceNotFound", "ResourceInUse"):
+            raise
+
+
+def delete_apps_and_spaces(
+    sagemaker: Client, domain: str, deadline: Deadline, profile: str | None = None
+) -> None:
+    """Delete the apps, then the spaces, of a domain (or of one member) and wait for both."""
+    for app in _apps(sagemaker, domain, profile):
+        owner = (
+            {"SpaceName": app["SpaceName"]}
+            if app.get("SpaceName")
+            else {"UserProfileName": app["UserProfileName"]}
+        )
+        if app.get("Status") != "Deleting":
+            _ignore_missing(
+                sagemaker.delete_app,
+                DomainId=domain,
+                AppType=app["AppType"],
+                AppName=app["AppName"],
+                **owner,
+            )
+    deadline.wait("apps", lambda: [a["AppName"] for a in _apps(sagemaker, domain, profile)])
+    for space in _spaces(sagemaker, domain, profile):
+        if space.get("Status") != "Deleting":
+            _ignore_missing(sagemaker.delete_space, DomainId=domain, SpaceName=space["SpaceName"])
+    deadline.wait("spaces", lambda: [s["SpaceName"] for s in _spaces(sagemaker, domain, profile)])
+
+
+def _delete_profiles(sagemaker: Client, domain: str, names: list[str], deadline: Deadline) -> None:
+    for name in names:
+        _ignore_missing(sagemaker.delete_user_profile, DomainId=domain, UserProfileName=name)
+    deadline.wait("user profiles", lambda: [p for p in _profiles(sagemaker, domain) if p in names])
+
+
+def sync_team(
+    event: Mapping[str, Any], *, sagemaker: Client, deadline: Deadline
+) -> tuple[str, dict[str, str]]:
+    """Create/Update of ``Custom::StudioTeam``: one user profile per member, no others."""
+    properties = event.get("ResourceProperties", {})
+    domain = _required(properties, "DomainId")
+    owner = _required(properties, "OwnerAwsUserId")
+    role_id, colon, _ = owner.partition(":")
+    if not colon:
+        raise ProductContextError(
+            "a Studio team must be launched from a community role session (federated sign-in), "
+            "not as an IAM user: members are identified as sessions of the same role"
+        )
+    members = team_members(properties)
+    existing = _profiles(sagemaker, domain)
+    for name, member in members.items():
+        if name in existing:
+            continue
+        sagemaker.create_user_profile(
+            DomainId=domain,
+            UserProfileName=name,
+            Tags=[
+                # Equals the member's ${aws:userid}: the end-user policy lets only that
+                # session open this profile.
+                {"Key": MEMBER_USERID_TAG, "Value": tag_safe(f"{role_id}:{member}")},
+                {"Key": "research-catalog:product", "Value": "studio-team"},
+                {"Key": "research-catalog:owner-userid", "Value": owner},
+            ],
+        )
+    removed = [name for name in existing if name not in members]
+    for name in removed:
+        delete_apps_and_spaces(sagemaker, domain, deadline, name)
+    if removed:
+        _delete_profiles(sagemaker, domain, removed, deadline)
+    return f"{domain}/team", {"UserProfiles": ",".join(sorted(members))}
+
+
+def teardown_team(domain: str, *, sagemaker: Client, deadline: Deadline) -> None:
+    """Delete of ``Custom::StudioTeam``: empty the domain so CloudFormation can delete it."""
+    try:
+        delete_apps_and_spaces(sagemaker, domain, deadline)
+        _delete_profiles(sagemaker, domain, _profiles(sagemaker, domain), deadline)
+    except ClientError as error:
+        if _error_code(error) != "ResourceNotFound":
+            raise
+
+
 def send_response(url: str, body: bytes) -> None:
     # The pre-signed S3 URL is signed without a content type, so none may be sent.
     request = urllib.request.Request(
@@ -609,8 +811,15 @@ def handler(
     *,
     send: Sender = send_response,
     client: Callable[[str], Client] = boto3.client,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Lambda entry point. ``send`` and ``client`` are seams for the tests."""
+    """Lambda entry point. ``send``, ``client`` and ``sleep`` are seams for the tests."""
+
+    def deadline(context: Any) -> Deadline:
+        # A minute left over to answer CloudFormation.
+        remaining = getattr(context, "get_remaining_time_in_millis", lambda: 900_000)()
+        return Deadline(remaining / 1000 - 60, clock=time.monotonic, sleep=sleep)
+
     request_type = event["RequestType"]
     # Only the identifying fields: ResponseURL is a pre-signed URL and must not reach the logs.
     request = {
@@ -621,6 +830,22 @@ def handler(
     }
     # Answering FAILED with a new id would make CloudFormation treat it as a replacement.
     physical_id = str(event.get("PhysicalResourceId") or physical_resource_id(event["StackId"]))
+
+    if request_type == "Delete" and event.get("ResourceType") == STUDIO_TEAM:
+        # Unlike the lookups, this must not report success early: the domain's deletion
+        # would then fail on the profiles and spaces left behind.
+        domain = str(event.get("ResourceProperties", {}).get("DomainId", ""))
+        try:
+            if domain:
+                teardown_team(domain, sagemaker=client("sagemaker"), deadline=deadline(context))
+        except Exception as error:
+            _log("teardown failed", error=repr(error), **request)
+            reason = f"could not empty Studio domain {domain} ({type(error).__name__}: {error})"
+            respond(event, context, FAILED, {}, reason, physical_id, send=send)
+            return
+        _log("deleted", **request)
+        respond(event, context, SUCCESS, {}, "", physical_id, send=send)
+        return
 
     if request_type == "Delete":
         if event.get("ResourceType") == BATCH_JOB:
@@ -641,6 +866,10 @@ def handler(
             physical_id, data = register_job(event, batch=client("batch"))
         elif event.get("ResourceType") == MACHINE_IMAGE:
             physical_id, data = resolve_image(event, ssm=client("ssm"))
+        elif event.get("ResourceType") == STUDIO_TEAM:
+            physical_id, data = sync_team(
+                event, sagemaker=client("sagemaker"), deadline=deadline(context)
+            )
         elif event.get("ResourceType") == DATA_VOLUME_ATTACHMENT:
             physical_id, data = attach_data_volume(event, ec2=client("ec2"))
         else:
