@@ -13,7 +13,6 @@ an equal share of the vCPUs over time, however many jobs it queues.
 """
 
 from aws_cdk import (
-    Duration,
     RemovalPolicy,
     Stack,
     aws_apigateway as apigateway,
@@ -26,6 +25,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.encryption import allow_use_through_service, catalog_key
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
 
 # Per community and capacity type; the account's Fargate vCPU quota applies on top.
@@ -63,29 +63,18 @@ class JobsPlatform(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
 
-        self.key = kms.Key(
+        self.key = catalog_key(
             self,
             "Key",
             description="Research catalog: scheduled-job secrets and failure-alert topics",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            pending_window=Duration.days(30),
         )
         # Secrets Manager encrypts for whoever may use the secret; IAM and each secret's
         # resource policy decide who that is.
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="UseThroughSecretsManagerInThisAccount",
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:CallerAccount": stack.account,
-                        "kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com",
-                    }
-                },
-            )
+        allow_use_through_service(
+            self.key,
+            sid="UseThroughSecretsManagerInThisAccount",
+            service="secretsmanager",
+            actions=["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
         )
         # EventBridge publishes job-failure events to the products' encrypted topics.
         self.key.add_to_resource_policy(

@@ -1,15 +1,12 @@
 """Image pipelines of a stage that builds the catalog's AMIs (config ``images.build``)."""
 
 from aws_cdk import (
-    Duration,
-    RemovalPolicy,
     Stack,
     Tags,
     aws_ec2 as ec2,
     aws_events as events,
     aws_events_targets as targets,
     aws_iam as iam,
-    aws_kms as kms,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
 )
@@ -18,6 +15,7 @@ from constructs import Construct
 from amis.images import IMAGES
 from amis.pipeline import CatalogImageComponents, ImagePipeline, PipelineSettings
 from catalog_constructs import contract
+from catalog_constructs.encryption import DATA_KEY_USE, allow_use_through_service, catalog_key
 from catalog_constructs.nag import acknowledge
 from catalog_constructs.shared_resources import SharedResources
 from config.models import CatalogConfig
@@ -37,46 +35,25 @@ class AmiStack(Stack):
         target_accounts = tuple(target.account for target in config.images.distribute_to)
         using_accounts = [self.account, *target_accounts]
 
-        images_key = kms.Key(
-            self,
-            "ImagesKey",
-            description="Research catalog: AMIs built by the image pipelines",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            pending_window=Duration.days(30),
+        images_key = catalog_key(
+            self, "ImagesKey", description="Research catalog: AMIs built by the image pipelines"
         )
         Tags.of(images_key).add(contract.IMAGES_KEY_TAG, contract.IMAGES_KEY_TAG_VALUE)
         # Image Builder (through its service-linked role), and launch roles in every account
         # that receives the images, use the key only through EC2.
-        images_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="UseThroughEc2InStageAccounts",
-                principals=[iam.AnyPrincipal()],
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                ],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:CallerAccount": using_accounts,
-                        "kms:ViaService": f"ec2.{self.region}.amazonaws.com",
-                    }
-                },
-            )
+        allow_use_through_service(
+            images_key,
+            sid="UseThroughEc2InStageAccounts",
+            service="ec2",
+            actions=[*DATA_KEY_USE, "kms:CreateGrant"],
+            accounts=using_accounts,
         )
 
-        topic_key = kms.Key(
+        topic_key = catalog_key(
             self,
             "NotificationsKey",
             description="Research catalog: image pipeline notifications",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
+            holds_data=False,
         )
         topic_key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -88,19 +65,11 @@ class AmiStack(Stack):
         )
         # Image Builder publishes with its service-linked role, which may not exist before
         # the first build; a condition on the caller avoids naming it as a principal.
-        topic_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="PublishFromImageBuilder",
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:CallerAccount": self.account,
-                        "kms:ViaService": f"sns.{self.region}.amazonaws.com",
-                    }
-                },
-            )
+        allow_use_through_service(
+            topic_key,
+            sid="PublishFromImageBuilder",
+            service="sns",
+            actions=["kms:GenerateDataKey*", "kms:Decrypt"],
         )
         self.topic = sns.Topic(
             self,

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from aws_cdk import (
     CustomResource,
-    Duration,
-    RemovalPolicy,
     Stack,
     aws_budgets as budgets,
     aws_events as events,
@@ -27,6 +25,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.community_portfolio import COST_CENTER_KEY
+from catalog_constructs.encryption import catalog_key
 from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
 from config.models import CatalogConfig, Community, MemberBudgets
 
@@ -72,14 +71,11 @@ class NotificationsKey(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.key = kms.Key(
+        self.key = catalog_key(
             self,
             "Key",
             description="Research catalog: budget notifications and cost reports (SNS)",
-            enable_key_rotation=True,
-            # It protects messages in flight only; nothing stays encrypted with it.
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
+            holds_data=False,
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(

@@ -35,6 +35,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.encryption import DATA_KEY_USE, allow_use_through_service, catalog_key
 from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
 from catalog_constructs.nag import acknowledge
 from config.models import OperatorsConfig, StorageConfig
@@ -62,39 +63,9 @@ def product_role_pattern(stack: Stack) -> str:
 
 
 def _s3_only_key(scope: Construct, construct_id: str, description: str) -> kms.Key:
-    stack = Stack.of(scope)
-    key = kms.Key(
-        scope,
-        construct_id,
-        description=description,
-        enable_key_rotation=True,
-        removal_policy=RemovalPolicy.RETAIN,
-        pending_window=Duration.days(30),
-    )
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="UseThroughS3InThisAccount",
-            principals=[iam.AnyPrincipal()],
-            actions=_KEY_USE,
-            resources=["*"],
-            conditions={
-                "StringEquals": {
-                    "kms:CallerAccount": stack.account,
-                    "kms:ViaService": f"s3.{stack.region}.amazonaws.com",
-                }
-            },
-        )
-    )
+    key = catalog_key(scope, construct_id, description=description)
+    allow_use_through_service(key, sid="UseThroughS3InThisAccount", service="s3")
     return key
-
-
-_KEY_USE = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-]
 
 
 class StorageServices(Construct):
@@ -121,7 +92,7 @@ class StorageServices(Construct):
             iam.PolicyStatement(
                 sid="SynapseThroughS3",
                 principals=[iam.AccountPrincipal(storage.synapse_account_id)],
-                actions=_KEY_USE,
+                actions=list(DATA_KEY_USE),
                 resources=["*"],
                 conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
             )
