@@ -20,7 +20,7 @@ from catalog_constructs import contract
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
 from catalog_constructs.product_context import ProductContext, product_context_service_token
-from catalog_constructs.product_context.handler.index import (
+from catalog_constructs.product_context.handler.fargate import (
     FARGATE_SIZES,
     SECRETS_VARIABLE,
     size_label,

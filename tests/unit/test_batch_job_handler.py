@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from catalog_constructs.product_context.handler import index
+from catalog_constructs.product_context.handler import fargate, index
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -266,10 +266,10 @@ def test_a_community_without_queues_gets_a_clear_reason(batch: Any) -> None:
 
 
 def test_every_fargate_size_round_trips_through_its_label() -> None:
-    for vcpu, memories in index.FARGATE_SIZES.items():
+    for vcpu, memories in fargate.FARGATE_SIZES.items():
         for memory in memories:
-            assert index.parse_size(index.size_label(vcpu, memory)) == (vcpu, memory)
-    assert sum(len(memories) for memories in index.FARGATE_SIZES.values()) == 74
+            assert index.parse_size(fargate.size_label(vcpu, memory)) == (vcpu, memory)
+    assert sum(len(memories) for memories in fargate.FARGATE_SIZES.values()) == 74
 
 
 def test_definition_names_are_unique_per_stack_and_valid_share_identifiers() -> None:

@@ -36,6 +36,13 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+# Lambda loads this file as the top-level module ``index`` beside ``fargate``; the repository
+# imports both as modules of this package.
+try:
+    from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
+except ImportError:
+    from fargate import FARGATE_SIZES, SECRETS_VARIABLE  # type: ignore[import-not-found,no-redef]
+
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
 UNAFFILIATED = "unaffiliated"
 MACHINE_IMAGE = "Custom::MachineImage"
@@ -43,7 +50,6 @@ DATA_VOLUME_ATTACHMENT = "Custom::DataVolumeAttachment"
 BATCH_JOB = "Custom::BatchJob"
 STUDIO_TEAM = "Custom::StudioTeam"
 MEMBER_USERID_TAG = "research-catalog:member-userid"
-SECRETS_VARIABLE = "SCHEDULED_JOB_SECRETS"
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
 QUEUE_PREFIX = "research-catalog"
 SUCCESS = "SUCCESS"
@@ -364,16 +370,6 @@ def attach_data_volume(
     return f"{volume_id}:{instance_id}", {"VolumeId": volume_id, "InstanceId": instance_id}
 
 
-# Fargate's valid CPU/memory pairs: vCPU -> memory choices in MiB.
-FARGATE_SIZES: dict[str, tuple[int, ...]] = {
-    "0.25": (512, 1024, 2048),
-    "0.5": tuple(range(1024, 4097, 1024)),
-    "1": tuple(range(2048, 8193, 1024)),
-    "2": tuple(range(4096, 16385, 1024)),
-    "4": tuple(range(8192, 30721, 1024)),
-    "8": tuple(range(16384, 61441, 4096)),
-    "16": tuple(range(32768, 122881, 8192)),
-}
 _SIZE = re.compile(r"(?P<vcpu>[0-9.]+) vCPU, (?P<gib>[0-9.]+) GiB")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Entries are separated by newlines or by ";" (the console's text field has one line); "\;"
@@ -381,12 +377,6 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENTRY_SEPARATOR = re.compile(r"(?<!\\);|\n")
 _MAX_COMMAND_ITEMS = 100
 _MAX_VARIABLES = 100
-
-
-def size_label(vcpu: str, memory_mib: int) -> str:
-    """The launch-form label of a Fargate size, e.g. ``1 vCPU, 2 GiB``; templates list these."""
-    gib = memory_mib / 1024
-    return f"{vcpu} vCPU, {int(gib) if gib.is_integer() else gib} GiB"
 
 
 def parse_size(value: str) -> tuple[str, int]:
