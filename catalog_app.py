@@ -113,26 +113,23 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
     # Stack tags, not Tags.of(): the Tags aspect would reach into the ProductStacks and make
     # product templates differ between stages.
     tags = {"research-catalog:stage": config.stage_name, **config.tags}
+    options: dict[str, Any] = {"env": env, "termination_protection": True, "tags": tags}
     shared = SharedStack(
         app,
         "Shared",
         config=config,
-        env=env,
         stack_name=f"{prefix}-shared",
         description="Research catalog: network, keys, product boundary and shared handlers",
-        termination_protection=True,
-        tags=tags,
+        **options,
     )
     catalog = CatalogStack(
         app,
         "Catalog",
         config=config,
         shared=shared.resources,
-        env=env,
         stack_name=f"{prefix}-catalog",
         description="Research catalog: community portfolios, products, launch roles",
-        termination_protection=True,
-        tags=tags,
+        **options,
     )
     catalog.add_stack_dependency(shared)
     cost = CostStack(
@@ -140,11 +137,9 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
         "Cost",
         config=config,
         shared=shared.resources,
-        env=env,
         stack_name=f"{prefix}-cost",
         description="Research catalog: community budgets, launch blocks, cost reports",
-        termination_protection=True,
-        tags=tags,
+        **options,
     )
     cost.add_stack_dependency(shared)
     if config.images.build:
@@ -153,11 +148,9 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
             "Images",
             config=config,
             shared=shared.resources,
-            env=env,
             stack_name=f"{prefix}-images",
             description="Research catalog: EC2 Image Builder pipelines of the workstation images",
-            termination_protection=True,
-            tags=tags,
+            **options,
         )
         images.add_stack_dependency(shared)
     return shared, catalog
