@@ -19,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit update-snapshots docs bench clean
+.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit update-snapshots docs bench acknowledgements clean
 
 help:
 	@echo "make synth [STAGE=dev]   synthesize the stage into cdk.out/ (no AWS credentials needed)"
@@ -30,6 +30,7 @@ help:
 	@echo "make docs                regenerate docs/products from the product definitions"
 	@echo "make update-snapshots    rewrite template snapshots (review the diff!)"
 	@echo "make bench               synth benchmark: full app vs empty CDK app"
+	@echo "make acknowledgements    count the cdk-nag acknowledgements of every stage"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -83,6 +84,9 @@ docs: install
 
 bench: install
 	$(RUN) python bench/synth_bench.py
+
+acknowledgements: install
+	$(RUN) python bench/acknowledgements.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
