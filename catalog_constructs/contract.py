@@ -16,6 +16,8 @@ EBS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/ebs-key-arn"
 LOGS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/logs-key-arn"
 BUCKET_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/bucket-key-arn"
 SYNAPSE_BUCKET_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/synapse-bucket-key-arn"
+# Encrypts the sign-in credentials workstations generate for their owners (OwnerCredential).
+CREDENTIALS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/credentials-key-arn"
 ACCESS_LOG_BUCKET_PARAMETER = f"{PARAMETER_ROOT}/storage/access-log-bucket"
 
 PRODUCT_CONTEXT_FUNCTION_NAME = f"{PREFIX}-product-context"

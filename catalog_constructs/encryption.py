@@ -61,11 +61,12 @@ def allow_use_through_service(
 
 
 class CatalogKeys(Construct):
-    """Two keys per stage: one for EBS volumes and snapshots, one for CloudWatch Logs.
+    """Keys per stage: EBS volumes and snapshots, CloudWatch Logs, workstation credentials.
 
     Separate keys keep the key policies narrow: the EBS key is usable only through EC2 in this
     account and region, the logs key only by the CloudWatch Logs service for this account's
-    log groups. Keys are retained: deleting one makes every volume encrypted with it unreadable.
+    log groups, the credentials key only through Secrets Manager. Keys are retained: deleting
+    one makes every volume encrypted with it unreadable.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -112,4 +113,14 @@ class CatalogKeys(Construct):
                     }
                 },
             )
+        )
+
+        self.credentials_key = catalog_key(
+            self,
+            "CredentialsKey",
+            description="Research catalog: sign-in credentials workstations generate for owners",
+        )
+        # Each secret's resource policy decides who reads it (its owner and its instance).
+        allow_use_through_service(
+            self.credentials_key, sid="UseThroughSecretsManager", service="secretsmanager"
         )

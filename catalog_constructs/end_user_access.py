@@ -113,6 +113,19 @@ class EndUserPolicy(Construct):
                     "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
                 },
             ),
+            iam.PolicyStatement(
+                # Workstation sign-in credentials (OwnerCredential); the secret's own policy
+                # also denies everyone but the owner and the instance.
+                sid="ReadOwnCredentials",
+                actions=["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                resources=[
+                    f"arn:{stack.partition}:secretsmanager:{region_account}:secret:"
+                    f"{contract.PROVISIONED_STACK_PREFIX}*"
+                ],
+                conditions={
+                    "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
+                },
+            ),
             # SageMaker Studio teams: a member opens Studio only as their own user profile.
             # The profile carries the member's "<RoleId>:<session>" (set by the shared
             # function that creates it), the same value as the caller's aws:userid.

@@ -8,7 +8,7 @@ carry the product boundary, so no template can mint a more powerful role.
 
 from collections.abc import Callable
 
-from aws_cdk import ArnFormat, Stack, aws_iam as iam
+from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs import contract
@@ -18,6 +18,41 @@ from catalog_constructs.shared_resources import SharedResources
 
 def _arn(stack: Stack, service: str, resource: str, name: str, *, region: str | None = None) -> str:
     return stack.format_arn(service=service, resource=resource, resource_name=name, region=region)
+
+
+def _stack_secrets(stack: Stack, *, sid: str, key: kms.IKey) -> list[iam.PolicyStatement]:
+    """Secrets a product template names after its stack ("SC-..."), encrypted with ``key``."""
+    region_account = f"{stack.region}:{stack.account}"
+    return [
+        iam.PolicyStatement(
+            sid=sid,
+            actions=[
+                "secretsmanager:CreateSecret",
+                "secretsmanager:DeleteSecret",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:UpdateSecret",
+                "secretsmanager:TagResource",
+                "secretsmanager:UntagResource",
+                "secretsmanager:PutResourcePolicy",
+                "secretsmanager:DeleteResourcePolicy",
+                "secretsmanager:GetResourcePolicy",
+                "secretsmanager:ValidateResourcePolicy",
+            ],
+            resources=[
+                f"arn:{stack.partition}:secretsmanager:{region_account}:secret:"
+                f"{contract.PROVISIONED_STACK_PREFIX}*"
+            ],
+        ),
+        iam.PolicyStatement(
+            # CreateSecret encrypts the initial value with the key.
+            sid=f"Encrypt{sid}",
+            actions=["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
+            resources=[key.key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}
+            },
+        ),
+    ]
 
 
 def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatement]:
@@ -228,6 +263,13 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
             ],
             conditions={"StringEquals": {"iam:AWSServiceName": "events.amazonaws.com"}},
         ),
+        *_stack_secrets(stack, sid="OwnerCredentials", key=shared.credentials_key),
+        iam.PolicyStatement(
+            # Generated credentials: the call takes no resource.
+            sid="GenerateCredentials",
+            actions=["secretsmanager:GetRandomPassword"],
+            resources=["*"],
+        ),
     ]
 
 
@@ -235,33 +277,7 @@ def _jobs_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatem
     region_account = f"{stack.region}:{stack.account}"
     product_named = f"{contract.PROVISIONED_STACK_PREFIX}*"
     return [
-        iam.PolicyStatement(
-            sid="JobSecrets",
-            actions=[
-                "secretsmanager:CreateSecret",
-                "secretsmanager:DeleteSecret",
-                "secretsmanager:DescribeSecret",
-                "secretsmanager:UpdateSecret",
-                "secretsmanager:TagResource",
-                "secretsmanager:UntagResource",
-                "secretsmanager:PutResourcePolicy",
-                "secretsmanager:DeleteResourcePolicy",
-                "secretsmanager:GetResourcePolicy",
-                "secretsmanager:ValidateResourcePolicy",
-            ],
-            resources=[
-                f"arn:{stack.partition}:secretsmanager:{region_account}:secret:{product_named}"
-            ],
-        ),
-        iam.PolicyStatement(
-            # CreateSecret encrypts the initial value with the jobs key.
-            sid="EncryptJobSecrets",
-            actions=["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"],
-            resources=[shared.jobs_key.key_arn],
-            conditions={
-                "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.amazonaws.com"}
-            },
-        ),
+        *_stack_secrets(stack, sid="JobSecrets", key=shared.jobs_key),
         iam.PolicyStatement(
             sid="AlertTopics",
             actions=[

@@ -21,3 +21,5 @@ class SharedResources:
     image_key_account: str
     # Scheduled jobs: encrypts job secrets and alert topics.
     jobs_key: kms.IKey
+    # Workstation sign-in credentials (OwnerCredential).
+    credentials_key: kms.IKey

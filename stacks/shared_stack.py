@@ -97,6 +97,7 @@ class SharedStack(Stack):
             private_subnet_ids=list(self.network.private_subnet_ids),
             image_key_account=config.images.source_account or config.stage.account,
             jobs_key=self.jobs.key,
+            credentials_key=self.keys.credentials_key,
         )
 
         for construct_id_, name, value in (
@@ -108,6 +109,11 @@ class SharedStack(Stack):
             ),
             ("EbsKeyParameter", contract.EBS_KEY_ARN_PARAMETER, self.keys.ebs_key.key_arn),
             ("LogsKeyParameter", contract.LOGS_KEY_ARN_PARAMETER, self.keys.logs_key.key_arn),
+            (
+                "CredentialsKeyParameter",
+                contract.CREDENTIALS_KEY_ARN_PARAMETER,
+                self.keys.credentials_key.key_arn,
+            ),
             ("JobsKeyParameter", contract.JOBS_KEY_ARN_PARAMETER, self.jobs.key.key_arn),
             ("JobSubmitApiParameter", contract.JOB_SUBMIT_API_URL_PARAMETER, self.jobs.api.url),
         ):

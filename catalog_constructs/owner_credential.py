@@ -1,0 +1,133 @@
+"""A sign-in credential generated for one product, readable only by its owner and its instance.
+
+The reference catalog shared one key pair and one password across every workstation. Here each
+provisioned product generates its own random password in Secrets Manager at launch (the value
+never appears in a template), encrypted with the catalog's credentials key. The secret's
+resource policy denies reading it to everyone but the owner (by ``aws:userid``) and the
+instance role that applies it on the machine (Windows Administrator, notebook server login).
+"""
+
+import json
+
+from aws_cdk import CfnOutput, Fn, aws_iam as iam, aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.nag import acknowledge
+from catalog_constructs.product_context import ProductContext
+
+# Characters that survive unquoted in PowerShell, shell heredocs, JSON and config files.
+EXCLUDED_CHARACTERS = "\"'`\\$%&;<>|^{}[]()/@#!,="
+
+
+def _resolve_ssm(parameter_name: str) -> str:
+    return f"{{{{resolve:ssm:{parameter_name}}}}}"
+
+
+class OwnerCredential(Construct):
+    """``{"username": <username>, "password": <generated>}`` in a secret named after the stack.
+
+    ``reader`` (the instance role) may read it; so may the owner, through the end-user policy's
+    owner-tag statement. Anyone else is denied by the secret's own policy, which also holds
+    against broad identity policies in the account.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        purpose: str,
+        username: str,
+        context: ProductContext,
+        reader: iam.Role,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.name = Fn.sub("${AWS::StackName}-" + purpose)
+        key_arn = _resolve_ssm(contract.CREDENTIALS_KEY_ARN_PARAMETER)
+        self.secret = secretsmanager.CfnSecret(
+            self,
+            "Secret",
+            name=self.name,
+            description=f"Sign-in credential of one provisioned product ({purpose})",
+            kms_key_id=key_arn,
+            generate_secret_string=secretsmanager.CfnSecret.GenerateSecretStringProperty(
+                secret_string_template=json.dumps({"username": username}),
+                generate_string_key="password",
+                password_length=24,
+                # Windows' complexity rule wants three of four character classes; all four
+                # are included.
+                require_each_included_type=True,
+                exclude_characters=EXCLUDED_CHARACTERS,
+            ),
+        )
+        acknowledge(
+            self.secret,
+            [
+                "AwsSolutions-SMG4",
+                "HIPAA.Security-SecretsManagerRotationEnabled",
+                "NIST.800.53.R5-SecretsManagerRotationEnabled",
+            ],
+            "The password is applied on the instance once, at first boot; rotation would make "
+            "the secret disagree with the machine. It is unique to the product, readable only "
+            "by its owner and instance, and deleted with the product.",
+        )
+        secretsmanager.CfnResourcePolicy(
+            self,
+            "Policy",
+            secret_id=self.secret.ref,
+            block_public_policy=True,
+            resource_policy={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "OnlyTheOwnerAndTheInstanceRead",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": "*",
+                        "Condition": {
+                            "StringNotLike": {
+                                "aws:userid": [
+                                    Fn.join(":", [reader.role_id, "*"]),
+                                    context.owner_aws_user_id,
+                                ]
+                            }
+                        },
+                    }
+                ],
+            },
+        )
+        reader.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadOwnerCredential",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[self.secret.ref],
+            )
+        )
+        reader.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DecryptOwnerCredential",
+                actions=["kms:Decrypt"],
+                resources=[key_arn],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": Fn.sub("secretsmanager.${AWS::Region}.amazonaws.com")
+                    }
+                },
+            )
+        )
+
+    def add_output(self, output_id: str, *, description: str) -> CfnOutput:
+        """A console link to the secret, where the owner reveals the password."""
+        return CfnOutput(
+            self,
+            output_id,
+            key=output_id,
+            description=description,
+            value=Fn.sub(
+                "https://${AWS::Region}.console.aws.amazon.com/secretsmanager/secret"
+                "?name=${Name}&region=${AWS::Region}",
+                {"Name": self.name},
+            ),
+        )
