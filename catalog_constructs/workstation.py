@@ -21,6 +21,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.bucket_mounts import LINUX_SETUP as BUCKETS_LINUX_SETUP, BucketMounts
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
 from catalog_constructs.product_context import ProductContext, product_context_service_token
 
@@ -78,6 +79,12 @@ def resolve_ssm(parameter_name: str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BucketLists:
+    read_only: list[str]
+    read_write: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class WorkstationProps:
     product_key: str
     context: ProductContext
@@ -91,6 +98,8 @@ class WorkstationProps:
     idle_stop_enabled: CfnCondition
     # Bash run as root after the catalog's own preparation; it must be idempotent.
     setup_script: str
+    # The launch form's bucket lists (catalog_constructs.bucket_mounts.FORM_GROUP), if offered.
+    buckets: BucketLists | None = None
 
 
 class Workstation(Construct):
@@ -145,6 +154,18 @@ class Workstation(Construct):
             description="Research workstation: Session Manager, CloudWatch agent",
         )
         self._grant_agents()
+        self.bucket_mounts = (
+            BucketMounts(
+                self,
+                "BucketMounts",
+                read_only=props.buckets.read_only,
+                read_write=props.buckets.read_write,
+                context=props.context,
+                role=self.role,
+            )
+            if props.buckets
+            else None
+        )
 
         profile = iam.CfnInstanceProfile(
             self, "InstanceProfile", roles=[self.role.role_name], path=contract.PRODUCT_ROLE_PATH
@@ -215,6 +236,9 @@ class Workstation(Construct):
             user_data=Fn.base64(self._user_data(props.setup_script, wait_handle.ref)),
             tags=[{"key": contract.PATCH_GROUP_TAG, "value": contract.PATCH_GROUP}],
         )
+
+        if self.bucket_mounts:
+            self.instance.add_resource_dependency(self.bucket_mounts.policy)
 
         self.data_volume_attachment = CustomResource(
             self,
@@ -396,6 +420,7 @@ class Workstation(Construct):
                 "JSON",
                 LINUX_DATA_VOLUME.strip(),
                 setup_script.strip(),
+                *([BUCKETS_LINUX_SETUP.strip()] if self.bucket_mounts else []),
                 "signal SUCCESS 'workstation ready'",
                 "",
             ]
@@ -406,6 +431,7 @@ class Workstation(Construct):
                 "WaitHandle": wait_handle_url,
                 "LogGroupName": self.log_group.log_group_name,
                 "DataVolumeId": self.data_volume.ref,
+                **(self.bucket_mounts.sub_variables if self.bucket_mounts else {}),
             },
         )
 

@@ -3,10 +3,11 @@
 from aws_cdk import CfnCondition, CfnMapping, Fn, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from catalog_constructs import bucket_mounts
 from catalog_constructs.contract import image_parameter
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import MachineImage, ProductContext
-from catalog_constructs.workstation import Workstation, WorkstationProps
+from catalog_constructs.workstation import BucketLists, Workstation, WorkstationProps
 from products.instance_types import instance_type_mapping, instance_type_names
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
@@ -142,6 +143,7 @@ FORM = (
             ),
         ),
     ),
+    bucket_mounts.FORM_GROUP,
     FormGroup(
         label="Cost control",
         parameters=(
@@ -209,12 +211,17 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
                 idle_stop_hours=idle_hours.value_as_number,
                 idle_stop_enabled=idle_stop_enabled,
                 setup_script=SETUP_SCRIPT,
+                buckets=BucketLists(
+                    read_only=form.parameters[bucket_mounts.READ_ONLY_PARAMETER].value_as_list,
+                    read_write=form.parameters[bucket_mounts.READ_WRITE_PARAMETER].value_as_list,
+                ),
             ),
         )
         workstation.add_standard_outputs(documentation_page=f"{PRODUCT_KEY}.md", context=context)
 
 
-USAGE = """
+USAGE = (
+    """
 ## Connecting
 
 Open the `ConnectionURI` output: a shell opens in your browser tab as `ssm-user`, who may use
@@ -263,13 +270,15 @@ the product, not to the instance:
   `ImageGeneration`, or a new product version that moves to a new image) stop the old
   instance, move the data disk to the new one and mount it again at `/data`. The system disk
   (`DiskSize`: the operating system, installed packages, Docker images) is replaced.
-- Updates that **keep the instance**: changing `InstanceType` (the instance stops and starts),
-  `IdleStopHours`, or growing `DataVolumeSize` or `DiskSize`. A larger data disk reaches
-  `/data` at the next start (use the **Restart** action), or at once with
+- Updates that **keep the instance**: changing `InstanceType` or the bucket lists (the instance
+  stops and starts), `IdleStopHours`, or growing `DataVolumeSize` or `DiskSize`. A larger data
+  disk reaches `/data` at the next start (use the **Restart** action), or at once with
   `sudo resize2fs "$(findmnt -no SOURCE /data)"`.
 - **Terminating** the product deletes the instance and takes a final snapshot of the data
   disk, which the catalog operators can restore from.
 """.replace("COMPOSE_VERSION", COMPOSE_VERSION)
+    + bucket_mounts.LINUX_USAGE
+)
 
 TEMPLATE = ProductTemplate(
     key=PRODUCT_KEY,

@@ -58,6 +58,15 @@ PRODUCTS: dict[str, ProductDefinition] = {
                     "old disk first."
                 ),
             ),
+            ProductVersion(
+                name="v4",
+                description=(
+                    "Adds bucket mounts: S3 buckets of your own or shared with your community, "
+                    "listed at launch, appear read-only or read-write under /data/buckets/<name> "
+                    "(Mountpoint for Amazon S3); the instance role reaches only those buckets. "
+                    "Updating from v3 keeps the instance and /data."
+                ),
+            ),
         ),
     ),
     JOBS_PRODUCT_KEY: ProductDefinition(

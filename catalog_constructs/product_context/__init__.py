@@ -153,6 +153,12 @@ class ProductContextFunction(CatalogFunction):
                     for kind in ("user-profile", "app", "space")
                 ],
             ),
+            # Bucket mounts: whether a bucket carries the owner's or a community's tag.
+            iam.PolicyStatement(
+                sid="CheckMountedBuckets",
+                actions=["s3:GetBucketTagging"],
+                resources=[f"arn:{stack.partition}:s3:::*"],
+            ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(
                 sid="PassProductRolesToJobs",
@@ -186,7 +192,8 @@ class ProductContextFunction(CatalogFunction):
                 "scoping, instances and volumes are limited to those carrying the catalog's "
                 "product tag, job definitions are named at launch under the catalog prefix and "
                 "the roles passed to them live under the product path. Studio domains get their "
-                "IDs at launch; List calls support no resource scoping."
+                "IDs at launch; List calls support no resource scoping. Bucket tags are read for "
+                "any bucket an owner names, to refuse those that are not theirs to mount."
             ),
             reasons=ControlPlaneReasons(
                 outside_vpc="It calls only AWS control-plane APIs (IAM has no VPC endpoint) and "

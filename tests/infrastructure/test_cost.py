@@ -356,6 +356,7 @@ def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
         private_subnet_ids=["subnet-0123456789abcdef0"],
         image_key_account=config.stage.account,
         jobs_key=kms.Key(shared, "Jobs"),
+        credentials_key=kms.Key(shared, "Credentials"),
     )
     template = Template.from_stack(CostStack(app, "Cost", config=config, shared=resources, env=env))
 

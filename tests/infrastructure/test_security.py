@@ -228,8 +228,17 @@ def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
                 policy["PolicyDocument"] for policy in properties.get("Policies", [])
             ]
             for document in filter(None, documents):
-                found += document["Statement"]
-    return found
+                found += [_unconditional(statement) for statement in document["Statement"]]
+    return [statement for statement in found if statement is not None]
+
+
+def _unconditional(statement: dict[str, Any]) -> dict[str, Any] | None:
+    """The statement a template grants when its condition holds (Fn::If [c, s, NoValue])."""
+    if "Fn::If" in statement:
+        _, granted, otherwise = statement["Fn::If"]
+        assert otherwise == {"Ref": "AWS::NoValue"}, statement
+        return dict(granted)
+    return statement
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -350,6 +359,7 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
         contract.PRIVATE_SUBNETS_PARAMETER,
         contract.EBS_KEY_ARN_PARAMETER,
         contract.LOGS_KEY_ARN_PARAMETER,
+        contract.CREDENTIALS_KEY_ARN_PARAMETER,
         contract.JOBS_KEY_ARN_PARAMETER,
         contract.JOB_SUBMIT_API_URL_PARAMETER,
         contract.BUCKET_KEY_ARN_PARAMETER,
@@ -370,8 +380,8 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
 
 def test_keys_rotate_and_are_retained(stage: SynthesizedStage) -> None:
     keys = resources(stage.stacks["Shared"], "AWS::KMS::Key")
-    # EBS, logs, scheduled jobs, private buckets, Synapse buckets.
-    assert len(keys) == 5
+    # EBS, logs, workstation credentials, scheduled jobs, private buckets, Synapse buckets.
+    assert len(keys) == 6
     for key in keys.values():
         assert key["Properties"]["EnableKeyRotation"] is True
         assert key["DeletionPolicy"] == "Retain"

@@ -16,6 +16,9 @@ definition (a new revision on every update, the old one deregistered) and finds 
 job queue. CloudFormation cannot turn a validated list into ``Environment`` entries, so the
 definition is registered here rather than declared in the template.
 
+``Custom::BucketMounts`` (``bucket_mounts.py``): refuses buckets a workstation's owner may not
+mount before its instance role is granted them.
+
 Runs on Lambda with only the standard library and boto3/botocore.
 """
 
@@ -39,8 +42,13 @@ from botocore.exceptions import ClientError
 # Lambda loads this file as the top-level module ``index`` beside ``fargate``; the repository
 # imports both as modules of this package.
 try:
+    from .bucket_mounts import MountRefused, check_mounts
     from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
 except ImportError:
+    from bucket_mounts import (  # type: ignore[import-not-found,no-redef]
+        MountRefused,
+        check_mounts,
+    )
     from fargate import FARGATE_SIZES, SECRETS_VARIABLE  # type: ignore[import-not-found,no-redef]
 
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
@@ -49,6 +57,7 @@ MACHINE_IMAGE = "Custom::MachineImage"
 DATA_VOLUME_ATTACHMENT = "Custom::DataVolumeAttachment"
 BATCH_JOB = "Custom::BatchJob"
 STUDIO_TEAM = "Custom::StudioTeam"
+BUCKET_MOUNTS = "Custom::BucketMounts"
 MEMBER_USERID_TAG = "research-catalog:member-userid"
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
 QUEUE_PREFIX = "research-catalog"
@@ -862,6 +871,8 @@ def handler(
             )
         elif event.get("ResourceType") == DATA_VOLUME_ATTACHMENT:
             physical_id, data = attach_data_volume(event, ec2=client("ec2"))
+        elif event.get("ResourceType") == BUCKET_MOUNTS:
+            physical_id, data = check_mounts(event, s3=client("s3"))
         else:
             physical_id, data = resolve(
                 event,
@@ -871,7 +882,7 @@ def handler(
                 ec2=client("ec2"),
                 settings=Settings.from_environ(os.environ),
             )
-    except ProductContextError as error:
+    except (ProductContextError, MountRefused) as error:
         _log("failed", reason=str(error), **request)
         respond(event, context, FAILED, {}, str(error), physical_id, send=send)
         return

@@ -1,0 +1,322 @@
+"""S3 buckets a workstation's owner mounts as directories: checked, granted, mounted.
+
+The owner lists bucket names in two launch parameters (read-only, read-write). A custom
+resource on the shared product-context function refuses any bucket that is neither the owner's
+nor shared with their community (see ``handler/bucket_mounts.py``); only then does the instance
+role get a policy naming exactly those buckets. On Linux, Mountpoint for Amazon S3 mounts each
+under ``/data/buckets/<name>``; on Windows, the image's sync script copies each to
+``D:\\buckets\\<name>`` (and back, for read-write buckets).
+
+The lists travel in the instance's user data, which the instance re-reads at every boot: a
+changed list changes the user data, which makes CloudFormation stop and start the instance, so
+an update reaches the mounts without replacing the instance or its data volume.
+"""
+
+from pathlib import Path
+
+import yaml
+from aws_cdk import CfnCondition, CustomResource, Fn, aws_iam as iam
+from constructs import Construct
+
+from catalog_constructs.launch_form import FormGroup, FormParameter
+from catalog_constructs.nag import acknowledge
+from catalog_constructs.product_context import ProductContext, product_context_service_token
+
+READ_ONLY_PARAMETER = "ReadOnlyBuckets"
+READ_WRITE_PARAMETER = "ReadWriteBuckets"
+LINUX_MOUNT_ROOT = "/data/buckets"
+WINDOWS_SYNC_ROOT = "D:\\buckets"
+MOUNTABLE_BY_TAG = "research-catalog:mountable-by"
+WRITABLE_BY_TAG = "research-catalog:writable-by"
+# Empty, or S3 bucket names; CloudFormation applies the pattern to each item of the list.
+BUCKET_NAME_PATTERN = r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+
+
+def _mountpoint_version() -> str:
+    """The release the catalog's images install, used where an image lacks Mountpoint."""
+    component = Path(__file__).parent.parent / "amis" / "components" / "mountpoint-s3.yaml"
+    document = yaml.safe_load(component.read_text(encoding="utf-8"))
+    for parameter in document["parameters"]:
+        if "MountpointVersion" in parameter:
+            return str(parameter["MountpointVersion"]["default"])
+    raise ValueError(f"{component}: no MountpointVersion parameter")
+
+
+MOUNTPOINT_VERSION = _mountpoint_version()
+
+_SHARED = (
+    "You can mount your own catalog buckets and buckets your operators shared with your "
+    "community; the launch fails naming any other."
+)
+FORM_GROUP = FormGroup(
+    label="Buckets",
+    parameters=(
+        FormParameter(
+            name=READ_ONLY_PARAMETER,
+            label="Buckets to mount read-only",
+            description=(
+                "S3 bucket names separated by commas, or empty. Each appears under "
+                f"{LINUX_MOUNT_ROOT}/<name> (Linux) or {WINDOWS_SYNC_ROOT}\\<name> (Windows). "
+                + _SHARED
+            ),
+            constraint_description=(
+                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
+                "separated by commas, without s3:// and without spaces, or leave empty."
+            ),
+            type="CommaDelimitedList",
+            default="",
+            allowed_pattern=BUCKET_NAME_PATTERN,
+        ),
+        FormParameter(
+            name=READ_WRITE_PARAMETER,
+            label="Buckets to mount read-write",
+            description=(
+                "S3 bucket names separated by commas, or empty. Like the read-only ones, but "
+                "files you write or delete there change the bucket. " + _SHARED
+            ),
+            constraint_description=(
+                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
+                "separated by commas, without s3:// and without spaces, or leave empty."
+            ),
+            type="CommaDelimitedList",
+            default="",
+            allowed_pattern=BUCKET_NAME_PATTERN,
+        ),
+    ),
+)
+
+# Installed at first boot and run by a unit at every boot. "${" never appears: the user data
+# is an Fn::Sub template.
+LINUX_MOUNT_SCRIPT = rf"""#!/bin/bash
+# Mounts the buckets listed in this instance's user data under {LINUX_MOUNT_ROOT}/<name>.
+set -euo pipefail
+imds=http://169.254.169.254/latest
+token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+metadata() {{ curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }}
+user_data=$(metadata user-data)
+region=$(metadata meta-data/placement/region)
+listed() {{
+  printf '%s\n' "$user_data" | sed -n "s/^# research-catalog-$1-buckets: //p" |
+    tr ',' '\n' | sed '/^$/d'
+}}
+root={LINUX_MOUNT_ROOT}
+mkdir -p "$root"
+# Directories of buckets no longer listed (nothing is mounted yet at boot).
+find "$root" -mindepth 1 -maxdepth 1 -type d -empty -delete
+[ -n "$(listed read-only; listed read-write)" ] || exit 0
+if ! command -v mount-s3 >/dev/null; then
+  . /etc/os-release
+  case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; esac
+  if [ "$ID" = ubuntu ]; then package=deb; else package=rpm; fi
+  file="mount-s3-{MOUNTPOINT_VERSION}-$arch.$package"
+  curl -fsSL -o "/tmp/$file" \
+    "https://s3.amazonaws.com/mountpoint-s3-release/{MOUNTPOINT_VERSION}/$arch/$file"
+  if [ "$package" = deb ]; then
+    apt-get install -y -q "/tmp/$file"
+  else
+    dnf install -y "/tmp/$file"
+  fi
+  rm -f "/tmp/$file"
+fi
+owner_uid=$(id -u ssm-user)
+owner_gid=$(id -g ssm-user)
+mount_bucket() {{
+  name=$1
+  shift
+  mountpoint -q "$root/$name" && return 0
+  mkdir -p "$root/$name"
+  mount-s3 "$name" "$root/$name" --region "$region" --allow-other \
+    --uid "$owner_uid" --gid "$owner_gid" "$@"
+  echo "mounted s3://$name at $root/$name ($*)"
+}}
+for name in $(listed read-only); do mount_bucket "$name" --read-only; done
+for name in $(listed read-write); do mount_bucket "$name" --allow-delete --allow-overwrite; done
+"""
+
+LINUX_SETUP = f"""
+# research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
+# research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
+cat > /usr/local/sbin/research-catalog-mount-buckets <<'SCRIPT'
+{LINUX_MOUNT_SCRIPT.strip()}
+SCRIPT
+chmod 0755 /usr/local/sbin/research-catalog-mount-buckets
+cat > /etc/systemd/system/research-catalog-buckets.service <<'UNIT'
+[Unit]
+Description=Mount the S3 buckets chosen at launch under {LINUX_MOUNT_ROOT}
+Wants=network-online.target
+After=network-online.target local-fs.target
+RequiresMountsFor=/data
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/research-catalog-mount-buckets
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable research-catalog-buckets.service
+systemctl start research-catalog-buckets.service
+"""
+
+# The catalog's Windows image holds Sync-Buckets.ps1; it reads buckets.txt ("<name> ro|rw").
+WINDOWS_SYNC_SCRIPT = "C:\\ProgramData\\research-catalog\\Sync-Buckets.ps1"
+WINDOWS_SETUP = rf"""
+# research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
+# research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
+$bucketLines = @()
+foreach ($entry in @(@('ro', '${{ReadOnlyBuckets}}'), @('rw', '${{ReadWriteBuckets}}'))) {{
+  foreach ($name in ($entry[1] -split ',')) {{
+    if ($name.Trim()) {{ $bucketLines += "$($name.Trim()) $($entry[0])" }}
+  }}
+}}
+Set-Content -Path 'C:\ProgramData\research-catalog\buckets.txt' -Value $bucketLines -Encoding UTF8
+if ($bucketLines.Count -gt 0) {{
+  if (-not (Test-Path '{WINDOWS_SYNC_SCRIPT}')) {{
+    throw 'Bucket synchronisation needs the catalog Windows image (Sync-Buckets.ps1 is missing)'
+  }}
+  $action = New-ScheduledTaskAction -Execute 'powershell.exe' `
+    -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_SYNC_SCRIPT}"'
+  $triggers = @(
+    (New-ScheduledTaskTrigger -AtStartup),
+    (New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 15))
+  )
+  Register-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Action $action `
+    -Trigger $triggers -User 'SYSTEM' -RunLevel Highest -Force | Out-Null
+  Start-ScheduledTask -TaskName 'research-catalog-bucket-sync'
+}} else {{
+  Unregister-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Confirm:$false `
+    -ErrorAction SilentlyContinue
+}}
+"""
+
+
+class BucketMounts(Construct):
+    """The check and the instance-role policy for the buckets named in the launch form.
+
+    The policy exists only after the check accepted every bucket (it reads the check's
+    results); the instance depends on ``policy``, so it boots with its grants in place.
+    ``sub_variables`` feed the workstation's user data (``LINUX_SETUP`` or ``WINDOWS_SETUP``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        read_only: list[str],
+        read_write: list[str],
+        context: ProductContext,
+        role: iam.IRole,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        has_read_only = CfnCondition(
+            self,
+            "HasReadOnly",
+            expression=Fn.condition_not(Fn.condition_equals(Fn.join("", read_only), "")),
+        )
+        has_read_write = CfnCondition(
+            self,
+            "HasReadWrite",
+            expression=Fn.condition_not(Fn.condition_equals(Fn.join("", read_write), "")),
+        )
+        check = CustomResource(
+            self,
+            "Check",
+            service_token=product_context_service_token(),
+            resource_type="Custom::BucketMounts",
+            properties={
+                "ReadOnlyBuckets": read_only,
+                "ReadWriteBuckets": read_write,
+                "OwnerAwsUserId": context.owner_aws_user_id,
+                "Community": context.community,
+            },
+        )
+
+        no = Fn.ref("AWS::NoValue")
+
+        def arns(attribute: str) -> list[str]:
+            return Fn.split(",", check.get_att_string(attribute))
+
+        read_statements = [
+            iam.PolicyStatement(
+                sid="ListMountedBuckets",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=arns("ReadOnlyBucketArns"),
+            ),
+            iam.PolicyStatement(
+                sid="ReadMountedBuckets",
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=arns("ReadOnlyObjectArns"),
+            ),
+        ]
+        write_statements = [
+            iam.PolicyStatement(
+                sid="ListWritableBuckets",
+                actions=["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                resources=arns("ReadWriteBucketArns"),
+            ),
+            iam.PolicyStatement(
+                sid="ReadWriteWritableBuckets",
+                actions=[
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                ],
+                resources=arns("ReadWriteObjectArns"),
+            ),
+        ]
+        # Always present, so the instance can depend on it: with no bucket listed, only the
+        # Deny remains.
+        keep_buckets_intact = iam.PolicyStatement(
+            sid="NeverReconfigureBuckets",
+            effect=iam.Effect.DENY,
+            actions=["s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
+            resources=[Fn.sub("arn:${AWS::Partition}:s3:::*")],
+        )
+        self.policy = iam.CfnPolicy(
+            self,
+            "Access",
+            policy_name="mounted-buckets",
+            roles=[role.role_name],
+            policy_document={
+                "Version": "2012-10-17",
+                "Statement": [
+                    keep_buckets_intact.to_statement_json(),
+                    *(
+                        Fn.condition_if(condition.logical_id, statement.to_statement_json(), no)
+                        for condition, statements in (
+                            (has_read_only, read_statements),
+                            (has_read_write, write_statements),
+                        )
+                        for statement in statements
+                    ),
+                ],
+            },
+        )
+        acknowledge(
+            self.policy,
+            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+            "The bucket grants live and die with the instance role of one provisioned product.",
+        )
+        self.sub_variables = {
+            "ReadOnlyBuckets": Fn.join(",", read_only),
+            "ReadWriteBuckets": Fn.join(",", read_write),
+        }
+
+
+LINUX_USAGE = f"""
+## Buckets as directories
+
+List bucket names in `{READ_ONLY_PARAMETER}` and `{READ_WRITE_PARAMETER}` (comma-separated, at
+most 10 in all) and each appears under `{LINUX_MOUNT_ROOT}/<name>` through Mountpoint for Amazon
+S3, owned by `ssm-user`. Read-write mounts can create, overwrite and delete whole files (S3 has
+no partial writes: editing a file in place or appending fails; write a new file instead).
+
+You can mount your own catalog buckets (a private or Synapse bucket you launched) and buckets
+your operators shared with your community (tags `{MOUNTABLE_BY_TAG}` for read-only and
+`{WRITABLE_BY_TAG}` for read-write). Any other name makes the launch or update fail with a
+message naming the bucket; the instance's role can reach only the buckets you listed. Changing
+the lists in an update restarts the instance (it keeps its disks) and mounts the new set.
+"""

@@ -1,0 +1,115 @@
+"""``Custom::BucketMounts``: checks the buckets an owner asks to mount on a workstation.
+
+The instance role gets access to the buckets named in the launch form, so the names must not
+open someone else's data. A bucket may be mounted when it is in this account and either
+carries the owner's tag (the owner's own catalog buckets) or lists the owner's community in
+the tag operators set on shared study buckets: ``research-catalog:mountable-by`` for read-only
+mounts, ``research-catalog:writable-by`` for read-write ones (space-separated community names).
+The instance role's policy depends on this resource, so nothing is granted before the check.
+
+Standard library and botocore only; Lambda loads it beside ``index``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+OWNER_USERID_TAG = "research-catalog:owner-userid"
+MOUNTABLE_BY_TAG = "research-catalog:mountable-by"
+WRITABLE_BY_TAG = "research-catalog:writable-by"
+# S3's rules for new buckets; dots are allowed but not consecutive or beside a hyphen.
+BUCKET_NAME = re.compile(r"^(?!.*\.\.)(?!.*\.-)(?!.*-\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+MAX_MOUNTS = 10
+
+
+class MountRefused(Exception):
+    """A bucket the owner may not mount; the message says which and why."""
+
+
+def bucket_names(value: object) -> list[str]:
+    """The bucket names of a CommaDelimitedList parameter (a list, or a string from tests)."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    names = [str(item).strip() for item in items if str(item).strip()]
+    malformed = [name for name in names if not BUCKET_NAME.match(name)]
+    if malformed:
+        raise MountRefused(
+            f"not S3 bucket names: {', '.join(malformed)} (3-63 lowercase letters, digits, "
+            "dots and hyphens, separated by commas)"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _tags(name: str, s3: Any) -> dict[str, str] | str:
+    """The bucket's tags, or why they cannot be read."""
+    try:
+        tag_set = s3.get_bucket_tagging(Bucket=name)["TagSet"]
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "NoSuchTagSet":
+            return {}
+        if code == "NoSuchBucket":
+            return "does not exist"
+        if code in ("AccessDenied", "AllAccessDisabled"):
+            return "is not a bucket of this account"
+        raise
+    return {tag["Key"]: tag["Value"] for tag in tag_set}
+
+
+def _refusal(name: str, *, writable: bool, owner: str, community: str, s3: Any) -> str | None:
+    tags = _tags(name, s3)
+    if isinstance(tags, str):
+        return f"{name} {tags}"
+    if tags.get(OWNER_USERID_TAG) == owner:
+        return None
+    shared_tag = WRITABLE_BY_TAG if writable else MOUNTABLE_BY_TAG
+    if community in tags.get(shared_tag, "").split():
+        return None
+    if writable and community in tags.get(MOUNTABLE_BY_TAG, "").split():
+        return f"{name} is shared with the {community} community read-only"
+    return f"{name} is neither yours nor shared with the {community} community"
+
+
+def check_mounts(event: Mapping[str, Any], *, s3: Any) -> tuple[str, dict[str, str]]:
+    """Create/Update: refuse any bucket the owner may not mount, else return the ARNs the
+    instance role's policy grants, comma-separated (empty lists are left out by the template's
+    conditions)."""
+    properties = event["ResourceProperties"]
+    read_only = bucket_names(properties.get("ReadOnlyBuckets"))
+    read_write = bucket_names(properties.get("ReadWriteBuckets"))
+    both = sorted(set(read_only) & set(read_write))
+    if both:
+        raise MountRefused(f"listed both read-only and read-write: {', '.join(both)}")
+    if len(read_only) + len(read_write) > MAX_MOUNTS:
+        raise MountRefused(f"at most {MAX_MOUNTS} buckets can be mounted on one workstation")
+    owner = str(properties["OwnerAwsUserId"])
+    community = str(properties["Community"])
+    refusals = [
+        refusal
+        for names, writable in ((read_only, False), (read_write, True))
+        for name in names
+        if (refusal := _refusal(name, writable=writable, owner=owner, community=community, s3=s3))
+    ]
+    if refusals:
+        raise MountRefused(
+            "cannot mount "
+            + "; ".join(refusals)
+            + f". You can mount your own catalog buckets, and buckets operators tagged "
+            f"{MOUNTABLE_BY_TAG} (read-only) or {WRITABLE_BY_TAG} (read-write) with your "
+            "community."
+        )
+    partition = str(event["StackId"]).split(":")[1]
+
+    def arns(names: list[str], suffix: str = "") -> str:
+        return ",".join(f"arn:{partition}:s3:::{name}{suffix}" for name in names)
+
+    data = {
+        "ReadOnlyBucketArns": arns(read_only),
+        "ReadOnlyObjectArns": arns(read_only, "/*"),
+        "ReadWriteBucketArns": arns(read_write),
+        "ReadWriteObjectArns": arns(read_write, "/*"),
+    }
+    return f"{event['StackId']}/bucket-mounts", data

@@ -1,0 +1,98 @@
+"""Bucket mounts: the instance role reaches only buckets the shared check accepted."""
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from catalog_constructs import bucket_mounts, contract
+from tests.conftest import SynthesizedStage
+from tests.infrastructure.test_security import resources
+
+WORKSTATION_PRODUCTS = ["linux-docker"]
+
+
+@pytest.fixture(params=WORKSTATION_PRODUCTS)
+def product(request: pytest.FixtureRequest, synthesized: dict[str, SynthesizedStage]) -> Any:
+    return synthesized["dev"].products[request.param]
+
+
+def _check(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ((check_id, check),) = resources(product, "Custom::BucketMounts").items()
+    return check_id, check
+
+
+def _policy(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    (found,) = [
+        (logical_id, policy)
+        for logical_id, policy in resources(product, "AWS::IAM::Policy").items()
+        if policy["Properties"]["PolicyName"] == "mounted-buckets"
+    ]
+    return found
+
+
+@pytest.mark.parametrize(
+    "name", [bucket_mounts.READ_ONLY_PARAMETER, bucket_mounts.READ_WRITE_PARAMETER]
+)
+def test_bucket_lists_are_validated_names(product: dict[str, Any], name: str) -> None:
+    parameter = product["Parameters"][name]
+    assert parameter["Type"] == "CommaDelimitedList"
+    assert parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    for good in ("", "lab-data", "study.results-2026"):
+        assert pattern.match(good), good
+    for bad in ("s3://lab-data", "Lab", "ab", "lab data", "lab-data/"):
+        assert not pattern.match(bad), bad
+    assert "separated by commas" in parameter["ConstraintDescription"]
+
+
+def test_the_shared_check_sees_both_lists_and_the_owner(product: dict[str, Any]) -> None:
+    _, check = _check(product)
+    (context_id,) = resources(product, "Custom::ProductContext")
+    properties = check["Properties"]
+    assert contract.PRODUCT_CONTEXT_FUNCTION_NAME in json.dumps(properties["ServiceToken"])
+    assert properties["ReadOnlyBuckets"] == {"Ref": bucket_mounts.READ_ONLY_PARAMETER}
+    assert properties["ReadWriteBuckets"] == {"Ref": bucket_mounts.READ_WRITE_PARAMETER}
+    assert properties["OwnerAwsUserId"] == {"Fn::GetAtt": [context_id, "OwnerAwsUserId"]}
+    assert properties["Community"] == {"Fn::GetAtt": [context_id, "Community"]}
+
+
+def test_grants_name_only_checked_buckets(product: dict[str, Any]) -> None:
+    check_id, _ = _check(product)
+    _, policy = _policy(product)
+    deny, *grants = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert "s3:PutBucketPolicy" in deny["Action"]
+    assert len(grants) == 4
+    for grant in grants:
+        condition, statement, otherwise = grant["Fn::If"]
+        assert otherwise == {"Ref": "AWS::NoValue"}
+        assert statement["Effect"] == "Allow"
+        # Every resource is an ARN the check returned: no wildcard bucket, no parameter.
+        (attribute,) = re.findall(
+            rf'"Fn::GetAtt": \["{check_id}", "(\w+)"\]', json.dumps(statement["Resource"])
+        )
+        writable = attribute.startswith("ReadWrite")
+        assert ("HasReadWrite" if writable else "HasReadOnly") in condition
+        if not writable:
+            assert not {"s3:PutObject", "s3:DeleteObject"} & set(statement["Action"])
+
+
+def test_the_instance_boots_after_its_grants(product: dict[str, Any]) -> None:
+    policy_id, _ = _policy(product)
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    assert policy_id in instance["DependsOn"]
+
+
+def test_user_data_mounts_at_every_boot(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    assert variables["ReadOnlyBuckets"] == {
+        "Fn::Join": [",", {"Ref": bucket_mounts.READ_ONLY_PARAMETER}]
+    }
+    assert "# research-catalog-read-write-buckets: ${ReadWriteBuckets}" in script
+    assert "systemctl enable research-catalog-buckets.service" in script
+    assert "--read-only" in script
+    assert f"mount-s3-{bucket_mounts.MOUNTPOINT_VERSION}-" in script
+    assert re.fullmatch(r"\d+\.\d+\.\d+", bucket_mounts.MOUNTPOINT_VERSION)

@@ -1,0 +1,146 @@
+"""Custom::BucketMounts: an owner mounts only their own buckets and those shared with them."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from catalog_constructs.product_context.handler import bucket_mounts, index
+
+REGION = "us-east-1"
+STACK_ID = (
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/SC-123456789012-pp-abc/"
+    "11111111-2222-3333-4444-555555555555"
+)
+OWNER = "AROAEXAMPLEOWNER:alice"
+OTHER = "AROAEXAMPLEOWNER:bob"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        client = boto3.client("s3", region_name=REGION)
+        buckets = {
+            "alice-data": {bucket_mounts.OWNER_USERID_TAG: OWNER},
+            "bob-data": {bucket_mounts.OWNER_USERID_TAG: OTHER},
+            "study-reference": {bucket_mounts.MOUNTABLE_BY_TAG: "genomics imaging"},
+            "study-results": {bucket_mounts.WRITABLE_BY_TAG: "genomics"},
+            "untagged": {},
+        }
+        for name, tags in buckets.items():
+            client.create_bucket(Bucket=name)
+            if tags:
+                client.put_bucket_tagging(
+                    Bucket=name,
+                    Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]},
+                )
+        yield client
+
+
+def event(read_only: object = "", read_write: object = "", **extra: str) -> dict[str, Any]:
+    return {
+        "RequestType": "Create",
+        "StackId": STACK_ID,
+        "ResourceType": "Custom::BucketMounts",
+        "ResourceProperties": {
+            "ReadOnlyBuckets": read_only,
+            "ReadWriteBuckets": read_write,
+            "OwnerAwsUserId": OWNER,
+            "Community": "genomics",
+            **extra,
+        },
+    }
+
+
+def test_own_and_shared_buckets_are_granted_by_arn(s3: Any) -> None:
+    physical_id, data = bucket_mounts.check_mounts(
+        event(["study-reference", "alice-data"], ["study-results"]), s3=s3
+    )
+    assert physical_id == f"{STACK_ID}/bucket-mounts"
+    assert data == {
+        "ReadOnlyBucketArns": "arn:aws:s3:::study-reference,arn:aws:s3:::alice-data",
+        "ReadOnlyObjectArns": "arn:aws:s3:::study-reference/*,arn:aws:s3:::alice-data/*",
+        "ReadWriteBucketArns": "arn:aws:s3:::study-results",
+        "ReadWriteObjectArns": "arn:aws:s3:::study-results/*",
+    }
+
+
+def test_empty_lists_grant_nothing(s3: Any) -> None:
+    # CloudFormation passes an empty CommaDelimitedList as [""].
+    _, data = bucket_mounts.check_mounts(event([""], [""]), s3=s3)
+    assert set(data.values()) == {""}
+
+
+def test_another_owners_bucket_is_refused(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="bob-data is neither yours nor shared"):
+        bucket_mounts.check_mounts(event(["bob-data"]), s3=s3)
+
+
+def test_untagged_and_missing_buckets_are_refused_together(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused) as refused:
+        bucket_mounts.check_mounts(event(["untagged", "no-such-bucket"]), s3=s3)
+    message = str(refused.value)
+    assert "untagged is neither yours nor shared" in message
+    assert "no-such-bucket does not exist" in message
+    assert bucket_mounts.MOUNTABLE_BY_TAG in message
+
+
+def test_read_only_share_cannot_be_mounted_read_write(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="shared with the genomics community read"):
+        bucket_mounts.check_mounts(event(read_write=["study-reference"]), s3=s3)
+
+
+def test_share_with_another_community_is_refused(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="shared with the proteomics community"):
+        bucket_mounts.check_mounts(event(["study-reference"], Community="proteomics"), s3=s3)
+
+
+def test_own_bucket_may_be_written(s3: Any) -> None:
+    _, data = bucket_mounts.check_mounts(event(read_write=["alice-data"]), s3=s3)
+    assert data["ReadWriteBucketArns"] == "arn:aws:s3:::alice-data"
+
+
+def test_bucket_in_both_lists_is_refused(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="both read-only and read-write: alice"):
+        bucket_mounts.check_mounts(event(["alice-data"], ["alice-data"]), s3=s3)
+
+
+@pytest.mark.parametrize("name", ["Upper", "ab", "has_underscore", "s3://alice-data", "a..b"])
+def test_malformed_names_are_refused_before_any_call(name: str) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="not S3 bucket names"):
+        bucket_mounts.check_mounts(event([name]), s3=None)
+
+
+def test_too_many_buckets_are_refused() -> None:
+    names = [f"bucket-{number:02d}" for number in range(bucket_mounts.MAX_MOUNTS + 1)]
+    with pytest.raises(bucket_mounts.MountRefused, match="at most 10"):
+        bucket_mounts.check_mounts(event(names), s3=None)
+
+
+def test_duplicates_are_mounted_once(s3: Any) -> None:
+    _, data = bucket_mounts.check_mounts(event(["alice-data", " alice-data "]), s3=s3)
+    assert data["ReadOnlyBucketArns"] == "arn:aws:s3:::alice-data"
+
+
+def test_handler_answers_failed_with_the_refusal(s3: Any) -> None:
+    responses: list[dict[str, Any]] = []
+    request = {
+        **event(["bob-data"]),
+        "ResponseURL": "https://cloudformation-custom-resource-response.example/x",
+        "RequestId": "1",
+        "LogicalResourceId": "BucketMounts",
+    }
+    index.handler(
+        request,
+        None,
+        send=lambda url, body: responses.append(json.loads(body)),
+        client=lambda service: s3,
+    )
+    assert [response["Status"] for response in responses] == ["FAILED"]
+    assert "bob-data is neither yours nor shared" in responses[0]["Reason"]
