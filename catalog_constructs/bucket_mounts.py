@@ -158,35 +158,41 @@ systemctl enable research-catalog-buckets.service
 systemctl start research-catalog-buckets.service
 """
 
-# The catalog's Windows image holds Sync-Buckets.ps1; it reads buckets.txt ("<name> ro|rw").
+# The catalog's Windows image holds Sync-Buckets.ps1, which reads buckets.txt ("<name> ro|rw").
+# A scheduled task rewrites that list from the user data at every run (startup and every 15
+# minutes), since Windows runs user data at first boot only.
 WINDOWS_SYNC_SCRIPT = "C:\\ProgramData\\research-catalog\\Sync-Buckets.ps1"
+WINDOWS_LIST_SCRIPT = "C:\\ProgramData\\research-catalog\\Update-Buckets.ps1"
 WINDOWS_SETUP = rf"""
 # research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
 # research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
-$bucketLines = @()
-foreach ($entry in @(@('ro', '${{ReadOnlyBuckets}}'), @('rw', '${{ReadWriteBuckets}}'))) {{
-  foreach ($name in ($entry[1] -split ',')) {{
-    if ($name.Trim()) {{ $bucketLines += "$($name.Trim()) $($entry[0])" }}
-  }}
+Set-Content -Path '{WINDOWS_LIST_SCRIPT}' -Encoding UTF8 -Value @'
+$ErrorActionPreference = 'Stop'
+$imds = 'http://169.254.169.254/latest'
+$ttl = @{{ 'X-aws-ec2-metadata-token-ttl-seconds' = '300' }}
+$token = Invoke-RestMethod -Method Put -Uri "$imds/api/token" -Headers $ttl
+$asked = @{{ 'X-aws-ec2-metadata-token' = $token }}
+$userData = Invoke-RestMethod -Uri "$imds/user-data" -Headers $asked
+$lines = foreach ($mode in @(@('read-only', 'ro'), @('read-write', 'rw'))) {{
+  $pattern = "(?m)^# research-catalog-$($mode[0])-buckets: (.*?)\r?$"
+  $listed = [regex]::Match($userData, $pattern).Groups[1].Value
+  foreach ($name in $listed.Split(',')) {{ if ($name.Trim()) {{ "$($name.Trim()) $($mode[1])" }} }}
 }}
-Set-Content -Path 'C:\ProgramData\research-catalog\buckets.txt' -Value $bucketLines -Encoding UTF8
-if ($bucketLines.Count -gt 0) {{
-  if (-not (Test-Path '{WINDOWS_SYNC_SCRIPT}')) {{
-    throw 'Bucket synchronisation needs the catalog Windows image (Sync-Buckets.ps1 is missing)'
-  }}
-  $action = New-ScheduledTaskAction -Execute 'powershell.exe' `
-    -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_SYNC_SCRIPT}"'
-  $triggers = @(
-    (New-ScheduledTaskTrigger -AtStartup),
-    (New-ScheduledTaskTrigger -Once -At (Get-Date) -RepetitionInterval (New-TimeSpan -Minutes 15))
-  )
-  Register-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Action $action `
-    -Trigger $triggers -User 'SYSTEM' -RunLevel Highest -Force | Out-Null
-  Start-ScheduledTask -TaskName 'research-catalog-bucket-sync'
-}} else {{
-  Unregister-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Confirm:$false `
-    -ErrorAction SilentlyContinue
+Set-Content -Path 'C:\ProgramData\research-catalog\buckets.txt' -Value $lines -Encoding UTF8
+if ($lines) {{ & '{WINDOWS_SYNC_SCRIPT}' }}
+'@
+$syncScriptMissing = -not (Test-Path '{WINDOWS_SYNC_SCRIPT}')
+if ('${{ReadOnlyBuckets}}${{ReadWriteBuckets}}' -and $syncScriptMissing) {{
+  throw 'Bucket synchronisation needs the catalog Windows image (Sync-Buckets.ps1 is missing)'
 }}
+$sync = New-ScheduledTaskAction -Execute 'powershell.exe' `
+  -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_LIST_SCRIPT}"'
+$every = New-ScheduledTaskTrigger -Once -At (Get-Date) `
+  -RepetitionInterval (New-TimeSpan -Minutes 15)
+Register-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Action $sync `
+  -Trigger @((New-ScheduledTaskTrigger -AtStartup), $every) -User 'SYSTEM' -RunLevel Highest `
+  -Force | Out-Null
+Start-ScheduledTask -TaskName 'research-catalog-bucket-sync'
 """
 
 

@@ -3,7 +3,7 @@
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from catalog_constructs import contract
+from catalog_constructs import contract, windows_setup
 from catalog_constructs.workstation import CLOUDWATCH_AGENT_CONFIG_PATH
 
 # The product's user data writes the agent configuration (it names the product's own log
@@ -13,6 +13,14 @@ LINUX_CONFIGURE = [
     "sleep 10; done",
     "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
     f"-c file:{CLOUDWATCH_AGENT_CONFIG_PATH}",
+]
+
+WINDOWS_CONFIGURE = [
+    "foreach ($attempt in 1..120) { "
+    f"if (Test-Path '{windows_setup.CLOUDWATCH_AGENT_CONFIG_PATH}') {{ break }}; "
+    "Start-Sleep -Seconds 10 }",
+    "& 'C:\\Program Files\\Amazon\\AmazonCloudWatchAgent\\amazon-cloudwatch-agent-ctl.ps1' "
+    f"-a fetch-config -m ec2 -s -c 'file:{windows_setup.CLOUDWATCH_AGENT_CONFIG_PATH}'",
 ]
 
 
@@ -43,6 +51,12 @@ class CloudWatchAgentDocument(Construct):
                         "name": "ConfigureLinux",
                         "precondition": {"StringEquals": ["platformType", "Linux"]},
                         "inputs": {"timeoutSeconds": "1500", "runCommand": LINUX_CONFIGURE},
+                    },
+                    {
+                        "action": "aws:runPowerShellScript",
+                        "name": "ConfigureWindows",
+                        "precondition": {"StringEquals": ["platformType", "Windows"]},
+                        "inputs": {"timeoutSeconds": "1500", "runCommand": WINDOWS_CONFIGURE},
                     },
                 ],
             },

@@ -8,6 +8,13 @@ loader enforces.
 """
 
 PREFIX = "research-catalog"
+
+
+def resolve_ssm(parameter_name: str) -> str:
+    """A CloudFormation dynamic reference: resolved at launch from the shared stack's parameter."""
+    return f"{{{{resolve:ssm:{parameter_name}}}}}"
+
+
 PARAMETER_ROOT = f"/{PREFIX}"
 
 VPC_ID_PARAMETER = f"{PARAMETER_ROOT}/network/vpc-id"

@@ -94,6 +94,7 @@ class EndUserPolicy(Construct):
                 actions=[
                     "ec2:DescribeInstances",
                     "ssm:DescribeInstanceInformation",
+                    "ssm:DescribeInstanceProperties",
                     "ssm:DescribeSessions",
                     "ssm:GetConnectionStatus",
                     "logs:DescribeLogGroups",
@@ -112,6 +113,18 @@ class EndUserPolicy(Construct):
                 conditions={
                     "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
                 },
+            ),
+            iam.PolicyStatement(
+                # Fleet Manager Remote Desktop (Windows workstations). These calls take no
+                # resource; the connection itself is a port-forwarding session, which
+                # SessionsOnOwnInstances allows only on the caller's own instances.
+                sid="FleetManagerRemoteDesktop",
+                actions=[
+                    "ssm-guiconnect:StartConnection",
+                    "ssm-guiconnect:GetConnection",
+                    "ssm-guiconnect:CancelConnection",
+                ],
+                resources=["*"],
             ),
             iam.PolicyStatement(
                 # Workstation sign-in credentials (OwnerCredential); the secret's own policy

@@ -20,10 +20,6 @@ from catalog_constructs.product_context import ProductContext
 EXCLUDED_CHARACTERS = "\"'`\\$%&;<>|^{}[]()/@#!,="
 
 
-def _resolve_ssm(parameter_name: str) -> str:
-    return f"{{{{resolve:ssm:{parameter_name}}}}}"
-
-
 class OwnerCredential(Construct):
     """``{"username": <username>, "password": <generated>}`` in a secret named after the stack.
 
@@ -44,7 +40,7 @@ class OwnerCredential(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = Fn.sub("${AWS::StackName}-" + purpose)
-        key_arn = _resolve_ssm(contract.CREDENTIALS_KEY_ARN_PARAMETER)
+        key_arn = contract.resolve_ssm(contract.CREDENTIALS_KEY_ARN_PARAMETER)
         self.secret = secretsmanager.CfnSecret(
             self,
             "Secret",

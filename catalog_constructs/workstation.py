@@ -20,9 +20,15 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from catalog_constructs import contract
-from catalog_constructs.bucket_mounts import LINUX_SETUP as BUCKETS_LINUX_SETUP, BucketMounts
+from catalog_constructs import contract, windows_setup
+from catalog_constructs.bucket_mounts import (
+    LINUX_SETUP as BUCKETS_LINUX_SETUP,
+    WINDOWS_SETUP as BUCKETS_WINDOWS_SETUP,
+    BucketMounts,
+)
+from catalog_constructs.contract import resolve_ssm
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.owner_credential import OwnerCredential
 from catalog_constructs.product_context import ProductContext, product_context_service_token
 
 SETUP_LOG = "/var/log/research-catalog-setup.log"
@@ -33,6 +39,14 @@ LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # slow package mirrors. The product fails (and is rolled back) rather than hanging past it.
 SETUP_TIMEOUT_SECONDS = 1200
 DATA_DEVICE = "/dev/sdf"
+SESSION_MANAGER_URL = (
+    "https://${AWS::Region}.console.aws.amazon.com/systems-manager/session-manager/${Id}"
+    "?region=${AWS::Region}"
+)
+FLEET_MANAGER_RDP_URL = (
+    "https://${AWS::Region}.console.aws.amazon.com/systems-manager/managed-instances/"
+    "rdp-connect?instances=${Id}&region=${AWS::Region}"
+)
 DATA_MOUNT = "/data"
 # Finds the data volume by its ID (NVMe names do not follow the attachment's device name),
 # formats it only if it has no file system yet, and mounts it by UUID. Runs at every first boot,
@@ -73,11 +87,6 @@ chown ssm-user:ssm-user {DATA_MOUNT}
 """
 
 
-def resolve_ssm(parameter_name: str) -> str:
-    """A CloudFormation dynamic reference: resolved at launch from the shared stack's parameter."""
-    return f"{{{{resolve:ssm:{parameter_name}}}}}"
-
-
 @dataclass(frozen=True, kw_only=True)
 class BucketLists:
     read_only: list[str]
@@ -96,8 +105,13 @@ class WorkstationProps:
     data_volume_gib: float
     idle_stop_hours: float
     idle_stop_enabled: CfnCondition
-    # Bash run as root after the catalog's own preparation; it must be idempotent.
+    # Run as root (bash) or SYSTEM (PowerShell, ``windows``) after the catalog's own
+    # preparation; it must be idempotent.
     setup_script: str
+    windows: bool = False
+    # A local account whose generated password only the owner can read (OwnerCredential); on
+    # Windows it becomes the owner's administrator account.
+    sign_in_username: str | None = None
     # The launch form's bucket lists (catalog_constructs.bucket_mounts.FORM_GROUP), if offered.
     buckets: BucketLists | None = None
 
@@ -154,6 +168,19 @@ class Workstation(Construct):
             description="Research workstation: Session Manager, CloudWatch agent",
         )
         self._grant_agents()
+        self.windows = props.windows
+        self.credential = (
+            OwnerCredential(
+                self,
+                "SignIn",
+                purpose="sign-in",
+                username=props.sign_in_username,
+                context=props.context,
+                reader=self.role,
+            )
+            if props.sign_in_username
+            else None
+        )
         self.bucket_mounts = (
             BucketMounts(
                 self,
@@ -248,7 +275,7 @@ class Workstation(Construct):
             properties={
                 "VolumeId": self.data_volume.ref,
                 "InstanceId": self.instance.ref,
-                "Device": DATA_DEVICE,
+                "Device": windows_setup.DATA_DEVICE if props.windows else DATA_DEVICE,
             },
         )
 
@@ -256,7 +283,9 @@ class Workstation(Construct):
             self,
             "SetupComplete",
             handle=wait_handle.ref,
-            timeout=str(SETUP_TIMEOUT_SECONDS),
+            timeout=str(
+                windows_setup.SETUP_TIMEOUT_SECONDS if props.windows else SETUP_TIMEOUT_SECONDS
+            ),
             count=1,
         )
         setup.add_resource_dependency(self.instance)
@@ -370,6 +399,19 @@ class Workstation(Construct):
         )
 
     def _user_data(self, setup_script: str, wait_handle_url: str) -> str:
+        variables = {
+            "WaitHandle": wait_handle_url,
+            "LogGroupName": self.log_group.log_group_name,
+            "DataVolumeId": self.data_volume.ref,
+            **(self.bucket_mounts.sub_variables if self.bucket_mounts else {}),
+            **({"CredentialSecretArn": self.credential.secret.ref} if self.credential else {}),
+        }
+        if self.windows:
+            script = windows_setup.user_data(
+                setup_script=setup_script,
+                extra=[BUCKETS_WINDOWS_SETUP] if self.bucket_mounts else [],
+            )
+            return Fn.sub(script, variables)
         agent_config = {
             "agent": {"metrics_collection_interval": 60, "run_as_user": "root"},
             "logs": {
@@ -425,15 +467,7 @@ class Workstation(Construct):
                 "",
             ]
         )
-        return Fn.sub(
-            script,
-            {
-                "WaitHandle": wait_handle_url,
-                "LogGroupName": self.log_group.log_group_name,
-                "DataVolumeId": self.data_volume.ref,
-                **(self.bucket_mounts.sub_variables if self.bucket_mounts else {}),
-            },
-        )
+        return Fn.sub(script, variables)
 
     def add_standard_outputs(self, *, documentation_page: str, context: ProductContext) -> None:
         instance_id = self.instance.ref
@@ -441,11 +475,13 @@ class Workstation(Construct):
             self,
             "ConnectionURI",
             key="ConnectionURI",
-            description="Open a shell on the instance in your browser (Session Manager)",
+            description=(
+                "Open the desktop in your browser (Fleet Manager Remote Desktop)"
+                if self.windows
+                else "Open a shell on the instance in your browser (Session Manager)"
+            ),
             value=Fn.sub(
-                "https://${AWS::Region}.console.aws.amazon.com/systems-manager/session-manager/"
-                "${Id}?region=${AWS::Region}",
-                {"Id": instance_id},
+                FLEET_MANAGER_RDP_URL if self.windows else SESSION_MANAGER_URL, {"Id": instance_id}
             ),
         )
         CfnOutput(
@@ -473,7 +509,11 @@ class Workstation(Construct):
             self,
             "LogsURI",
             key="LogsURI",
-            description="Setup, cloud-init and system logs in CloudWatch",
+            description=(
+                "Setup transcript and Windows event logs in CloudWatch"
+                if self.windows
+                else "Setup, cloud-init and system logs in CloudWatch"
+            ),
             value=Fn.sub(
                 "https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}"
                 "#logsV2:log-groups/log-group/${Group}",

@@ -1,6 +1,13 @@
 """Every product template the catalog can publish, keyed like :data:`products.registry.PRODUCTS`."""
 
-from products import linux_docker, private_bucket, scheduled_job, studio_team, synapse_bucket
+from products import (
+    linux_docker,
+    private_bucket,
+    scheduled_job,
+    studio_team,
+    synapse_bucket,
+    windows,
+)
 from products.template import ProductTemplate
 
 PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
@@ -11,5 +18,6 @@ PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
         synapse_bucket.TEMPLATE,
         scheduled_job.TEMPLATE,
         studio_team.TEMPLATE,
+        windows.TEMPLATE,
     )
 }

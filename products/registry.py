@@ -128,4 +128,19 @@ PRODUCTS: dict[str, ProductDefinition] = {
             ),
         ),
     ),
+    "windows": ProductDefinition(
+        key="windows",
+        family="ec2",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: Windows Server 2022 in a private subnet, reached through "
+                    "Fleet Manager Remote Desktop or RDP port forwarding, a generated password "
+                    "only the owner can read, D: data disk that survives instance replacement, "
+                    "bucket synchronisation, idle auto-stop."
+                ),
+            ),
+        ),
+    ),
 }

@@ -10,7 +10,7 @@ from catalog_constructs import bucket_mounts, contract
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources
 
-WORKSTATION_PRODUCTS = ["linux-docker"]
+WORKSTATION_PRODUCTS = ["linux-docker", "windows"]
 
 
 @pytest.fixture(params=WORKSTATION_PRODUCTS)
@@ -91,8 +91,14 @@ def test_user_data_mounts_at_every_boot(product: dict[str, Any]) -> None:
     assert variables["ReadOnlyBuckets"] == {
         "Fn::Join": [",", {"Ref": bucket_mounts.READ_ONLY_PARAMETER}]
     }
-    assert "# research-catalog-read-write-buckets: ${ReadWriteBuckets}" in script
-    assert "systemctl enable research-catalog-buckets.service" in script
-    assert "--read-only" in script
-    assert f"mount-s3-{bucket_mounts.MOUNTPOINT_VERSION}-" in script
-    assert re.fullmatch(r"\d+\.\d+\.\d+", bucket_mounts.MOUNTPOINT_VERSION)
+    # The lists sit at the start of a line, where the boot-time script finds them again.
+    assert "\n# research-catalog-read-write-buckets: ${ReadWriteBuckets}\n" in script
+    if script.startswith("<powershell>"):
+        assert "-TaskName 'research-catalog-bucket-sync'" in script
+        assert "(New-ScheduledTaskTrigger -AtStartup)" in script
+        assert bucket_mounts.WINDOWS_SYNC_SCRIPT in script
+    else:
+        assert "systemctl enable research-catalog-buckets.service" in script
+        assert "--read-only" in script
+        assert f"mount-s3-{bucket_mounts.MOUNTPOINT_VERSION}-" in script
+        assert re.fullmatch(r"\d+\.\d+\.\d+", bucket_mounts.MOUNTPOINT_VERSION)

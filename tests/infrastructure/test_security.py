@@ -308,8 +308,14 @@ def test_start_stop_restart_actions_cover_every_ec2_product_version(
     assert documents == {"AWS-StartEC2Instance", "AWS-StopEC2Instance", "AWS-RestartEC2Instance"}
     associations = resources(catalog, "AWS::ServiceCatalog::ServiceActionAssociation")
     from config.loader import load_config
+    from products.registry import PRODUCTS
 
-    versions = len(load_config(stage.stage).published_versions("linux-docker"))
+    config = load_config(stage.stage)
+    versions = sum(
+        len(config.published_versions(key))
+        for key, definition in PRODUCTS.items()
+        if definition.family == "ec2" and key in config.products
+    )
     assert len(associations) == 3 * versions
 
 

@@ -50,7 +50,15 @@ def test_images_stack_template(
 
 
 @pytest.mark.parametrize(
-    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket", "studio-team"]
+    "product",
+    [
+        "linux-docker",
+        "scheduled-job",
+        "private-bucket",
+        "synapse-bucket",
+        "studio-team",
+        "windows",
+    ],
 )
 def test_product_template(
     synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
@@ -59,7 +67,15 @@ def test_product_template(
 
 
 @pytest.mark.parametrize(
-    "product", ["linux-docker", "scheduled-job", "private-bucket", "synapse-bucket", "studio-team"]
+    "product",
+    [
+        "linux-docker",
+        "scheduled-job",
+        "private-bucket",
+        "synapse-bucket",
+        "studio-team",
+        "windows",
+    ],
 )
 def test_product_template_is_the_same_in_every_stage(
     synthesized: dict[str, SynthesizedStage], product: str

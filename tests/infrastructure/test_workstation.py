@@ -1,4 +1,4 @@
-"""The workstation's data volume outlives its instance."""
+"""The workstation's data volume outlives its instance, in every workstation product."""
 
 import json
 from typing import Any
@@ -9,9 +9,16 @@ from catalog_constructs import contract
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources
 
+WORKSTATION_PRODUCTS = ["linux-docker", "windows"]
+
+
+@pytest.fixture(params=WORKSTATION_PRODUCTS)
+def product(request: pytest.FixtureRequest, synthesized: dict[str, SynthesizedStage]) -> Any:
+    return synthesized["dev"].products[request.param]
+
 
 @pytest.fixture
-def product(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
+def linux_product(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
     return synthesized["dev"].products["linux-docker"]
 
 
@@ -50,10 +57,12 @@ def test_instance_and_instance_placement_share_the_volume_zone(product: dict[str
     assert instance["Properties"]["SubnetId"] == {"Fn::GetAtt": [context_id, "SubnetId"]}
 
 
-def test_user_data_mounts_the_data_volume_without_reformatting(product: dict[str, Any]) -> None:
-    (instance,) = resources(product, "AWS::EC2::Instance").values()
+def test_user_data_mounts_the_data_volume_without_reformatting(
+    linux_product: dict[str, Any],
+) -> None:
+    (instance,) = resources(linux_product, "AWS::EC2::Instance").values()
     script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
-    (volume_id,) = resources(product, "AWS::EC2::Volume")
+    (volume_id,) = resources(linux_product, "AWS::EC2::Volume")
     assert variables["DataVolumeId"] == {"Ref": volume_id}
     assert 'blkid "$volume_device" >/dev/null || mkfs.ext4' in script
     assert "/data ext4 defaults,nofail" in script
@@ -65,3 +74,17 @@ def test_data_volume_size_is_validated(product: dict[str, Any]) -> None:
     spec = product["Parameters"]["DataVolumeSize"]
     assert (spec["MinValue"], spec["MaxValue"]) == (10, 16384)
     assert spec["ConstraintDescription"]
+
+
+def test_instance_is_private_with_imdsv2_and_encrypted_disks(product: dict[str, Any]) -> None:
+    (instance,) = resources(product, "AWS::EC2::Instance").values()
+    properties = instance["Properties"]
+    assert "NetworkInterfaces" not in properties  # no public address can be requested
+    (template,) = resources(product, "AWS::EC2::LaunchTemplate").values()
+    metadata = template["Properties"]["LaunchTemplateData"]["MetadataOptions"]
+    assert metadata["HttpTokens"] == "required"
+    for mapping in properties["BlockDeviceMappings"]:
+        assert mapping["Ebs"]["Encrypted"] is True
+    (group,) = resources(product, "AWS::EC2::SecurityGroup").values()
+    assert "SecurityGroupIngress" not in group["Properties"]
+    assert not resources(product, "AWS::EC2::SecurityGroupIngress")
