@@ -23,6 +23,8 @@ EBS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/ebs-key-arn"
 LOGS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/logs-key-arn"
 BUCKET_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/bucket-key-arn"
 SYNAPSE_BUCKET_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/synapse-bucket-key-arn"
+# Notebook gateway settings (JSON; {"enabled": false} where the stage has no gateway).
+NOTEBOOK_GATEWAY_PARAMETER = f"{PARAMETER_ROOT}/notebooks/gateway"
 # Encrypts the sign-in credentials workstations generate for their owners (OwnerCredential).
 CREDENTIALS_KEY_ARN_PARAMETER = f"{PARAMETER_ROOT}/kms/credentials-key-arn"
 ACCESS_LOG_BUCKET_PARAMETER = f"{PARAMETER_ROOT}/storage/access-log-bucket"

@@ -1,7 +1,8 @@
 """One EC2 workstation owned by one researcher, reachable only through Session Manager."""
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from aws_cdk import (
     CfnCondition,
@@ -108,6 +109,8 @@ class WorkstationProps:
     # Run as root (bash) or SYSTEM (PowerShell, ``windows``) after the catalog's own
     # preparation; it must be idempotent.
     setup_script: str
+    # Fn::Sub variables the setup script uses beyond the construct's own.
+    setup_variables: Mapping[str, str] = field(default_factory=dict)
     windows: bool = False
     # A local account whose generated password only the owner can read (OwnerCredential); on
     # Windows it becomes the owner's administrator account.
@@ -138,7 +141,8 @@ class Workstation(Construct):
         assert isinstance(log_group_resource, logs.CfnLogGroup)
         log_group_resource.kms_key_id = resolve_ssm(contract.LOGS_KEY_ARN_PARAMETER)
 
-        security_group = ec2.CfnSecurityGroup(
+        # No inbound rule here; a notebook's route admits only the notebook gateway's group.
+        self.security_group = security_group = ec2.CfnSecurityGroup(
             self,
             "SecurityGroup",
             group_description="Research workstation: no inbound access; Session Manager only",
@@ -169,6 +173,7 @@ class Workstation(Construct):
         )
         self._grant_agents()
         self.windows = props.windows
+        self.setup_variables = dict(props.setup_variables)
         self.credential = (
             OwnerCredential(
                 self,
@@ -405,6 +410,7 @@ class Workstation(Construct):
             "DataVolumeId": self.data_volume.ref,
             **(self.bucket_mounts.sub_variables if self.bucket_mounts else {}),
             **({"CredentialSecretArn": self.credential.secret.ref} if self.credential else {}),
+            **self.setup_variables,
         }
         if self.windows:
             script = windows_setup.user_data(

@@ -1098,6 +1098,128 @@ class ImagesConfig(BaseModel):
         return self
 
 
+CERTIFICATE_ARN_RE = re.compile(
+    r"^arn:aws(-[a-z]+)*:acm:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):certificate/[0-9a-f-]{36}$"
+)
+SECRET_ARN_RE = re.compile(
+    r"^arn:aws(-[a-z]+)*:secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"secret:[A-Za-z0-9/_+=.@-]{1,512}$"
+)
+DOMAIN_NAME_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+IPV4_CIDR_RE = re.compile(r"^(\d{1,3}\.){3}\d{1,3}/\d{1,2}$")
+MAX_NOTEBOOK_CIDRS = 50
+
+
+def _check_certificate_arn(value: str) -> str:
+    if not CERTIFICATE_ARN_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not an ACM certificate ARN; expected "
+            "arn:aws:acm:<region>:<account>:certificate/<uuid>"
+        )
+    return value
+
+
+def _check_secret_arn(value: str) -> str:
+    if not SECRET_ARN_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not a Secrets Manager secret ARN; expected "
+            "arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>"
+        )
+    return value
+
+
+def _check_domain_name(value: str) -> str:
+    if not DOMAIN_NAME_RE.fullmatch(value):
+        _fail(
+            f"{_show(value)} is not a DNS name; expected lower-case labels separated by dots, "
+            "e.g. notebooks.example.org (no scheme, no path)"
+        )
+    return value
+
+
+def _check_ipv4_cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        network = None
+    if not IPV4_CIDR_RE.fullmatch(value) or network is None:
+        _fail(f"{_show(value)} is not an IPv4 CIDR block with host bits zero, e.g. 203.0.113.0/24")
+    return value
+
+
+CertificateArn = Annotated[str, AfterValidator(_check_certificate_arn)]
+SecretArn = Annotated[str, AfterValidator(_check_secret_arn)]
+DomainName = Annotated[str, AfterValidator(_check_domain_name)]
+Ipv4Cidr = Annotated[str, AfterValidator(_check_ipv4_cidr)]
+
+
+class OidcProvider(BaseModel):
+    """The OpenID Connect identity provider the notebook gateway signs users in with."""
+
+    model_config = _STRICT
+
+    issuer: HttpsUrl = Field(
+        description="Issuer URL, e.g. https://repo-prod.prod.sagebase.org/auth/v1 (Synapse)."
+    )
+    authorization_endpoint: HttpsUrl = Field(description="Authorization endpoint (https).")
+    token_endpoint: HttpsUrl = Field(description="Token endpoint (https).")
+    user_info_endpoint: HttpsUrl = Field(description="User info endpoint (https).")
+    client_id: str = Field(
+        min_length=1, max_length=256, description="OAuth client ID registered with the provider."
+    )
+    client_secret_arn: SecretArn = Field(
+        description=(
+            "Secrets Manager secret (stage account and region) whose plain-text value is the "
+            "OAuth client secret; the value never appears in config or templates."
+        )
+    )
+    scope: str = Field(
+        default="openid", min_length=1, max_length=256, description="Scopes requested."
+    )
+    extra_params: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Extra query parameters of the authorization request, e.g. Synapse's claims "
+            "request for the userid claim."
+        ),
+    )
+
+
+class NotebookGatewayConfig(BaseModel):
+    """The shared HTTPS gateway that opens notebook workstations in the browser (optional)."""
+
+    model_config = _STRICT
+
+    domain_name: DomainName = Field(
+        description="DNS name users open, e.g. notebooks.example.org; point it at the gateway."
+    )
+    certificate_arn: CertificateArn = Field(
+        description="ACM certificate for domain_name, in the stage account and region."
+    )
+    oidc: OidcProvider = Field(description="Identity provider that authenticates users.")
+    owner_claim: str = Field(
+        default="userid",
+        pattern=r"^[A-Za-z0-9_:.-]{1,64}$",
+        description=(
+            "Claim of the signed-in user the instance compares with its owner's session name "
+            "(Synapse: userid)."
+        ),
+    )
+    allowed_cidrs: Annotated[list[Ipv4Cidr], _unique("CIDR")] = Field(
+        default_factory=lambda: ["0.0.0.0/0"],
+        min_length=1,
+        max_length=MAX_NOTEBOOK_CIDRS,
+        description="Client networks allowed to reach the gateway (IPv4 CIDRs).",
+    )
+    public_subnet_ids: Annotated[list[SubnetId], _unique("subnet ID")] = Field(
+        default_factory=list,
+        description=(
+            "Public subnets (two or more AZs) for the gateway; required with an existing "
+            "network, not allowed with a created one (its public subnets are used)."
+        ),
+    )
+
+
 class SmokeTestConfig(BaseModel):
     """The post-deploy smoke test of each pipeline stage."""
 
@@ -1197,12 +1319,64 @@ class CatalogConfig(BaseModel):
         default_factory=ImagesConfig,
         description="Image pipelines: build here, receive from another account, or neither.",
     )
+    notebooks: NotebookGatewayConfig | None = Field(
+        default=None,
+        description=(
+            "Notebook gateway: HTTPS load balancer with OIDC sign-in in front of notebook "
+            "workstations (per stage, optional; without it notebooks use port forwarding)."
+        ),
+    )
     delivery: DeliveryConfig | None = Field(
         default=None,
         description="Delivery pipeline promoting the stages in order (base.yaml only; optional).",
     )
 
     # ---- cross-field rules
+
+    @field_validator("notebooks")
+    @classmethod
+    def _notebooks_in_stage_account(
+        cls, notebooks: NotebookGatewayConfig | None, info: ValidationInfo
+    ) -> NotebookGatewayConfig | None:
+        stage = info.data.get("stage")
+        network = info.data.get("network")
+        if notebooks is None or not isinstance(stage, StageConfig):
+            return notebooks
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        for path, arn, pattern in (
+            (("certificate_arn",), notebooks.certificate_arn, CERTIFICATE_ARN_RE),
+            (("oidc", "client_secret_arn"), notebooks.oidc.client_secret_arn, SECRET_ARN_RE),
+        ):
+            match = pattern.fullmatch(arn)
+            if match and (match["account"], match["region"]) != (stage.account, stage.region):
+                errors.append(
+                    (
+                        path,
+                        f"{arn!r} is in {match['account']}/{match['region']}; allowed: the "
+                        f"stage account and region {stage.account}/{stage.region}",
+                        arn,
+                    )
+                )
+        if isinstance(network, ExistingNetwork) and len(notebooks.public_subnet_ids) < 2:
+            errors.append(
+                (
+                    ("public_subnet_ids",),
+                    "an existing network needs the gateway's public subnets; allowed: two or "
+                    "more public subnet IDs in different availability zones",
+                    notebooks.public_subnet_ids,
+                )
+            )
+        if isinstance(network, CreateVpcNetwork) and notebooks.public_subnet_ids:
+            errors.append(
+                (
+                    ("public_subnet_ids",),
+                    "the catalog creates the network, so the gateway uses its public subnets; "
+                    "allowed: omit public_subnet_ids",
+                    notebooks.public_subnet_ids,
+                )
+            )
+        _raise_all(errors)
+        return notebooks
 
     @field_validator("operators")
     @classmethod

@@ -2,6 +2,7 @@
 
 from products import (
     linux_docker,
+    notebook,
     private_bucket,
     scheduled_job,
     studio_team,
@@ -14,6 +15,7 @@ PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
     template.key: template
     for template in (
         linux_docker.TEMPLATE,
+        notebook.TEMPLATE,
         private_bucket.TEMPLATE,
         synapse_bucket.TEMPLATE,
         scheduled_job.TEMPLATE,

@@ -143,4 +143,20 @@ PRODUCTS: dict[str, ProductDefinition] = {
             ),
         ),
     ),
+    "notebook": ProductDefinition(
+        key="notebook",
+        family="ec2",
+        versions=(
+            ProductVersion(
+                name="v1",
+                description=(
+                    "First release: RStudio Server or JupyterLab (pinned, from the catalog's "
+                    "notebook image) behind the notebook gateway's OIDC sign-in and an owner "
+                    "check on the instance, with their own password on; port forwarding as "
+                    "the fallback; /data that survives instance replacement; bucket mounts; "
+                    "idle auto-stop."
+                ),
+            ),
+        ),
+    ),
 }

@@ -1,6 +1,6 @@
 """Shared infrastructure of one stage: network, keys, the product boundary and shared handlers."""
 
-from aws_cdk import Fn, Stack, aws_ssm as ssm
+from aws_cdk import Fn, Stack, aws_ec2 as ec2, aws_ssm as ssm
 from constructs import Construct
 
 from catalog_constructs import contract
@@ -8,6 +8,7 @@ from catalog_constructs.cloudwatch_agent import CloudWatchAgentDocument
 from catalog_constructs.encryption import CatalogKeys
 from catalog_constructs.jobs_platform import JobsPlatform
 from catalog_constructs.network import CatalogNetwork
+from catalog_constructs.notebook_gateway import NotebookGateway, publish_disabled
 from catalog_constructs.product_boundary import ProductRoleBoundary
 from catalog_constructs.product_context import ProductContextFunction
 from catalog_constructs.shared_resources import SharedResources
@@ -89,6 +90,28 @@ class SharedStack(Stack):
             operators=config.operators,
             logs_key=self.keys.logs_key,
         )
+        if config.notebooks is None:
+            publish_disabled(self)
+        else:
+            if isinstance(network_config, CreateVpcNetwork):
+                public_subnets = self.network.vpc.public_subnets
+                instance_cidr: str | None = network_config.cidr
+            else:
+                public_subnets = [
+                    ec2.Subnet.from_subnet_id(self, f"GatewaySubnet{index}", subnet_id)
+                    for index, subnet_id in enumerate(config.notebooks.public_subnet_ids)
+                ]
+                instance_cidr = network_config.vpc_cidr
+            NotebookGateway(
+                self,
+                "NotebookGateway",
+                config=config.notebooks,
+                vpc=self.network.vpc,
+                public_subnets=public_subnets,
+                access_log_bucket=self.storage.access_log_bucket,
+                route_function=self.product_context,
+                instance_cidr=instance_cidr,
+            )
         self.resources = SharedResources(
             product_role_boundary=self.boundary.policy,
             ebs_key=self.keys.ebs_key,

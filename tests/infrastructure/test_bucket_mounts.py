@@ -10,7 +10,7 @@ from catalog_constructs import bucket_mounts, contract
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources
 
-WORKSTATION_PRODUCTS = ["linux-docker", "windows"]
+WORKSTATION_PRODUCTS = ["linux-docker", "windows", "notebook"]
 
 
 @pytest.fixture(params=WORKSTATION_PRODUCTS)

@@ -366,6 +366,7 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
         contract.EBS_KEY_ARN_PARAMETER,
         contract.LOGS_KEY_ARN_PARAMETER,
         contract.CREDENTIALS_KEY_ARN_PARAMETER,
+        contract.NOTEBOOK_GATEWAY_PARAMETER,
         contract.JOBS_KEY_ARN_PARAMETER,
         contract.JOB_SUBMIT_API_URL_PARAMETER,
         contract.BUCKET_KEY_ARN_PARAMETER,

@@ -58,6 +58,7 @@ def test_images_stack_template(
         "synapse-bucket",
         "studio-team",
         "windows",
+        "notebook",
     ],
 )
 def test_product_template(
@@ -75,6 +76,7 @@ def test_product_template(
         "synapse-bucket",
         "studio-team",
         "windows",
+        "notebook",
     ],
 )
 def test_product_template_is_the_same_in_every_stage(

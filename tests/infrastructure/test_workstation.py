@@ -9,7 +9,7 @@ from catalog_constructs import contract
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources
 
-WORKSTATION_PRODUCTS = ["linux-docker", "windows"]
+WORKSTATION_PRODUCTS = ["linux-docker", "windows", "notebook"]
 
 
 @pytest.fixture(params=WORKSTATION_PRODUCTS)

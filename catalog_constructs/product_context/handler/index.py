@@ -19,6 +19,9 @@ definition is registered here rather than declared in the template.
 ``Custom::BucketMounts`` (``bucket_mounts.py``): refuses buckets a workstation's owner may not
 mount before its instance role is granted them.
 
+``Custom::NotebookRoute`` (``notebook_route.py``): a notebook's path on the shared notebook
+gateway, where the stage has one.
+
 Runs on Lambda with only the standard library and boto3/botocore.
 """
 
@@ -44,12 +47,18 @@ from botocore.exceptions import ClientError
 try:
     from .bucket_mounts import MountRefused, check_mounts
     from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
+    from .notebook_route import RouteError, delete_route, ensure_route
 except ImportError:
     from bucket_mounts import (  # type: ignore[import-not-found,no-redef]
         MountRefused,
         check_mounts,
     )
     from fargate import FARGATE_SIZES, SECRETS_VARIABLE  # type: ignore[import-not-found,no-redef]
+    from notebook_route import (  # type: ignore[import-not-found,no-redef]
+        RouteError,
+        delete_route,
+        ensure_route,
+    )
 
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
 UNAFFILIATED = "unaffiliated"
@@ -58,6 +67,7 @@ DATA_VOLUME_ATTACHMENT = "Custom::DataVolumeAttachment"
 BATCH_JOB = "Custom::BatchJob"
 STUDIO_TEAM = "Custom::StudioTeam"
 BUCKET_MOUNTS = "Custom::BucketMounts"
+NOTEBOOK_ROUTE = "Custom::NotebookRoute"
 MEMBER_USERID_TAG = "research-catalog:member-userid"
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
 QUEUE_PREFIX = "research-catalog"
@@ -847,6 +857,13 @@ def handler(
         return
 
     if request_type == "Delete":
+        if event.get("ResourceType") == NOTEBOOK_ROUTE:
+            try:
+                delete_route(physical_id, elbv2=client("elbv2"), sleep=sleep)
+            except Exception as error:
+                # A leftover rule or target group must not keep the owner's product alive;
+                # the operators find it by its research-catalog:stack-id tag.
+                _log("route deletion failed", error=repr(error), **request)
         if event.get("ResourceType") == BATCH_JOB:
             try:
                 deregister_job(physical_id, batch=client("batch"))
@@ -873,6 +890,15 @@ def handler(
             physical_id, data = attach_data_volume(event, ec2=client("ec2"))
         elif event.get("ResourceType") == BUCKET_MOUNTS:
             physical_id, data = check_mounts(event, s3=client("s3"))
+        elif event.get("ResourceType") == NOTEBOOK_ROUTE:
+            physical_id, data = ensure_route(
+                event,
+                ssm=client("ssm"),
+                elbv2=client("elbv2"),
+                ec2=client("ec2"),
+                secrets=client("secretsmanager"),
+                sleep=sleep,
+            )
         else:
             physical_id, data = resolve(
                 event,
@@ -882,7 +908,7 @@ def handler(
                 ec2=client("ec2"),
                 settings=Settings.from_environ(os.environ),
             )
-    except (ProductContextError, MountRefused) as error:
+    except (ProductContextError, MountRefused, RouteError) as error:
         _log("failed", reason=str(error), **request)
         respond(event, context, FAILED, {}, str(error), physical_id, send=send)
         return
