@@ -414,3 +414,38 @@ def test_no_ami_id_literal_in_the_repository() -> None:
     assert sources
     offenders = [str(path) for path in sources if AMI_ID.search(path.read_text(errors="ignore"))]
     assert offenders == []
+
+
+# Properties that name something other than the resource itself.
+REFERENCE_NAMES = {("AWS::SSM::Association", "Name")}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "linux-docker",
+        "notebook",
+        "windows",
+        "private-bucket",
+        "synapse-bucket",
+        "scheduled-job",
+        "studio-team",
+    ],
+)
+def test_every_product_launches_many_times(
+    synthesized: dict[str, SynthesizedStage], key: str
+) -> None:
+    """A physical name is absent, derived from the provisioned stack's own name, chosen by the
+    owner at launch (a parameter) or a reference to another resource: never a constant."""
+    product = synthesized["dev"].products[key]
+    for logical_id, resource in product["Resources"].items():
+        for name in (FIXED_NAME_PROPERTIES | {"Name", "DomainName"}) & set(
+            resource.get("Properties", {})
+        ):
+            if (resource["Type"], name) in REFERENCE_NAMES:
+                continue
+            value = json.dumps(resource["Properties"][name])
+            varies = ("AWS::StackName", "AWS::StackId", '"Ref"', "Fn::GetAtt")
+            assert any(marker in value for marker in varies), (
+                f"{key}: {logical_id}.{name} = {value} is the same in every launch"
+            )
