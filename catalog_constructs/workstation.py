@@ -105,6 +105,7 @@ class WorkstationProps:
     root_volume_gib: float
     data_volume_gib: float
     idle_stop_hours: float
+    # products.workstation_form.idle_stop_condition: false when the hours are 0.
     idle_stop_enabled: CfnCondition
     # Run as root (bash) or SYSTEM (PowerShell, ``windows``) after the catalog's own
     # preparation; it must be idempotent.

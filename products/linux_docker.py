@@ -1,6 +1,6 @@
 """Linux Docker EC2: a private Linux instance with Docker and the compose plugin."""
 
-from aws_cdk import CfnCondition, CfnMapping, Fn, aws_servicecatalog as servicecatalog
+from aws_cdk import CfnMapping, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from catalog_constructs import bucket_mounts
@@ -10,6 +10,12 @@ from catalog_constructs.product_context import MachineImage, ProductContext
 from catalog_constructs.workstation import BucketLists, Workstation, WorkstationProps
 from products.instance_types import instance_type_mapping, instance_type_names
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
+from products.workstation_form import (
+    data_volume_parameter,
+    idle_stop_condition,
+    idle_stop_group,
+    image_generation_parameter,
+)
 
 PRODUCT_KEY = "linux-docker"
 DISPLAY_NAME = "Linux Docker EC2"
@@ -113,56 +119,16 @@ FORM = (
                 min_value=30,
                 max_value=5000,
             ),
-            FormParameter(
-                name="DataVolumeSize",
-                label="Data disk size (GiB)",
-                description=(
-                    "Size of the encrypted data disk mounted at /data. It survives updates that "
-                    "replace the instance and is snapshotted when the product is terminated. "
-                    "It can grow later but never shrink."
-                ),
-                constraint_description="Enter a whole number of GiB from 10 to 16384.",
-                type="Number",
-                default=100,
-                min_value=10,
-                max_value=16384,
-            ),
-            FormParameter(
-                name="ImageGeneration",
-                label="Image generation",
-                description=(
-                    "Leave as is to keep the image the instance was launched from. Increase it "
-                    "by one in an update to move to the newest catalog image: the instance and "
-                    "its disk are replaced, so copy your data to a bucket first."
-                ),
-                constraint_description="Enter a whole number from 1 to 1000.",
-                type="Number",
-                default=1,
-                min_value=1,
-                max_value=1000,
+            data_volume_parameter("mounted at /data"),
+            image_generation_parameter(
+                image="catalog",
+                replaced="the instance and its disk are replaced, so copy your data to a "
+                "bucket first.",
             ),
         ),
     ),
     bucket_mounts.FORM_GROUP,
-    FormGroup(
-        label="Cost control",
-        parameters=(
-            FormParameter(
-                name="IdleStopHours",
-                label="Stop when idle for (hours)",
-                description=(
-                    "Stop the instance after its average CPU stays below 5% for this many "
-                    "hours. 0 never stops it. A stopped instance keeps its disk; start it "
-                    "again with the Start action."
-                ),
-                constraint_description="Enter a whole number of hours from 0 (off) to 24.",
-                type="Number",
-                default=3,
-                min_value=0,
-                max_value=24,
-            ),
-        ),
-    ),
+    idle_stop_group(kept="its disk"),
 )
 
 
@@ -190,13 +156,8 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
         )
         context = ProductContext(self, "Context")
         context.tag_product_resources(self, product_key=PRODUCT_KEY)
+        idle_stop_enabled = idle_stop_condition(self, form)
 
-        idle_hours = form.parameters["IdleStopHours"]
-        idle_stop_enabled = CfnCondition(
-            self,
-            "IdleStopEnabled",
-            expression=Fn.condition_not(Fn.condition_equals(idle_hours.value_as_number, 0)),
-        )
         workstation = Workstation(
             self,
             "Workstation",
@@ -208,7 +169,7 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
                 root_device_name=distributions.find_in_map(distribution, "RootDevice"),
                 root_volume_gib=form.parameters["DiskSize"].value_as_number,
                 data_volume_gib=form.parameters["DataVolumeSize"].value_as_number,
-                idle_stop_hours=idle_hours.value_as_number,
+                idle_stop_hours=form.parameters["IdleStopHours"].value_as_number,
                 idle_stop_enabled=idle_stop_enabled,
                 setup_script=SETUP_SCRIPT,
                 buckets=BucketLists(

@@ -23,6 +23,12 @@ from catalog_constructs.product_context import (
 from catalog_constructs.workstation import BucketLists, Workstation, WorkstationProps
 from products.instance_types import INSTANCE_ARCHITECTURES
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
+from products.workstation_form import (
+    data_volume_parameter,
+    idle_stop_condition,
+    idle_stop_group,
+    image_generation_parameter,
+)
 
 PRODUCT_KEY = "notebook"
 DISPLAY_NAME = "Notebook EC2 (RStudio or JupyterLab)"
@@ -161,6 +167,10 @@ NGINX
 fi
 """
 
+IMAGE_UPDATE_REPLACES = (
+    "the instance and its system disk are replaced; /data moves to the new instance."
+)
+
 FORM = (
     FormGroup(
         label="Notebook",
@@ -188,56 +198,15 @@ FORM = (
                 default="t3.large",
                 allowed_values=INSTANCE_TYPES,
             ),
-            FormParameter(
-                name="DataVolumeSize",
-                label="Data disk size (GiB)",
-                description=(
-                    "Size of the encrypted data disk mounted at /data, the notebook's working "
-                    "directory. It survives updates that replace the instance and is "
-                    "snapshotted when the product is terminated. It can grow but never shrink."
-                ),
-                constraint_description="Enter a whole number of GiB from 10 to 16384.",
-                type="Number",
-                default=100,
-                min_value=10,
-                max_value=16384,
-            ),
-            FormParameter(
-                name="ImageGeneration",
-                label="Image generation",
-                description=(
-                    "Leave as is to keep the image the instance was launched from. Increase it "
-                    "by one in an update to move to the newest notebook image: the instance "
-                    "and its system disk are replaced; /data moves to the new instance."
-                ),
-                constraint_description="Enter a whole number from 1 to 1000.",
-                type="Number",
-                default=1,
-                min_value=1,
-                max_value=1000,
+            data_volume_parameter("mounted at /data, the notebook's working directory"),
+            image_generation_parameter(
+                image="notebook",
+                replaced=IMAGE_UPDATE_REPLACES,
             ),
         ),
     ),
     bucket_mounts.FORM_GROUP,
-    FormGroup(
-        label="Cost control",
-        parameters=(
-            FormParameter(
-                name="IdleStopHours",
-                label="Stop when idle for (hours)",
-                description=(
-                    "Stop the instance after its average CPU stays below 5% for this many "
-                    "hours. 0 never stops it. A stopped instance keeps its disks; start it "
-                    "again with the Start action."
-                ),
-                constraint_description="Enter a whole number of hours from 0 (off) to 24.",
-                type="Number",
-                default=3,
-                min_value=0,
-                max_value=24,
-            ),
-        ),
-    ),
+    idle_stop_group(kept="its disks"),
 )
 
 
@@ -254,10 +223,10 @@ class NotebookProduct(servicecatalog.ProductStack):
         )
         context = ProductContext(self, "Context")
         context.tag_product_resources(self, product_key=PRODUCT_KEY)
+        idle_stop_enabled = idle_stop_condition(self, form)
         # The provisioned stack's UUID: unique, stable for the product's life, known at boot.
         route_id = Fn.select(2, Fn.split("/", Aws.STACK_ID))
 
-        idle_hours = form.parameters["IdleStopHours"]
         workstation = Workstation(
             self,
             "Workstation",
@@ -269,12 +238,8 @@ class NotebookProduct(servicecatalog.ProductStack):
                 root_device_name="/dev/sda1",
                 root_volume_gib=40,
                 data_volume_gib=form.parameters["DataVolumeSize"].value_as_number,
-                idle_stop_hours=idle_hours.value_as_number,
-                idle_stop_enabled=CfnCondition(
-                    self,
-                    "IdleStopEnabled",
-                    expression=Fn.condition_not(Fn.condition_equals(idle_hours.value_as_number, 0)),
-                ),
+                idle_stop_hours=form.parameters["IdleStopHours"].value_as_number,
+                idle_stop_enabled=idle_stop_enabled,
                 setup_script=SETUP_SCRIPT,
                 setup_variables={
                     "NotebookType": notebook_type,

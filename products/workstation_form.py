@@ -1,0 +1,72 @@
+"""Launch-form fields every workstation product (Linux Docker, notebook, Windows) offers.
+
+The wording differs only where the products do (the data disk's place, what an image update
+replaces), so each product passes those words in; the constraints are the same everywhere.
+"""
+
+from aws_cdk import CfnCondition, Fn, Stack
+
+from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
+
+
+def data_volume_parameter(disk: str) -> FormParameter:
+    return FormParameter(
+        name="DataVolumeSize",
+        label="Data disk size (GiB)",
+        description=(
+            f"Size of the encrypted data disk {disk}. It survives updates that replace the "
+            "instance and is snapshotted when the product is terminated. It can grow later "
+            "but never shrink."
+        ),
+        constraint_description="Enter a whole number of GiB from 10 to 16384.",
+        type="Number",
+        default=100,
+        min_value=10,
+        max_value=16384,
+    )
+
+
+def image_generation_parameter(*, image: str, replaced: str) -> FormParameter:
+    return FormParameter(
+        name="ImageGeneration",
+        label="Image generation",
+        description=(
+            "Leave as is to keep the image the instance was launched from. Increase it by one "
+            f"in an update to move to the newest {image} image: {replaced}"
+        ),
+        constraint_description="Enter a whole number from 1 to 1000.",
+        type="Number",
+        default=1,
+        min_value=1,
+        max_value=1000,
+    )
+
+
+def idle_stop_group(*, kept: str) -> FormGroup:
+    return FormGroup(
+        label="Cost control",
+        parameters=(
+            FormParameter(
+                name="IdleStopHours",
+                label="Stop when idle for (hours)",
+                description=(
+                    "Stop the instance after its average CPU stays below 5% for this many "
+                    f"hours. 0 never stops it. A stopped instance keeps {kept}; start it "
+                    "again with the Start action."
+                ),
+                constraint_description="Enter a whole number of hours from 0 (off) to 24.",
+                type="Number",
+                default=3,
+                min_value=0,
+                max_value=24,
+            ),
+        ),
+    )
+
+
+def idle_stop_condition(stack: Stack, form: LaunchForm) -> CfnCondition:
+    """True unless the owner chose 0 hours (idle stop off)."""
+    hours = form.parameters["IdleStopHours"].value_as_number
+    return CfnCondition(
+        stack, "IdleStopEnabled", expression=Fn.condition_not(Fn.condition_equals(hours, 0))
+    )
