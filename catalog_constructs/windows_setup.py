@@ -13,8 +13,8 @@ CLOUDWATCH_AGENT_CONFIG_PATH = f"{WINDOWS_ROOT}\\cloudwatch-agent.json"
 DATA_DEVICE = "xvdf"
 DATA_DRIVE = "D"
 # Windows' first boot (sysprep, EC2Launch, agent installation) takes 5 to 15 minutes before
-# the setup starts; the margin covers slow first boots of large images.
-SETUP_TIMEOUT_SECONDS = 2700
+# the setup starts; the margin covers slow boots within the smoke test's 40 minutes.
+SETUP_TIMEOUT_SECONDS = 1800
 
 
 def agent_config() -> dict[str, object]:
@@ -35,7 +35,7 @@ def agent_config() -> dict[str, object]:
                     "collect_list": [
                         {
                             "event_name": name,
-                            "event_levels": ["ERROR", "WARNING", "INFORMATION"],
+                            "event_levels": ["ERROR", "WARNING"],
                             "log_group_name": "${LogGroupName}",
                             "log_stream_name": "{instance_id}/" + name.lower(),
                         }
@@ -86,7 +86,8 @@ if ($partition.DriveLetter -ne '{DATA_DRIVE}') {{
 Set-Content -Path '{WINDOWS_ROOT}\Grow-Data.ps1' -Encoding UTF8 -Value @'
 # A larger DataVolumeSize reaches D: at the next boot (or Restart action).
 $size = Get-PartitionSupportedSize -DriveLetter {DATA_DRIVE}
-if ((Get-Partition -DriveLetter {DATA_DRIVE}).Size -lt $size.SizeMax) {{
+# Resize-Partition refuses to grow by less than 1 MiB.
+if ((Get-Partition -DriveLetter {DATA_DRIVE}).Size -lt $size.SizeMax - 1MB) {{
   Resize-Partition -DriveLetter {DATA_DRIVE} -Size $size.SizeMax
 }}
 '@
@@ -99,8 +100,8 @@ Register-ScheduledTask -TaskName 'research-catalog-grow-data' -Action $grow `
 """
 
 # The owner's own local administrator, with the password generated for this product. The
-# built-in Administrator keeps the random password EC2Launch gave it, which nobody can read
-# (no key pair exists).
+# built-in Administrator is disabled (its random password from EC2Launch was never readable:
+# no key pair exists).
 SIGN_IN = r"""
 $secret = Get-SECSecretValue -SecretId '${CredentialSecretArn}' -Region '${AWS::Region}'
 $credential = $secret.SecretString | ConvertFrom-Json
@@ -116,6 +117,8 @@ if (-not ($administrators | Where-Object { $_.Name -like "*\$($credential.userna
   Add-LocalGroupMember -Group 'Administrators' -Member $credential.username
 }
 Remove-Variable secret, credential, password
+# The owner signs in with their own account; the built-in one is not needed by anyone.
+Disable-LocalUser -Name 'Administrator'
 """
 
 
@@ -138,6 +141,8 @@ def user_data(*, setup_script: str, extra: list[str]) -> str:
             "<powershell>",
             "$ErrorActionPreference = 'Stop'",
             "$ProgressPreference = 'SilentlyContinue'",
+            # S3 (the wait condition's pre-signed URL) accepts TLS 1.2 or later only.
+            "[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12",
             f"New-Item -ItemType Directory -Force -Path '{WINDOWS_ROOT}' | Out-Null",
             f"Start-Transcript -Path '{SETUP_LOG}' -Append | Out-Null",
             "function Send-Signal([string]$Status, [string]$Reason) {",

@@ -172,7 +172,7 @@ runs; the product reports `Available` only when D:, your account and the agents 
 Your sign-in: user `{SIGN_IN_USERNAME}`, a local administrator of this instance only, with a
 password generated at launch. Open `SignInCredential` and choose *Retrieve secret value*; only
 you (and the instance itself, which set the password) can read it. There is no shared
-password and no key pair; the built-in Administrator keeps a random password nobody holds.
+password and no key pair; the built-in Administrator account is disabled.
 
 - **In the browser**: open `ConnectionURI` (Fleet Manager Remote Desktop), choose *User
   credentials*, and sign in as `{SIGN_IN_USERNAME}`. Only you can connect: the catalog allows
