@@ -47,10 +47,19 @@ INSTANCE_TYPES = tuple(
     name for name, architecture in INSTANCE_ARCHITECTURES.items() if architecture == "x86"
 )
 
-# Runs as root after the data volume is mounted. The notebook servers listen on 127.0.0.1
-# only; nginx (with the owner check) is started only where the stage has a notebook gateway.
+# Runs as root after the data volume is mounted; installs a script that runs again at every
+# boot. The notebook servers listen on 127.0.0.1 only; nginx (with the owner check) is started
+# only where the stage has a notebook gateway.
 SETUP_SCRIPT = r"""
-notebook_type='${NotebookType}'
+cat > /usr/local/sbin/research-catalog-notebook <<'SCRIPT'
+#!/bin/bash
+# Configures the notebook software named in this instance's user data, at every boot: an
+# update that changes NotebookType changes the user data, which restarts the instance.
+set -euo pipefail
+imds=http://169.254.169.254/latest
+token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+notebook_type=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/user-data" |
+  sed -n 's/^# research-catalog-notebook-type: //p')
 route_id='${RouteId}'
 owner='${OwnerUserId}'
 region='${AWS::Region}'
@@ -62,6 +71,7 @@ printf 'ssm-user:%s\n' "$password" | chpasswd
 install -d -m 0755 /etc/research-catalog
 case "$notebook_type" in
   RStudio)
+    systemctl disable --now research-catalog-jupyterlab 2>/dev/null || true
     printf 'www-address=127.0.0.1\nwww-port=8787\n' > /etc/rstudio/rserver.conf
     printf 'session-default-working-dir=/data\nsession-default-new-project-dir=/data\n' \
       > /etc/rstudio/rsession.conf
@@ -71,6 +81,7 @@ case "$notebook_type" in
     root_header="proxy_set_header X-RStudio-Root-Path /$route_id;"
     ;;
   JupyterLab)
+    systemctl disable --now rstudio-server
     install -d -m 0700 -o ssm-user -g ssm-user /etc/research-catalog/jupyter
     python3 -c '
 import json, sys
@@ -120,8 +131,9 @@ with open("/etc/research-catalog/owner-check.json", "w") as handle:
   chmod 0644 /etc/research-catalog/owner-check.json
   # The load balancer does not verify target certificates; this one only encrypts the hop.
   install -d -m 0700 /etc/research-catalog/tls
-  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=research-catalog-notebook' \
-    -keyout /etc/research-catalog/tls/key.pem -out /etc/research-catalog/tls/cert.pem
+  [ -f /etc/research-catalog/tls/cert.pem ] ||
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=research-catalog-notebook' \
+      -keyout /etc/research-catalog/tls/key.pem -out /etc/research-catalog/tls/cert.pem
   cat > /etc/nginx/conf.d/research-catalog-notebook.conf <<'NGINX'
 map $http_upgrade $connection_upgrade {
   default upgrade;
@@ -165,6 +177,25 @@ NGINX
   systemctl enable nginx
   systemctl restart nginx
 fi
+SCRIPT
+chmod 0755 /usr/local/sbin/research-catalog-notebook
+cat > /etc/systemd/system/research-catalog-notebook.service <<'UNIT'
+[Unit]
+Description=Configure the notebook software chosen for this workstation
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=/data
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/research-catalog-notebook
+[Install]
+WantedBy=multi-user.target
+UNIT
+# research-catalog-notebook-type: ${NotebookType}
+systemctl daemon-reload
+systemctl enable research-catalog-notebook.service
+systemctl start research-catalog-notebook.service
 """
 
 IMAGE_UPDATE_REPLACES = (

@@ -57,6 +57,17 @@ def test_servers_listen_on_localhost_with_their_own_sign_in(product: dict[str, A
         assert moving not in boot, moving
 
 
+def test_notebook_type_is_applied_at_every_boot(product: dict[str, Any]) -> None:
+    """A changed NotebookType changes only the user data (a restart, not a replacement), so
+    the choice is read again from the user data at every boot."""
+    script, variables = _user_data(product)
+    assert variables["NotebookType"] == {"Ref": "NotebookType"}
+    assert "\n# research-catalog-notebook-type: ${NotebookType}\n" in script
+    assert "systemctl enable research-catalog-notebook.service" in script
+    assert "sed -n 's/^# research-catalog-notebook-type: //p'" in script
+    assert "systemctl disable --now rstudio-server" in script
+
+
 def test_instance_checks_the_owner_before_proxying(product: dict[str, Any]) -> None:
     script, variables = _user_data(product)
     (context_id,) = resources(product, "Custom::ProductContext")
