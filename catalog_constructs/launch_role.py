@@ -6,13 +6,14 @@ templates contain and nothing more. Roles it creates must live under the product
 carry the product boundary, so no template can mint a more powerful role.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aws_cdk import ArnFormat, Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.nag import acknowledge_wildcard_resources
+from catalog_constructs.service_actions import ACTION_DOCUMENTS
 from catalog_constructs.shared_resources import SharedResources
 
 
@@ -212,6 +213,7 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
                 f"{contract.PROVISIONED_STACK_PREFIX}*"
             ],
         ),
+        *_self_service_action_statements(stack),
         iam.PolicyStatement(
             # An alarm with an EC2 stop action is accepted only if its creator may stop the
             # instance and the alarm service-linked role exists.
@@ -227,6 +229,47 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
                 )
             ],
             conditions={"StringEquals": {"iam:AWSServiceName": "events.amazonaws.com"}},
+        ),
+    ]
+
+
+def _self_service_action_statements(stack: Stack) -> list[iam.PolicyStatement]:
+    """Start/Stop/Restart run as the launch role (AssumeRole LAUNCH_ROLE): Service Catalog
+    assumes it, starts the Automation document and hands the role to SSM, which runs the
+    document's steps with it. The instance actions themselves are in ManageCatalogInstances."""
+    return [
+        iam.PolicyStatement(
+            sid="RunTheActionDocuments",
+            actions=["ssm:StartAutomationExecution"],
+            resources=[
+                stack.format_arn(
+                    service="ssm",
+                    account="",
+                    resource="automation-definition",
+                    resource_name=f"{document}:*",
+                )
+                for document in ACTION_DOCUMENTS
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="FollowTheActionRuns",
+            actions=["ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions"],
+            resources=[
+                stack.format_arn(service="ssm", resource="automation-execution", resource_name="*")
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="HandItselfToAutomation",
+            actions=["iam:PassRole"],
+            resources=[
+                stack.format_arn(
+                    service="iam",
+                    region="",
+                    resource="role",
+                    resource_name=contract.launch_role_name("ec2"),
+                )
+            ],
+            conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
         ),
     ]
 
@@ -487,6 +530,9 @@ def product_roles_arn(stack: Stack) -> str:
     )
 
 
+# Families whose launch role also runs self-service actions: SSM Automation assumes it then.
+ACTION_FAMILIES = frozenset({"ec2"})
+
 # What each product family's templates create, beyond the stack operations every family needs.
 FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyStatement]]] = {
     "ec2": _ec2_family,
@@ -497,7 +543,11 @@ FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyS
 
 
 class LaunchRole(Construct):
-    """The launch role of one product family."""
+    """The launch role of one product family, named ``contract.launch_role_name(family)`` in
+    the stage account and in every spoke account, so one LocalRoleName constraint serves all.
+
+    ``product_template_bucket_arns``: buckets the product templates are read from besides
+    Service Catalog's own copies (the stage's asset bucket; none in a spoke)."""
 
     def __init__(
         self,
@@ -506,7 +556,7 @@ class LaunchRole(Construct):
         *,
         family: str,
         shared: SharedResources,
-        product_template_bucket_arns: list[str],
+        product_template_bucket_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -515,12 +565,15 @@ class LaunchRole(Construct):
         )
         region_account = f"{stack.region}:{stack.account}"
 
+        principals: list[iam.IPrincipal] = [iam.ServicePrincipal("servicecatalog.amazonaws.com")]
+        if family in ACTION_FAMILIES:
+            principals.append(iam.ServicePrincipal("ssm.amazonaws.com"))
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+            role_name=contract.launch_role_name(family),
+            assumed_by=iam.CompositePrincipal(*principals),
             description=f"Service Catalog launch role for the {family} product family",
-            path=f"{contract.LAUNCH_ROLE_PATH}{family}/",
         )
         statements = [
             iam.PolicyStatement(
@@ -550,10 +603,16 @@ class LaunchRole(Construct):
                 actions=["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"],
                 resources=["*"],
             ),
-            iam.PolicyStatement(
-                sid="ReadProductTemplates",
-                actions=["s3:GetObject"],
-                resources=[f"{arn}/*" for arn in product_template_bucket_arns],
+            *(
+                [
+                    iam.PolicyStatement(
+                        sid="ReadProductTemplates",
+                        actions=["s3:GetObject"],
+                        resources=[f"{arn}/*" for arn in product_template_bucket_arns],
+                    )
+                ]
+                if product_template_bucket_arns
+                else []
             ),
             iam.PolicyStatement(
                 # Service Catalog's own copy of each provisioning artifact.
