@@ -365,7 +365,7 @@ def _jobs_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatem
 
 def _storage_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatement]:
     # Bucket names are generated at launch or chosen by the owner: no pattern to scope to.
-    # The bucket policy of every product bucket exempts this role (by its path) from the
+    # The bucket policy of every product bucket exempts this role (by its name) from the
     # owner-only deny, but this role holds no object permission.
     buckets = f"arn:{stack.partition}:s3:::*"
     return [
