@@ -15,6 +15,7 @@ from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
 from stacks.cost_stack import CostStack
 from stacks.shared_stack import SharedStack
+from stacks.spoke_stack import SpokeStack
 
 STAGE_CONTEXT_KEY = "stage"
 PIPELINE_CONTEXT_KEY = "pipeline"
@@ -153,4 +154,18 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
             **options,
         )
         images.add_stack_dependency(shared)
+    for account in config.spoke_accounts():
+        spoke = SpokeStack(
+            app,
+            f"Spoke{account}",
+            config=config,
+            account=account,
+            # The account keeps the pipeline's deploy actions of several spokes apart.
+            stack_name=f"{prefix}-spoke-{account}",
+            description="Research catalog spoke: shared infrastructure, launch roles and "
+            "end-user policies for shared portfolios",
+            **{**options, "env": Environment(account=account, region=config.stage.region)},
+        )
+        # After the stage's own stacks: a broken spoke never holds back the stage account.
+        spoke.add_stack_dependency(catalog)
     return shared, catalog

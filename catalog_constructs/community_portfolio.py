@@ -103,6 +103,8 @@ class CommunityPortfolio(Construct):
 
         for key, product in products.items():
             self.portfolio.add_product(product.product)
-            self.portfolio.set_launch_role(product.product, launch_roles[key])
+            # By name: Service Catalog uses the role of that name in the account that launches,
+            # the stage account or a spoke (stacks/spoke_stack.py), which has the same roles.
+            self.portfolio.set_local_launch_role(product.product, launch_roles[key])
             # Lets owners correct a CostCenter or add their own tags after launch.
             self.portfolio.constrain_tag_updates(product.product, allow=True)

@@ -39,9 +39,23 @@ BUCKET_PURGE_FUNCTION_NAME = f"{PREFIX}-bucket-purge"
 # roles can be scoped to it without knowing CloudFormation's generated names.
 PRODUCT_ROLE_PATH = f"/{PREFIX}/products/"
 PRODUCT_ROLE_BOUNDARY_NAME = f"{PREFIX}-product-role-boundary"
-# Launch roles live under "<this>/<family>/", so a bucket policy can exempt exactly the storage
-# family's launch role (it manages the bucket's configuration) without knowing its name.
-LAUNCH_ROLE_PATH = f"/{PREFIX}/launch/"
+# Launch roles have fixed names at path "/": launch constraints name them with LocalRoleName,
+# which Service Catalog resolves to the role of that name in the account that launches (the
+# stage account or a spoke). LocalRoleName takes a role name only and Service Catalog documents
+# no path for it, so no path is relied on. A bucket policy exempts exactly the storage family's
+# launch role (it manages the bucket's configuration) by this name.
+LAUNCH_ROLE_NAME_PREFIX = f"{PREFIX}-launch-"
+
+
+def launch_role_name(family: str) -> str:
+    return f"{LAUNCH_ROLE_NAME_PREFIX}{family}"
+
+
+# A community's end-user permissions in a spoke account: a customer managed policy with a fixed
+# name, so IAM Identity Center permission sets can reference it in every account.
+def end_user_policy_name(community: str) -> str:
+    return f"{PREFIX}-end-user-{community}"
+
 
 # Tag keys the catalog sets on every product resource.
 PRODUCT_TAG = f"{PREFIX}:product"

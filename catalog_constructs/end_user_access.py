@@ -12,7 +12,8 @@ STUDIO_MEMBER_TAG = contract.STUDIO_MEMBER_TAG
 
 
 class EndUserPolicy(Construct):
-    """A managed policy attached to the community's roles.
+    """A managed policy attached to the community's roles (in a spoke: none; operators attach
+    it, or reference it by ``managed_policy_name`` in a permission set).
 
     Service Catalog decides which products a principal sees (portfolio association); this
     policy lets them browse and launch, limits every provisioned-product call to their own
@@ -28,6 +29,7 @@ class EndUserPolicy(Construct):
         community: str,
         role_names: list[str],
         scheduled_jobs: bool = False,
+        managed_policy_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -163,6 +165,7 @@ class EndUserPolicy(Construct):
             self,
             "Policy",
             description=f"Research catalog end users of the {community} community",
+            managed_policy_name=managed_policy_name,
             roles=[
                 iam.Role.from_role_name(self, f"Role{index}", name)
                 for index, name in enumerate(role_names)

@@ -6,13 +6,14 @@ templates contain and nothing more. Roles it creates must live under the product
 carry the product boundary, so no template can mint a more powerful role.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.nag import acknowledge_wildcard_resources
+from catalog_constructs.service_actions import ACTION_DOCUMENTS
 from catalog_constructs.shared_resources import SharedResources
 
 
@@ -247,6 +248,7 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
                 f"{contract.PROVISIONED_STACK_PREFIX}*"
             ],
         ),
+        *_self_service_action_statements(stack),
         iam.PolicyStatement(
             # An alarm with an EC2 stop action is accepted only if its creator may stop the
             # instance and the alarm service-linked role exists.
@@ -269,6 +271,47 @@ def _ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStateme
             sid="GenerateCredentials",
             actions=["secretsmanager:GetRandomPassword"],
             resources=["*"],
+        ),
+    ]
+
+
+def _self_service_action_statements(stack: Stack) -> list[iam.PolicyStatement]:
+    """Start/Stop/Restart run as the launch role (AssumeRole LAUNCH_ROLE): Service Catalog
+    assumes it, starts the Automation document and hands the role to SSM, which runs the
+    document's steps with it. The instance actions themselves are in ManageCatalogInstances."""
+    return [
+        iam.PolicyStatement(
+            sid="RunTheActionDocuments",
+            actions=["ssm:StartAutomationExecution"],
+            resources=[
+                stack.format_arn(
+                    service="ssm",
+                    account="",
+                    resource="automation-definition",
+                    resource_name=f"{document}:*",
+                )
+                for document in ACTION_DOCUMENTS
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="FollowTheActionRuns",
+            actions=["ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions"],
+            resources=[
+                stack.format_arn(service="ssm", resource="automation-execution", resource_name="*")
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="HandItselfToAutomation",
+            actions=["iam:PassRole"],
+            resources=[
+                stack.format_arn(
+                    service="iam",
+                    region="",
+                    resource="role",
+                    resource_name=contract.launch_role_name("ec2"),
+                )
+            ],
+            conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
         ),
     ]
 
@@ -338,7 +381,7 @@ def _jobs_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatem
 
 def _storage_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatement]:
     # Bucket names are generated at launch or chosen by the owner: no pattern to scope to.
-    # The bucket policy of every product bucket exempts this role (by its path) from the
+    # The bucket policy of every product bucket exempts this role (by its name) from the
     # owner-only deny, but this role holds no object permission.
     buckets = f"arn:{stack.partition}:s3:::*"
     return [
@@ -503,6 +546,9 @@ def product_roles_arn(stack: Stack) -> str:
     )
 
 
+# Families whose launch role also runs self-service actions: SSM Automation assumes it then.
+ACTION_FAMILIES = frozenset({"ec2"})
+
 # What each product family's templates create, beyond the stack operations every family needs.
 FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyStatement]]] = {
     "ec2": _ec2_family,
@@ -513,7 +559,11 @@ FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyS
 
 
 class LaunchRole(Construct):
-    """The launch role of one product family."""
+    """The launch role of one product family, named ``contract.launch_role_name(family)`` in
+    the stage account and in every spoke account, so one LocalRoleName constraint serves all.
+
+    ``product_template_bucket_arns``: buckets the product templates are read from besides
+    Service Catalog's own copies (the stage's asset bucket; none in a spoke)."""
 
     def __init__(
         self,
@@ -522,7 +572,7 @@ class LaunchRole(Construct):
         *,
         family: str,
         shared: SharedResources,
-        product_template_bucket_arns: list[str],
+        product_template_bucket_arns: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -531,12 +581,15 @@ class LaunchRole(Construct):
         )
         region_account = f"{stack.region}:{stack.account}"
 
+        principals: list[iam.IPrincipal] = [iam.ServicePrincipal("servicecatalog.amazonaws.com")]
+        if family in ACTION_FAMILIES:
+            principals.append(iam.ServicePrincipal("ssm.amazonaws.com"))
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+            role_name=contract.launch_role_name(family),
+            assumed_by=iam.CompositePrincipal(*principals),
             description=f"Service Catalog launch role for the {family} product family",
-            path=f"{contract.LAUNCH_ROLE_PATH}{family}/",
         )
         statements = [
             iam.PolicyStatement(
@@ -566,10 +619,16 @@ class LaunchRole(Construct):
                 actions=["cloudformation:ValidateTemplate", "cloudformation:GetTemplateSummary"],
                 resources=["*"],
             ),
-            iam.PolicyStatement(
-                sid="ReadProductTemplates",
-                actions=["s3:GetObject"],
-                resources=[f"{arn}/*" for arn in product_template_bucket_arns],
+            *(
+                [
+                    iam.PolicyStatement(
+                        sid="ReadProductTemplates",
+                        actions=["s3:GetObject"],
+                        resources=[f"{arn}/*" for arn in product_template_bucket_arns],
+                    )
+                ]
+                if product_template_bucket_arns
+                else []
             ),
             iam.PolicyStatement(
                 # Service Catalog's own copy of each provisioning artifact.

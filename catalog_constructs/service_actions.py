@@ -1,105 +1,31 @@
 """Start, Stop and Restart actions researchers run on their own EC2 products.
 
-Service Catalog runs the AWS-owned Automation documents with the role below; it passes the
-provisioned product's own instance as the TARGET, so a researcher can act only on instances of
-products they own.
+Service Catalog runs the AWS-owned Automation documents as the product's launch role
+(``AssumeRole: LAUNCH_ROLE``): the role of the launch constraint in the account the product was
+launched in, so the actions work in the stage account and in every spoke without a role ARN of
+one account. It passes the provisioned product's own instance as the TARGET, so a researcher
+can act only on instances of products they own. The permissions live on the ec2 family's launch
+role (:mod:`catalog_constructs.launch_role`).
 """
 
 import json
 
-from aws_cdk import Fn, Stack, aws_iam as iam, aws_kms as kms, aws_servicecatalog as servicecatalog
+from aws_cdk import Fn, aws_servicecatalog as servicecatalog
 from constructs import Construct
-
-from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge_wildcard_resources
 
 ACTIONS = {
     "Start": ("AWS-StartEC2Instance", "Start the instance (after it was stopped or idle-stopped)"),
     "Stop": ("AWS-StopEC2Instance", "Stop the instance; its disks are kept and cost little"),
     "Restart": ("AWS-RestartEC2Instance", "Stop and start the instance"),
 }
+ACTION_DOCUMENTS = tuple(document for document, _ in ACTIONS.values())
+# Service Catalog's placeholder for "the launch role of the provisioned product".
+LAUNCH_ROLE = "LAUNCH_ROLE"
 
 
 class Ec2ServiceActions(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, ebs_key: kms.IKey) -> None:
+    def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
-        role = iam.Role(
-            self,
-            "Role",
-            # SSM Automation runs the document as this role; Service Catalog may also assume it
-            # to start the automation on the owner's behalf.
-            assumed_by=iam.CompositePrincipal(
-                iam.ServicePrincipal("ssm.amazonaws.com"),
-                iam.ServicePrincipal("servicecatalog.amazonaws.com"),
-            ),
-            description="Runs the Start/Stop/Restart self-service actions on catalog instances",
-        )
-        statements = [
-            iam.PolicyStatement(
-                sid="CatalogInstancesOnly",
-                actions=["ec2:StartInstances", "ec2:StopInstances"],
-                resources=[f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:instance/*"],
-                conditions={"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}},
-            ),
-            iam.PolicyStatement(
-                sid="WaitForState",
-                actions=["ec2:DescribeInstances", "ec2:DescribeInstanceStatus"],
-                resources=["*"],
-            ),
-            # Starting an instance re-attaches its encrypted volumes.
-            iam.PolicyStatement(
-                sid="EncryptedVolumes",
-                actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"],
-                resources=[ebs_key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}
-                },
-            ),
-        ]
-        statements += [
-            iam.PolicyStatement(
-                sid="RunTheActionDocuments",
-                actions=["ssm:StartAutomationExecution"],
-                resources=[
-                    stack.format_arn(
-                        service="ssm",
-                        account="",
-                        resource="automation-definition",
-                        resource_name=f"{document}:*",
-                    )
-                    for document, _ in ACTIONS.values()
-                ],
-            ),
-            iam.PolicyStatement(
-                sid="FollowTheActionRuns",
-                actions=["ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions"],
-                resources=[
-                    stack.format_arn(
-                        service="ssm", resource="automation-execution", resource_name="*"
-                    )
-                ],
-            ),
-            iam.PolicyStatement(
-                sid="HandItselfToAutomation",
-                actions=["iam:PassRole"],
-                resources=[role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-            ),
-        ]
-        policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            statements=statements,
-            roles=[role],
-            description="Start/Stop/Restart self-service actions on catalog instances",
-        )
-        acknowledge_wildcard_resources(
-            policy,
-            statements,
-            "Limited to instances carrying the catalog's product tag; Describe calls support "
-            "no resource scoping.",
-        )
         self.action_ids: dict[str, str] = {}
         for name, (document, description) in ACTIONS.items():
             action = servicecatalog.CfnServiceAction(
@@ -115,7 +41,7 @@ class Ec2ServiceActions(Construct):
                     for key, value in {
                         "Name": document,
                         "Version": "1",
-                        "AssumeRole": role.role_arn,
+                        "AssumeRole": LAUNCH_ROLE,
                         "Parameters": json.dumps([{"Name": "InstanceId", "Type": "TARGET"}]),
                     }.items()
                 ],

@@ -50,7 +50,7 @@ BASE_STAGE = "base"
 BASE_ONLY_KEYS = frozenset({"delivery"})
 
 # Top-level keys that belong in the stage file: a missing one is reported against it.
-PER_STAGE_KEYS = frozenset({"stage", "network", "communities"})
+PER_STAGE_KEYS = frozenset({"stage", "network", "communities", "spokes"})
 
 Path_ = tuple[str | int, ...]
 

@@ -1001,6 +1001,77 @@ class Community(BaseModel):
         return self.owner_email_template.format(session=session)
 
 
+class SpokeAccount(BaseModel):
+    """Settings of one spoke account that differ from the spokes' defaults."""
+
+    model_config = _STRICT
+
+    network: Network | None = Field(
+        default=None,
+        description="This account's VPC (mode create or existing); default: spokes.network.",
+    )
+    admin_role_arns: Annotated[list[RoleArn], _unique("role ARN")] = Field(
+        default_factory=list,
+        description=(
+            "Break-glass administrator roles of this account, exempt from owner-only bucket "
+            "policies like operators.admin_role_arns in the stage account (may be empty)."
+        ),
+    )
+
+
+class SpokesConfig(BaseModel):
+    """Recipient ("spoke") accounts: each gets a Spoke stack (shared infrastructure, launch
+    roles, end-user policies) in the stage region, so shared portfolios launch there.
+
+    Spoke accounts are every community's ``sharing.accounts`` plus ``member_accounts``.
+    """
+
+    model_config = _STRICT
+
+    network: Network = Field(
+        description=(
+            "VPC of every spoke unless overridden under accounts; mode create (the same CIDR "
+            "may be reused: every spoke has its own VPC) or existing."
+        )
+    )
+    member_accounts: Annotated[list[AccountId], _unique("account")] = Field(
+        default_factory=list,
+        description=(
+            "Accounts that receive portfolios through organizational_units or organization "
+            "shares (OUs cannot be expanded at synth): list each account that launches."
+        ),
+    )
+    accounts: dict[AccountId, SpokeAccount] = Field(
+        default_factory=dict,
+        description="Spoke account ID -> its own network or administrator roles.",
+    )
+
+    @model_validator(mode="after")
+    def _admins_in_their_account(self) -> SpokesConfig:
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        for account, spoke in self.accounts.items():
+            for index, arn in enumerate(spoke.admin_role_arns):
+                if parse_role_arn(arn)[1] != account:
+                    errors.append(
+                        (
+                            ("accounts", account, "admin_role_arns", index),
+                            f"role ARN {arn!r} is not in account {account}; allowed: roles of "
+                            "the spoke account it is listed under",
+                            arn,
+                        )
+                    )
+        _raise_all(errors)
+        return self
+
+    def network_of(self, account: str) -> CreateVpcNetwork | ExistingNetwork:
+        override = self.accounts.get(account)
+        return override.network if override and override.network else self.network
+
+    def admin_role_arns_of(self, account: str) -> list[str]:
+        override = self.accounts.get(account)
+        return list(override.admin_role_arns) if override else []
+
+
 IMAGE_SCHEDULE_RE = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
 
 
@@ -1330,6 +1401,15 @@ class CatalogConfig(BaseModel):
         default=None,
         description="Delivery pipeline promoting the stages in order (base.yaml only; optional).",
     )
+    spokes: SpokesConfig | None = Field(
+        default=None,
+        # The rule "sharing needs spokes" must also run when the section is absent.
+        validate_default=True,
+        description=(
+            "Accounts that receive shared portfolios get a Spoke stack (per stage; required "
+            "when a community shares its portfolio)."
+        ),
+    )
 
     # ---- cross-field rules
 
@@ -1611,7 +1691,111 @@ class CatalogConfig(BaseModel):
         _raise_all(errors)
         return communities
 
+    @field_validator("spokes")
+    @classmethod
+    def _spokes_match_sharing(
+        cls, spokes: SpokesConfig | None, info: ValidationInfo
+    ) -> SpokesConfig | None:
+        communities = info.data.get("communities")
+        stage = info.data.get("stage")
+        if not isinstance(communities, dict):
+            return spokes
+        shared_accounts = {
+            account: name
+            for name, community in communities.items()
+            for account in community.sharing.accounts
+        }
+        wide = [
+            name
+            for name, community in communities.items()
+            if community.sharing.organizational_units or community.sharing.organization
+        ]
+        if spokes is None:
+            if shared_accounts or wide:
+                sharing = next(iter(shared_accounts.values()), None) or wide[0]
+                _fail(
+                    f"missing section 'spokes': community {sharing!r} shares its portfolio, "
+                    "and products launch only in accounts with a Spoke stack; add spokes: "
+                    "{network: ..., member_accounts: [...]} (see config/dev.yaml)"
+                )
+            return spokes
+        errors: list[tuple[tuple[str | int, ...], str, Any]] = []
+        for index, account in enumerate(spokes.member_accounts):
+            loc: tuple[str | int, ...] = ("member_accounts", index)
+            if isinstance(stage, StageConfig) and account == stage.account:
+                errors.append(
+                    (
+                        loc,
+                        f"account {account} is the stage account itself; allowed: other "
+                        "accounts of the organization",
+                        account,
+                    )
+                )
+            elif account in shared_accounts:
+                errors.append(
+                    (
+                        loc,
+                        f"account {account} is already a spoke through communities."
+                        f"{shared_accounts[account]}.sharing.accounts; list each account once",
+                        account,
+                    )
+                )
+        if spokes.member_accounts and not wide:
+            errors.append(
+                (
+                    ("member_accounts",),
+                    "no community shares with organizational_units or an organization; "
+                    "allowed: an empty list, or share a portfolio with the OU first",
+                    None,
+                )
+            )
+        known = [*shared_accounts, *spokes.member_accounts]
+        for account in spokes.accounts:
+            if account not in known:
+                errors.append(
+                    (
+                        ("accounts", account),
+                        f"account {account} is not a spoke; allowed: "
+                        f"{', '.join(known) or '(none)'} (sharing.accounts of the communities "
+                        "and spokes.member_accounts)",
+                        account,
+                    )
+                )
+        if not known:
+            errors.append(
+                (
+                    (),
+                    "no spoke account: no community shares with an account and "
+                    "member_accounts is empty; remove the spokes section or list the accounts",
+                    None,
+                )
+            )
+        _raise_all(errors)
+        return spokes
+
     # ---- conveniences for the stacks
+
+    def spoke_accounts(self) -> list[str]:
+        """Every spoke account, in config order: communities' sharing.accounts, then
+        spokes.member_accounts."""
+        if self.spokes is None:
+            return []
+        accounts = [a for c in self.communities.values() for a in c.sharing.accounts]
+        return list(dict.fromkeys([*accounts, *self.spokes.member_accounts]))
+
+    def spoke_communities(self, account: str) -> dict[str, Community]:
+        """The communities whose portfolio reaches ``account`` (by account, OU or organization
+        share; a member account is taken to be in every OU shared with)."""
+        member = self.spokes is not None and account in self.spokes.member_accounts
+        return {
+            name: community
+            for name, community in self.communities.items()
+            if account in community.sharing.accounts
+            or (
+                member
+                and (community.sharing.organizational_units or community.sharing.organization)
+            )
+        }
 
     def published_versions(self, product_key: str) -> tuple[str, ...]:
         """Versions of a product published in this stage, in listed order; () if none."""

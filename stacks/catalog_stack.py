@@ -79,7 +79,7 @@ class CatalogStack(Stack):
                     product_template_bucket_arns=[template_bucket],
                 )
 
-        service_actions = Ec2ServiceActions(self, "Ec2ServiceActions", ebs_key=shared.ebs_key)
+        service_actions = Ec2ServiceActions(self, "Ec2ServiceActions")
         for product in products.values():
             if product.definition.family == "ec2":
                 service_actions.associate(

@@ -49,7 +49,7 @@ def launch_role_pattern(stack: Stack, family: str) -> str:
         service="iam",
         region="",
         resource="role",
-        resource_name=f"{contract.LAUNCH_ROLE_PATH.strip('/')}/{family}/*",
+        resource_name=contract.launch_role_name(family),
     )
 
 

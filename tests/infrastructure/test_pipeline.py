@@ -101,8 +101,16 @@ def test_each_stage_is_smoke_tested_after_it_deploys(
     [smoke] = [a for a in actions if a["Name"].startswith("SmokeTest")]
     deploys = [a for a in actions if a["ActionTypeId"]["Provider"] == "CloudFormation"]
     assert all(smoke["RunOrder"] > a["RunOrder"] for a in deploys)
-    # Each stack deploys into its stage's account through that account's bootstrap role.
-    assert all(f":iam::{account}:role/cdk-" in json.dumps(a["RoleArn"]) for a in deploys)
+    # Each stack deploys into its stage's account through that account's bootstrap role; a
+    # spoke stack into its spoke account, after the stage's Catalog stack.
+    spokes = load_config(stage.lower()).spoke_accounts()
+    for action in deploys:
+        spoke = next((s for s in spokes if f"-spoke-{s}." in action["Name"]), None)
+        assert f":iam::{spoke or account}:role/cdk-" in json.dumps(action["RoleArn"]), action
+        if spoke:
+            catalog = [a for a in deploys if "-catalog." in a["Name"]]
+            assert catalog and all(action["RunOrder"] > a["RunOrder"] for a in catalog)
+    assert len([a for a in deploys if "-spoke-" in a["Name"]]) == 2 * len(spokes)
     commands = _commands(_buildspec(pipeline.template, smoke))
     assert (
         f"make smoke STAGE={stage.lower()} "

@@ -30,7 +30,10 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     config_dir = tmp_path_factory.mktemp("config")
     for path in (REPO_ROOT / "config").glob("*.yaml"):
         shutil.copy(path, config_dir / path.name)
+    shipped_sharing = '    sharing:\n      accounts: ["444444444444"]\n'
     dev = (config_dir / "dev.yaml").read_text()
+    assert shipped_sharing in dev
+    dev = dev.replace(shipped_sharing, "")
     dev = dev.replace(
         "      role_names: [DataChallengeParticipants]\n",
         f"      role_names: [DataChallengeParticipants]\n      role_patterns: [{PATTERN}]\n",
@@ -42,7 +45,9 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "      organizational_units: [ou-ab12-cdef3456]\n"
         "      organization: o-a1b2c3d4e5\n",
     )
-    assert "role_patterns" in dev and "sharing" in dev
+    # The OU and organization shares reach this member account (spokes: in dev.yaml).
+    dev += '  member_accounts: ["555555555555"]\n'
+    assert "role_patterns" in dev and "sharing" in dev and "member_accounts" in dev
     (config_dir / "dev.yaml").write_text(dev)
     config = load_config("dev", config_dir)
 

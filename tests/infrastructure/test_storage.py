@@ -188,16 +188,16 @@ def test_bucket_functions_get_the_stage_configuration(stage: SynthesizedStage) -
         assert json.loads(variables["SYNAPSE_ORIGINS"]) == list(config.storage.synapse_origins)
         assert variables["ARCHIVE_DAYS"] == str(config.storage.archive_days)
         assert variables["LAUNCH_ROLE_PATTERN"]["Fn::Join"][1][-1].endswith(
-            f":role{contract.LAUNCH_ROLE_PATH}storage/*"
+            f":role/{contract.launch_role_name('storage')}"
         )
     rule = only(stage.stacks["Shared"], "AWS::Events::Rule")["Properties"]
     assert rule["ScheduleExpression"] == config.storage.purge_schedule
 
 
-def test_storage_launch_role_lives_under_the_exempted_path(stage: SynthesizedStage) -> None:
+def test_storage_launch_role_has_the_exempted_name(stage: SynthesizedStage) -> None:
     roles = resources(stage.stacks["Catalog"], "AWS::IAM::Role")
-    paths = {role["Properties"].get("Path") for role in roles.values()}
-    assert f"{contract.LAUNCH_ROLE_PATH}storage/" in paths
+    names = {role["Properties"].get("RoleName"): role["Properties"] for role in roles.values()}
+    assert "Path" not in names[contract.launch_role_name("storage")]
 
 
 def statements_of(template: dict[str, Any], description_part: str) -> dict[str, set[str]]:

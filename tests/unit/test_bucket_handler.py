@@ -28,7 +28,7 @@ ENVIRON = {
     "REGION": REGION,
     "ADMIN_ROLE_ARNS": json.dumps([ADMIN]),
     "SERVICE_ROLE_ARNS": json.dumps([ACCESS_ROLE, PURGE_ROLE]),
-    "LAUNCH_ROLE_PATTERN": f"arn:aws:iam::{ACCOUNT}:role/research-catalog/launch/storage/*",
+    "LAUNCH_ROLE_PATTERN": f"arn:aws:iam::{ACCOUNT}:role/research-catalog-launch-storage",
     "PRODUCT_ROLE_PATTERN": f"arn:aws:iam::{ACCOUNT}:role/research-catalog/products/*",
     "SYNAPSE_ACCOUNT": "325565585839",
     "SYNAPSE_ORIGINS": json.dumps(["https://www.synapse.org"]),

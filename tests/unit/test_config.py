@@ -1554,6 +1554,14 @@ SHARING = """\
 """
 
 
+SPOKES = """\
+spokes:
+  network:
+    mode: create
+    cidr: 10.70.0.0/16
+"""
+
+
 def test_sharing_and_role_patterns_load(tmp_path: Path) -> None:
     dev = edit(
         DEV,
@@ -1567,6 +1575,7 @@ def test_sharing_and_role_patterns_load(tmp_path: Path) -> None:
             "    manager_email: challenge@example.org\n" + SHARING,
         ),
     )
+    dev += SPOKES
     config = load_config("dev", write_config(tmp_path, stages={"dev": dev}), registry=FAKE_REGISTRY)
 
     challenge = config.communities["challenge"]
@@ -1627,3 +1636,132 @@ def test_bad_role_patterns(tmp_path: Path, patterns: str, key: str, fragment: st
     )
     error = load_error(write_config(tmp_path, stages={"dev": dev}))
     assert fragment in problem_line(error, f"communities.challenge.principals.{key}")
+
+
+# --------------------------------------------------------------------------------------------
+# spokes: the accounts portfolios are shared with
+
+
+def _shared_dev(sharing: str = SHARING, spokes: str = SPOKES) -> str:
+    return (
+        edit(
+            DEV,
+            (
+                "    manager_email: challenge@example.org\n",
+                "    manager_email: challenge@example.org\n" + sharing,
+            ),
+        )
+        + spokes
+    )
+
+
+MEMBER_SPOKES = (
+    SPOKES
+    + """\
+  member_accounts: ["555555555555"]
+  accounts:
+    "555555555555":
+      network:
+        mode: existing
+        vpc_id: vpc-0123456789abcdef0
+        private_subnet_ids: [subnet-0123456789abcdef0]
+      admin_role_arns: [arn:aws:iam::555555555555:role/BreakGlass]
+"""
+)
+
+
+def test_spokes_are_the_shared_accounts_and_the_member_accounts(tmp_path: Path) -> None:
+    config = load_config(
+        "dev",
+        write_config(tmp_path, stages={"dev": _shared_dev(spokes=MEMBER_SPOKES)}),
+        registry=FAKE_REGISTRY,
+    )
+    assert config.spoke_accounts() == ["444444444444", "555555555555"]
+    spokes = config.spokes
+    assert spokes is not None
+    assert spokes.network_of("444444444444") == spokes.network
+    assert spokes.network_of("555555555555").mode == "existing"
+    assert spokes.admin_role_arns_of("444444444444") == []
+    assert spokes.admin_role_arns_of("555555555555") == [
+        "arn:aws:iam::555555555555:role/BreakGlass"
+    ]
+    # The member account is reached through the challenge community's OU share only.
+    assert list(config.spoke_communities("555555555555")) == ["challenge"]
+    assert list(config.spoke_communities("444444444444")) == ["challenge"]
+
+
+def test_no_sharing_means_no_spokes(tmp_path: Path) -> None:
+    config = load_config("dev", write_config(tmp_path, stages={"dev": DEV}), registry=FAKE_REGISTRY)
+    assert config.spokes is None
+    assert config.spoke_accounts() == []
+
+
+def test_sharing_without_spokes_is_an_error(tmp_path: Path) -> None:
+    error = load_error(write_config(tmp_path, stages={"dev": _shared_dev(spokes="")}))
+    line = problem_line(error, "spokes")
+    assert line.startswith("config/dev.yaml")
+    assert "missing section 'spokes': community 'challenge' shares its portfolio" in line
+
+
+@pytest.mark.parametrize(
+    ("spokes", "key", "fragment"),
+    [
+        (
+            '  member_accounts: ["111111111111"]\n',
+            "spokes.member_accounts[0]",
+            "is the stage account itself",
+        ),
+        (
+            '  member_accounts: ["444444444444"]\n',
+            "spokes.member_accounts[0]",
+            "already a spoke through communities.challenge.sharing.accounts",
+        ),
+        (
+            '  member_accounts: ["1234"]\n',
+            "spokes.member_accounts[0]",
+            "12-digit",
+        ),
+        (
+            '  accounts:\n    "666666666666": {}\n',
+            "spokes.accounts.666666666666",
+            "is not a spoke; allowed: 444444444444",
+        ),
+        (
+            '  accounts:\n    "444444444444":\n'
+            "      admin_role_arns: [arn:aws:iam::111111111111:role/BreakGlass]\n",
+            "spokes.accounts.444444444444.admin_role_arns[0]",
+            "is not in account 444444444444",
+        ),
+        (
+            '  accounts:\n    "444444444444":\n      network: {mode: create}\n',
+            "spokes.accounts.444444444444.network.cidr",
+            "missing",
+        ),
+        (
+            "  regions: [eu-west-1]\n",
+            "spokes.regions",
+            "unknown key 'regions'; allowed keys: network",
+        ),
+    ],
+)
+def test_bad_spokes(tmp_path: Path, spokes: str, key: str, fragment: str) -> None:
+    error = load_error(write_config(tmp_path, stages={"dev": _shared_dev(spokes=SPOKES + spokes)}))
+    line = problem_line(error, key)
+    assert line.startswith("config/dev.yaml")
+    assert fragment in line
+
+
+def test_member_accounts_need_an_ou_or_organization_share(tmp_path: Path) -> None:
+    only_accounts = '    sharing:\n      accounts: ["444444444444"]\n'
+    spokes = SPOKES + '  member_accounts: ["555555555555"]\n'
+    error = load_error(
+        write_config(tmp_path, stages={"dev": _shared_dev(sharing=only_accounts, spokes=spokes)})
+    )
+    assert "no community shares with organizational_units" in problem_line(
+        error, "spokes.member_accounts"
+    )
+
+
+def test_spokes_without_any_spoke_account(tmp_path: Path) -> None:
+    error = load_error(write_config(tmp_path, stages={"dev": DEV + SPOKES}))
+    assert "no spoke account" in problem_line(error, "spokes")
