@@ -9,8 +9,9 @@ from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import MachineImage, ProductContext
 from catalog_constructs.workstation import BucketLists, Workstation, WorkstationProps
 from products.instance_types import instance_type_mapping, instance_type_names
-from products.template import HTTPS_URL, ProductTemplate, SmokeTest
+from products.template import ProductTemplate, SmokeTest
 from products.workstation_form import (
+    STANDARD_OUTPUT_CHECKS,
     data_volume_parameter,
     idle_stop_condition,
     idle_stop_group,
@@ -257,12 +258,7 @@ TEMPLATE = ProductTemplate(
             "IdleStopHours": "1",
         },
         outputs={
-            "ConnectionURI": HTTPS_URL,
-            "EC2ConsoleURI": HTTPS_URL,
-            "LogsURI": HTTPS_URL,
-            "Documentation": HTTPS_URL,
-            "InstanceId": r"i-[0-9a-f]{8,17}",
-            "PrivateIpAddress": r"(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}",
+            **STANDARD_OUTPUT_CHECKS,
         },
     ),
 )

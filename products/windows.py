@@ -11,6 +11,7 @@ from catalog_constructs.workstation import BucketLists, Workstation, Workstation
 from products.instance_types import INSTANCE_ARCHITECTURES
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 from products.workstation_form import (
+    STANDARD_OUTPUT_CHECKS,
     data_volume_parameter,
     idle_stop_condition,
     idle_stop_group,
@@ -238,13 +239,8 @@ TEMPLATE = ProductTemplate(
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},
         outputs={
-            "ConnectionURI": HTTPS_URL,
-            "EC2ConsoleURI": HTTPS_URL,
-            "LogsURI": HTTPS_URL,
-            "Documentation": HTTPS_URL,
+            **STANDARD_OUTPUT_CHECKS,
             "SignInCredential": HTTPS_URL,
-            "InstanceId": r"i-[0-9a-f]{8,17}",
-            "PrivateIpAddress": r"(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}",
             "PortForwardingCommand": r"aws ssm start-session --region [a-z0-9-]+ --target "
             r"i-[0-9a-f]{8,17} .*localPortNumber=13389",
         },

@@ -1,4 +1,5 @@
-"""Launch-form fields every workstation product (Linux Docker, notebook, Windows) offers.
+"""Launch-form fields and smoke-test output checks every workstation product offers (Linux
+Docker, notebook, Windows).
 
 The wording differs only where the products do (the data disk's place, what an image update
 replaces), so each product passes those words in; the constraints are the same everywhere.
@@ -7,6 +8,17 @@ replaces), so each product passes those words in; the constraints are the same e
 from aws_cdk import CfnCondition, Fn, Stack
 
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
+from products.template import HTTPS_URL
+
+# What the smoke test expects of every workstation's standard outputs.
+STANDARD_OUTPUT_CHECKS = {
+    "ConnectionURI": HTTPS_URL,
+    "EC2ConsoleURI": HTTPS_URL,
+    "LogsURI": HTTPS_URL,
+    "Documentation": HTTPS_URL,
+    "InstanceId": r"i-[0-9a-f]{8,17}",
+    "PrivateIpAddress": r"(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}",
+}
 
 
 def data_volume_parameter(disk: str) -> FormParameter:
