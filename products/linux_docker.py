@@ -7,15 +7,15 @@ from catalog_constructs import bucket_mounts
 from catalog_constructs.contract import image_parameter
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_context import MachineImage, ProductContext
-from catalog_constructs.workstation import BucketLists, Workstation, WorkstationProps
+from catalog_constructs.workstation import Workstation, WorkstationProps
 from products.instance_types import instance_type_mapping, instance_type_names
 from products.template import ProductTemplate, SmokeTest
 from products.workstation_form import (
     STANDARD_OUTPUT_CHECKS,
     data_volume_parameter,
-    idle_stop_condition,
     idle_stop_group,
     image_generation_parameter,
+    shared_fields,
 )
 
 PRODUCT_KEY = "linux-docker"
@@ -157,7 +157,7 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
         )
         context = ProductContext(self, "Context")
         context.tag_product_resources(self, product_key=PRODUCT_KEY)
-        idle_stop_enabled = idle_stop_condition(self, form)
+        fields = shared_fields(self, form)
 
         workstation = Workstation(
             self,
@@ -169,14 +169,8 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
                 instance_type=instance_type,
                 root_device_name=distributions.find_in_map(distribution, "RootDevice"),
                 root_volume_gib=form.parameters["DiskSize"].value_as_number,
-                data_volume_gib=form.parameters["DataVolumeSize"].value_as_number,
-                idle_stop_hours=form.parameters["IdleStopHours"].value_as_number,
-                idle_stop_enabled=idle_stop_enabled,
+                **fields,
                 setup_script=SETUP_SCRIPT,
-                buckets=BucketLists(
-                    read_only=form.parameters[bucket_mounts.READ_ONLY_PARAMETER].value_as_list,
-                    read_write=form.parameters[bucket_mounts.READ_WRITE_PARAMETER].value_as_list,
-                ),
             ),
         )
         workstation.add_standard_outputs(documentation_page=f"{PRODUCT_KEY}.md", context=context)

@@ -20,15 +20,15 @@ from catalog_constructs.product_context import (
     ProductContext,
     product_context_service_token,
 )
-from catalog_constructs.workstation import BucketLists, Workstation, WorkstationProps
+from catalog_constructs.workstation import Workstation, WorkstationProps
 from products.instance_types import INSTANCE_ARCHITECTURES
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 from products.workstation_form import (
     STANDARD_OUTPUT_CHECKS,
     data_volume_parameter,
-    idle_stop_condition,
     idle_stop_group,
     image_generation_parameter,
+    shared_fields,
 )
 
 PRODUCT_KEY = "notebook"
@@ -255,7 +255,7 @@ class NotebookProduct(servicecatalog.ProductStack):
         )
         context = ProductContext(self, "Context")
         context.tag_product_resources(self, product_key=PRODUCT_KEY)
-        idle_stop_enabled = idle_stop_condition(self, form)
+        fields = shared_fields(self, form)
         # The provisioned stack's UUID: unique, stable for the product's life, known at boot.
         route_id = Fn.select(2, Fn.split("/", Aws.STACK_ID))
 
@@ -269,9 +269,7 @@ class NotebookProduct(servicecatalog.ProductStack):
                 instance_type=form.value("InstanceType"),
                 root_device_name="/dev/sda1",
                 root_volume_gib=40,
-                data_volume_gib=form.parameters["DataVolumeSize"].value_as_number,
-                idle_stop_hours=form.parameters["IdleStopHours"].value_as_number,
-                idle_stop_enabled=idle_stop_enabled,
+                **fields,
                 setup_script=SETUP_SCRIPT,
                 setup_variables={
                     "NotebookType": notebook_type,
@@ -280,10 +278,6 @@ class NotebookProduct(servicecatalog.ProductStack):
                     "GatewayParameter": contract.NOTEBOOK_GATEWAY_PARAMETER,
                 },
                 sign_in_username=SIGN_IN_USERNAME,
-                buckets=BucketLists(
-                    read_only=form.parameters[bucket_mounts.READ_ONLY_PARAMETER].value_as_list,
-                    read_write=form.parameters[bucket_mounts.READ_WRITE_PARAMETER].value_as_list,
-                ),
             ),
         )
         workstation.role.add_to_principal_policy(

@@ -5,9 +5,13 @@ The wording differs only where the products do (the data disk's place, what an i
 replaces), so each product passes those words in; the constraints are the same everywhere.
 """
 
+from typing import TypedDict
+
 from aws_cdk import CfnCondition, Fn, Stack
 
+from catalog_constructs import bucket_mounts
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
+from catalog_constructs.workstation import BucketLists
 from products.template import HTTPS_URL
 
 # What the smoke test expects of every workstation's standard outputs.
@@ -76,9 +80,27 @@ def idle_stop_group(*, kept: str) -> FormGroup:
     )
 
 
-def idle_stop_condition(stack: Stack, form: LaunchForm) -> CfnCondition:
-    """True unless the owner chose 0 hours (idle stop off)."""
+class SharedFields(TypedDict):
+    """The WorkstationProps every workstation product fills from the fields above."""
+
+    data_volume_gib: float
+    idle_stop_hours: float
+    idle_stop_enabled: CfnCondition
+    buckets: BucketLists
+
+
+def shared_fields(stack: Stack, form: LaunchForm) -> SharedFields:
+    """Reads the shared fields of ``form``; creates the idle-stop condition (true unless the
+    owner chose 0 hours) in ``stack``."""
     hours = form.parameters["IdleStopHours"].value_as_number
-    return CfnCondition(
-        stack, "IdleStopEnabled", expression=Fn.condition_not(Fn.condition_equals(hours, 0))
+    return SharedFields(
+        data_volume_gib=form.parameters["DataVolumeSize"].value_as_number,
+        idle_stop_hours=hours,
+        idle_stop_enabled=CfnCondition(
+            stack, "IdleStopEnabled", expression=Fn.condition_not(Fn.condition_equals(hours, 0))
+        ),
+        buckets=BucketLists(
+            read_only=form.parameters[bucket_mounts.READ_ONLY_PARAMETER].value_as_list,
+            read_write=form.parameters[bucket_mounts.READ_WRITE_PARAMETER].value_as_list,
+        ),
     )
