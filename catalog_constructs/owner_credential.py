@@ -20,6 +20,42 @@ from catalog_constructs.product_context import ProductContext
 EXCLUDED_CHARACTERS = "\"'`\\$%&;<>|^{}[]()/@#!,="
 
 
+def deny_reading_to_others(
+    scope: Construct,
+    construct_id: str,
+    *,
+    secret_id: str,
+    role: iam.Role,
+    owner_aws_user_id: str,
+    sid: str,
+) -> secretsmanager.CfnResourcePolicy:
+    """A secret policy denying GetSecretValue to everyone but ``role``'s sessions and the
+    owner: it holds even against broad identity policies elsewhere in the account."""
+    return secretsmanager.CfnResourcePolicy(
+        scope,
+        construct_id,
+        secret_id=secret_id,
+        block_public_policy=True,
+        resource_policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": sid,
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": "*",
+                    "Condition": {
+                        "StringNotLike": {
+                            "aws:userid": [Fn.join(":", [role.role_id, "*"]), owner_aws_user_id]
+                        }
+                    },
+                }
+            ],
+        },
+    )
+
+
 class OwnerCredential(Construct):
     """``{"username": <username>, "password": <generated>}`` in a secret named after the stack.
 
@@ -68,31 +104,13 @@ class OwnerCredential(Construct):
             "the secret disagree with the machine. It is unique to the product, readable only "
             "by its owner and instance, and deleted with the product.",
         )
-        secretsmanager.CfnResourcePolicy(
+        deny_reading_to_others(
             self,
             "Policy",
             secret_id=self.secret.ref,
-            block_public_policy=True,
-            resource_policy={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "OnlyTheOwnerAndTheInstanceRead",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "secretsmanager:GetSecretValue",
-                        "Resource": "*",
-                        "Condition": {
-                            "StringNotLike": {
-                                "aws:userid": [
-                                    Fn.join(":", [reader.role_id, "*"]),
-                                    context.owner_aws_user_id,
-                                ]
-                            }
-                        },
-                    }
-                ],
-            },
+            role=reader,
+            owner_aws_user_id=context.owner_aws_user_id,
+            sid="OnlyTheOwnerAndTheInstanceRead",
         )
         reader.add_to_principal_policy(
             iam.PolicyStatement(

@@ -19,6 +19,7 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.owner_credential import deny_reading_to_others
 from catalog_constructs.product_context import ProductContext, product_context_service_token
 from catalog_constructs.product_context.handler.fargate import (
     FARGATE_SIZES,
@@ -309,31 +310,13 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
             "The values are the owner's credentials for outside services; only their issuer "
             "can rotate them.",
         )
-        secretsmanager.CfnResourcePolicy(
+        deny_reading_to_others(
             self,
             "JobSecretsPolicy",
             secret_id=secret.ref,
-            block_public_policy=True,
-            resource_policy={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "OnlyTheJobAndItsOwnerRead",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "secretsmanager:GetSecretValue",
-                        "Resource": "*",
-                        "Condition": {
-                            "StringNotLike": {
-                                "aws:userid": [
-                                    Fn.join(":", [execution_role.role_id, "*"]),
-                                    context.owner_aws_user_id,
-                                ]
-                            }
-                        },
-                    }
-                ],
-            },
+            role=execution_role,
+            owner_aws_user_id=context.owner_aws_user_id,
+            sid="OnlyTheJobAndItsOwnerRead",
         )
 
         statements = [
