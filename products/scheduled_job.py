@@ -17,6 +17,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.contract import resolve_ssm
 from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
 from catalog_constructs.owner_credential import deny_reading_to_others
@@ -26,7 +27,6 @@ from catalog_constructs.product_context.handler.fargate import (
     SECRETS_VARIABLE,
     size_label,
 )
-from catalog_constructs.workstation import resolve_ssm
 from products.registry import JOBS_PRODUCT_KEY
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
