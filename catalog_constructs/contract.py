@@ -31,6 +31,11 @@ ACCESS_LOG_BUCKET_PARAMETER = f"{PARAMETER_ROOT}/storage/access-log-bucket"
 
 PRODUCT_CONTEXT_FUNCTION_NAME = f"{PREFIX}-product-context"
 CLOUDWATCH_AGENT_DOCUMENT_NAME = f"{PREFIX}-cloudwatch-agent"
+# Where a workstation's user data writes the agent configuration (it names the product's own log
+# group) and where the shared agent document reads it.
+LINUX_CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/research-catalog/cloudwatch-agent.json"
+WINDOWS_DATA_ROOT = "C:\\ProgramData\\research-catalog"
+WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH = f"{WINDOWS_DATA_ROOT}\\cloudwatch-agent.json"
 # Writes bucket policies (owner-only, archive) and owner.txt; called by bucket products.
 BUCKET_ACCESS_FUNCTION_NAME = f"{PREFIX}-bucket-access"
 BUCKET_PURGE_FUNCTION_NAME = f"{PREFIX}-bucket-purge"

@@ -3,15 +3,15 @@
 from aws_cdk import aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
-from catalog_constructs.product_context import ProductContext
-from catalog_constructs.storage.bucket import (
+from catalog_constructs.product_template.bucket import (
     BUCKET_NAME_CONSTRAINT,
     BUCKET_NAME_PATTERN,
     NONCURRENT_VERSION_DAYS,
     PRIVATE,
     ProductBucket,
 )
+from catalog_constructs.product_template.context import ProductContext
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
 PRODUCT_KEY = "private-bucket"

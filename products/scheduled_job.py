@@ -17,12 +17,15 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 from catalog_constructs.contract import resolve_ssm
-from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
-from catalog_constructs.owner_credential import deny_reading_to_others
-from catalog_constructs.product_context import ProductContext, product_context_service_token
-from catalog_constructs.product_context.handler.fargate import (
+from catalog_constructs.product_template.context import (
+    ProductContext,
+    product_context_service_token,
+)
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
+from catalog_constructs.product_template.owner_credential import deny_reading_to_others
+from catalog_constructs.shared.product_context.handler.fargate import (
     FARGATE_SIZES,
     SECRETS_VARIABLE,
     size_label,

@@ -17,11 +17,14 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 from catalog_constructs.contract import resolve_ssm
-from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
-from catalog_constructs.product_context import ProductContext, product_context_service_token
-from catalog_constructs.storage.bucket import BUCKET_NAME_PATTERN, PRIVATE, ProductBucket
+from catalog_constructs.product_template.bucket import BUCKET_NAME_PATTERN, PRIVATE, ProductBucket
+from catalog_constructs.product_template.context import (
+    ProductContext,
+    product_context_service_token,
+)
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 
 PRODUCT_KEY = "studio-team"

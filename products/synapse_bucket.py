@@ -3,9 +3,9 @@
 from aws_cdk import CfnOutput, Fn, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
-from catalog_constructs.product_context import ProductContext
-from catalog_constructs.storage.bucket import SYNAPSE, ProductBucket
+from catalog_constructs.product_template.bucket import SYNAPSE, ProductBucket
+from catalog_constructs.product_template.context import ProductContext
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
 from products.private_bucket import (
     ACCESS_USAGE,
     BUCKET_NAME,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_servicecatalog as servicecatalog
 
-from catalog_constructs.launch_form import FormGroup
+from catalog_constructs.product_template.launch_form import FormGroup
 
 # Output check of a smoke test: an https URL that parses, instead of a regular expression.
 HTTPS_URL = "https-url"

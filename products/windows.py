@@ -3,11 +3,11 @@
 from aws_cdk import CfnOutput, Fn, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from catalog_constructs import bucket_mounts
 from catalog_constructs.contract import image_parameter
-from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
-from catalog_constructs.product_context import MachineImage, ProductContext
-from catalog_constructs.workstation import Workstation, WorkstationProps
+from catalog_constructs.product_template.context import MachineImage, ProductContext
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
+from catalog_constructs.product_template.workstation import bucket_mounts
+from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
 from products.instance_types import INSTANCE_ARCHITECTURES
 from products.template import HTTPS_URL, ProductTemplate, SmokeTest
 from products.workstation_form import (

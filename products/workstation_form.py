@@ -9,9 +9,9 @@ from typing import TypedDict
 
 from aws_cdk import CfnCondition, Fn, Stack
 
-from catalog_constructs import bucket_mounts
-from catalog_constructs.launch_form import FormGroup, FormParameter, LaunchForm
-from catalog_constructs.workstation import BucketLists
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
+from catalog_constructs.product_template.workstation import bucket_mounts
+from catalog_constructs.product_template.workstation.instance import BucketLists
 from products.template import HTTPS_URL
 
 # What the smoke test expects of every workstation's standard outputs.

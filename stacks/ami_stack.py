@@ -15,9 +15,13 @@ from constructs import Construct
 from amis.images import IMAGES
 from amis.pipeline import CatalogImageComponents, ImagePipeline, PipelineSettings
 from catalog_constructs import contract
-from catalog_constructs.encryption import DATA_KEY_USE, allow_use_through_service, catalog_key
-from catalog_constructs.nag import acknowledge
-from catalog_constructs.shared_resources import SharedResources
+from catalog_constructs.common.encryption import (
+    DATA_KEY_USE,
+    allow_use_through_service,
+    catalog_key,
+)
+from catalog_constructs.common.nag import acknowledge
+from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 from aws_cdk import DefaultStackSynthesizer, Stack
 from constructs import Construct
 
-from catalog_constructs.catalog_admin import CatalogAdminFunction
-from catalog_constructs.catalog_product import CatalogProduct, ProductMetadata
-from catalog_constructs.community_portfolio import CommunityPortfolio, CostCenterTagOptions
-from catalog_constructs.launch_role import LaunchRole
-from catalog_constructs.service_actions import Ec2ServiceActions
-from catalog_constructs.shared_resources import SharedResources
+from catalog_constructs.catalog.admin import CatalogAdminFunction
+from catalog_constructs.catalog.launch_role import LaunchRole
+from catalog_constructs.catalog.portfolio import CommunityPortfolio, CostCenterTagOptions
+from catalog_constructs.catalog.product import CatalogProduct, ProductMetadata
+from catalog_constructs.catalog.service_actions import Ec2ServiceActions
+from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 from products.catalog import PRODUCT_TEMPLATES
 from products.registry import PRODUCTS

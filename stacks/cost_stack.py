@@ -16,7 +16,7 @@ from catalog_constructs.cost import (
     WeeklyCostReport,
     allow_budgets_to_publish,
 )
-from catalog_constructs.shared_resources import SharedResources
+from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 
 

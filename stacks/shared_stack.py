@@ -4,15 +4,15 @@ from aws_cdk import Fn, Stack, aws_ec2 as ec2, aws_ssm as ssm
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.cloudwatch_agent import CloudWatchAgentDocument
-from catalog_constructs.encryption import CatalogKeys
-from catalog_constructs.jobs_platform import JobsPlatform
-from catalog_constructs.network import CatalogNetwork
-from catalog_constructs.notebook_gateway import NotebookGateway, publish_disabled
-from catalog_constructs.product_boundary import ProductRoleBoundary
-from catalog_constructs.product_context import ProductContextFunction
-from catalog_constructs.shared_resources import SharedResources
-from catalog_constructs.storage.services import StorageServices
+from catalog_constructs.shared.cloudwatch_agent import CloudWatchAgentDocument
+from catalog_constructs.shared.jobs_platform import JobsPlatform
+from catalog_constructs.shared.keys import CatalogKeys
+from catalog_constructs.shared.network import CatalogNetwork
+from catalog_constructs.shared.notebook_gateway import NotebookGateway, publish_disabled
+from catalog_constructs.shared.product_boundary import ProductRoleBoundary
+from catalog_constructs.shared.product_context import ProductContextFunction
+from catalog_constructs.shared.resources import SharedResources
+from catalog_constructs.shared.storage.services import StorageServices
 from config.models import CatalogConfig, CreateVpcNetwork
 from products.registry import JOBS_PRODUCT_KEY
 

@@ -24,9 +24,9 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.community_portfolio import COST_CENTER_KEY
-from catalog_constructs.encryption import catalog_key
-from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.catalog.portfolio import COST_CENTER_KEY
+from catalog_constructs.common.encryption import catalog_key
+from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
 from config.models import CatalogConfig, Community, MemberBudgets
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"

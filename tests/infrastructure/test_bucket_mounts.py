@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from catalog_constructs import bucket_mounts, contract
+from catalog_constructs import contract
+from catalog_constructs.product_template.workstation import bucket_mounts
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources
 

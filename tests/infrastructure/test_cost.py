@@ -324,7 +324,7 @@ def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
     from aws_cdk import App, Environment, Stack, aws_iam as iam, aws_kms as kms
     from aws_cdk.assertions import Template
 
-    from catalog_constructs.shared_resources import SharedResources
+    from catalog_constructs.shared.resources import SharedResources
     from stacks.cost_stack import CostStack
 
     config = load_config("prod")

@@ -205,7 +205,7 @@ def test_snapshot_prefix_does_not_depend_on_the_stage(
 ) -> None:
     from aws_cdk import Names
 
-    from catalog_constructs.catalog_product import stage_independent_snapshot_prefix
+    from catalog_constructs.catalog.product import stage_independent_snapshot_prefix
     from stacks.pipeline_stack import PipelineStack
 
     top_level = synthesized["dev"].app.node.find_child("Catalog").products["linux-docker"]

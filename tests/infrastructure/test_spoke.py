@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from catalog_constructs.service_actions import LAUNCH_ROLE
+from catalog_constructs.catalog.service_actions import LAUNCH_ROLE
 from config.loader import load_config
 from products.registry import PRODUCTS
 from tests.conftest import SynthesizedStage

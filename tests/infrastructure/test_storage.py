@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from catalog_constructs.storage.bucket import BUCKET_NAME_PATTERN
+from catalog_constructs.product_template.bucket import BUCKET_NAME_PATTERN
 from config import load_config
 from products.synapse_bucket import SYNAPSE_IDS
 from tests.conftest import SynthesizedStage

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from catalog_constructs.product_context.handler import index
+from catalog_constructs.shared.product_context.handler import index
 from products import studio_team
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from catalog_constructs import contract, windows_setup
+from catalog_constructs import contract
+from catalog_constructs.product_template.workstation import windows_setup
 from products import windows
 from products.instance_types import INSTANCE_ARCHITECTURES
 from tests.conftest import SynthesizedStage
@@ -117,7 +118,7 @@ def test_cloudwatch_agent_document_configures_windows_too(
     steps = {step["name"]: step for step in document["Properties"]["Content"]["mainSteps"]}
     windows_step = steps["ConfigureWindows"]
     assert windows_step["precondition"] == {"StringEquals": ["platformType", "Windows"]}
-    assert windows_setup.CLOUDWATCH_AGENT_CONFIG_PATH in " ".join(
+    assert contract.WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH in " ".join(
         windows_step["inputs"]["runCommand"]
     )
 

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from catalog_constructs.product_context.handler import fargate, index
+from catalog_constructs.shared.product_context.handler import fargate, index
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -13,7 +13,7 @@ from moto import mock_aws
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 
-from catalog_constructs.storage.handler import index
+from catalog_constructs.shared.storage.handler import index
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

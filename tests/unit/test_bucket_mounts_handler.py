@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from catalog_constructs.product_context.handler import bucket_mounts, index
+from catalog_constructs.shared.product_context.handler import bucket_mounts, index
 
 REGION = "us-east-1"
 STACK_ID = (

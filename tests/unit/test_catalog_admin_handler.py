@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from catalog_constructs.catalog_admin.handler import index
+from catalog_constructs.catalog.admin.handler import index
 
 CONTEXT = SimpleNamespace(log_stream_name="stream")
 

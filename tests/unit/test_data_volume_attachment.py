@@ -5,7 +5,7 @@ from typing import Any
 import boto3
 import pytest
 
-from catalog_constructs.product_context.handler import index
+from catalog_constructs.shared.product_context.handler import index
 from tests.unit.test_product_context_handler import (  # noqa: F401 - fixtures used by name
     PUBLIC_X86,
     Captured,

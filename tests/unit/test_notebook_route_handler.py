@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from catalog_constructs.product_context.handler import index, notebook_route
+from catalog_constructs.shared.product_context.handler import index, notebook_route
 
 REGION = "us-east-1"
 STACK_ID = (

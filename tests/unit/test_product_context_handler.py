@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from catalog_constructs.product_context.handler import index
+from catalog_constructs.shared.product_context.handler import index
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

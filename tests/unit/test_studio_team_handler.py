@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from catalog_constructs.product_context.handler import index
+from catalog_constructs.shared.product_context.handler import index
 
 DOMAIN = "d-abcdefghijkl"
 OWNER = "AROAEXAMPLEROLEID:owner"

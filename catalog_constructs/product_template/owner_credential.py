@@ -13,8 +13,8 @@ from aws_cdk import CfnOutput, Fn, aws_iam as iam, aws_secretsmanager as secrets
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge
-from catalog_constructs.product_context import ProductContext
+from catalog_constructs.common.nag import acknowledge
+from catalog_constructs.product_template.context import ProductContext
 
 # Characters that survive unquoted in PowerShell, shell heredocs, JSON and config files.
 EXCLUDED_CHARACTERS = "\"'`\\$%&;<>|^{}[]()/@#!,="

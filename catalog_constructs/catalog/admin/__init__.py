@@ -15,8 +15,8 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
-from catalog_constructs.nag import acknowledge_wildcard_resources
+from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.common.nag import acknowledge_wildcard_resources
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 VERSION_GUIDANCE = "Custom::VersionGuidance"

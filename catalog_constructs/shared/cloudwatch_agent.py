@@ -3,24 +3,27 @@
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from catalog_constructs import contract, windows_setup
-from catalog_constructs.workstation import CLOUDWATCH_AGENT_CONFIG_PATH
+from catalog_constructs import contract
+from catalog_constructs.contract import (
+    LINUX_CLOUDWATCH_AGENT_CONFIG_PATH,
+    WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH,
+)
 
-# The product's user data writes the agent configuration (it names the product's own log
-# group); State Manager may run this document before user data has finished, so it waits.
+# State Manager may run this document before the product's user data has written the agent
+# configuration, so it waits for the file.
 LINUX_CONFIGURE = [
-    f"for attempt in $(seq 1 120); do [ -f {CLOUDWATCH_AGENT_CONFIG_PATH} ] && break; "
+    f"for attempt in $(seq 1 120); do [ -f {LINUX_CLOUDWATCH_AGENT_CONFIG_PATH} ] && break; "
     "sleep 10; done",
     "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s "
-    f"-c file:{CLOUDWATCH_AGENT_CONFIG_PATH}",
+    f"-c file:{LINUX_CLOUDWATCH_AGENT_CONFIG_PATH}",
 ]
 
 WINDOWS_CONFIGURE = [
     "foreach ($attempt in 1..120) { "
-    f"if (Test-Path '{windows_setup.CLOUDWATCH_AGENT_CONFIG_PATH}') {{ break }}; "
+    f"if (Test-Path '{WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH}') {{ break }}; "
     "Start-Sleep -Seconds 10 }",
     "& 'C:\\Program Files\\Amazon\\AmazonCloudWatchAgent\\amazon-cloudwatch-agent-ctl.ps1' "
-    f"-a fetch-config -m ec2 -s -c 'file:{windows_setup.CLOUDWATCH_AGENT_CONFIG_PATH}'",
+    f"-a fetch-config -m ec2 -s -c 'file:{WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH}'",
 ]
 
 

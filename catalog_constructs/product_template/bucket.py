@@ -11,9 +11,9 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.common.nag import acknowledge
 from catalog_constructs.contract import resolve_ssm
-from catalog_constructs.nag import acknowledge
-from catalog_constructs.product_context import ProductContext
+from catalog_constructs.product_template.context import ProductContext
 
 PRIVATE = "private"
 SYNAPSE = "synapse"

@@ -25,8 +25,8 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.function import CatalogFunction
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.common.function import CatalogFunction
+from catalog_constructs.common.nag import acknowledge
 from config.models import NotebookGatewayConfig
 
 ACCESS_LOG_PREFIX = "notebook-gateway"

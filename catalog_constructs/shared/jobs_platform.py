@@ -25,8 +25,8 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.encryption import allow_use_through_service, catalog_key
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.common.encryption import allow_use_through_service, catalog_key
+from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 
 # Per community and capacity type; the account's Fargate vCPU quota applies on top.
 MAX_VCPUS = 256

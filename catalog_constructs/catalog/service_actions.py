@@ -5,7 +5,7 @@ Service Catalog runs the AWS-owned Automation documents as the product's launch 
 launched in, so the actions work in the stage account and in every spoke without a role ARN of
 one account. It passes the provisioned product's own instance as the TARGET, so a researcher
 can act only on instances of products they own. The permissions live on the ec2 family's launch
-role (:mod:`catalog_constructs.launch_role`).
+role (:mod:`catalog_constructs.catalog.launch_role`).
 """
 
 import json

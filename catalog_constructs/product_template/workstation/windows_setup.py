@@ -6,9 +6,9 @@ User data is an Fn::Sub template: ``${Name}`` are its variables, so the scripts 
 
 import json
 
-WINDOWS_ROOT = "C:\\ProgramData\\research-catalog"
-SETUP_LOG = f"{WINDOWS_ROOT}\\setup.log"
-CLOUDWATCH_AGENT_CONFIG_PATH = f"{WINDOWS_ROOT}\\cloudwatch-agent.json"
+from catalog_constructs.contract import WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH, WINDOWS_DATA_ROOT
+
+SETUP_LOG = f"{WINDOWS_DATA_ROOT}\\setup.log"
 # Windows names attachment points xvd[f-z]; the volume is found by its ID anyway.
 DATA_DEVICE = "xvdf"
 DATA_DRIVE = "D"
@@ -83,7 +83,7 @@ if ($partition.DriveLetter -ne '{DATA_DRIVE}') {{
   Set-Partition -DiskNumber $disk.Number -PartitionNumber $partition.PartitionNumber `
     -NewDriveLetter {DATA_DRIVE}
 }}
-Set-Content -Path '{WINDOWS_ROOT}\Grow-Data.ps1' -Encoding UTF8 -Value @'
+Set-Content -Path '{WINDOWS_DATA_ROOT}\Grow-Data.ps1' -Encoding UTF8 -Value @'
 # A larger DataVolumeSize reaches D: at the next boot (or Restart action).
 $size = Get-PartitionSupportedSize -DriveLetter {DATA_DRIVE}
 # Resize-Partition refuses to grow by less than 1 MiB.
@@ -92,11 +92,11 @@ if ((Get-Partition -DriveLetter {DATA_DRIVE}).Size -lt $size.SizeMax - 1MB) {{
 }}
 '@
 $grow = New-ScheduledTaskAction -Execute 'powershell.exe' `
-  -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_ROOT}\Grow-Data.ps1"'
+  -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_DATA_ROOT}\Grow-Data.ps1"'
 Register-ScheduledTask -TaskName 'research-catalog-grow-data' -Action $grow `
   -Trigger (New-ScheduledTaskTrigger -AtStartup) -User 'SYSTEM' -RunLevel Highest -Force |
   Out-Null
-& '{WINDOWS_ROOT}\Grow-Data.ps1'
+& '{WINDOWS_DATA_ROOT}\Grow-Data.ps1'
 """
 
 # The owner's own local administrator, with the password generated for this product. The
@@ -126,7 +126,7 @@ def user_data(*, setup_script: str, extra: list[str]) -> str:
     """The whole first-boot script; ``extra`` parts run after the product's own setup."""
     body = "\n".join(
         [
-            f"Set-Content -Path '{CLOUDWATCH_AGENT_CONFIG_PATH}' -Encoding ASCII -Value @'",
+            f"Set-Content -Path '{WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH}' -Encoding ASCII -Value @'",
             json.dumps(agent_config(), indent=1),
             "'@",
             DATA_VOLUME.strip(),
@@ -143,7 +143,7 @@ def user_data(*, setup_script: str, extra: list[str]) -> str:
             "$ProgressPreference = 'SilentlyContinue'",
             # S3 (the wait condition's pre-signed URL) accepts TLS 1.2 or later only.
             "[Net.ServicePointManager]::SecurityProtocol = [Net.SecurityProtocolType]::Tls12",
-            f"New-Item -ItemType Directory -Force -Path '{WINDOWS_ROOT}' | Out-Null",
+            f"New-Item -ItemType Directory -Force -Path '{WINDOWS_DATA_ROOT}' | Out-Null",
             f"Start-Transcript -Path '{SETUP_LOG}' -Append | Out-Null",
             "function Send-Signal([string]$Status, [string]$Reason) {",
             "  $body = @{ Status = $Status; Reason = $Reason; UniqueId = 'setup'; Data = $Reason }"

@@ -4,7 +4,7 @@ from aws_cdk import Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.common.nag import acknowledge
 
 # The most a product's role may ever do. Each product grants far less in its own policies;
 # the boundary guarantees that no product version, however written, hands an instance or a job

@@ -10,7 +10,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.common.nag import acknowledge
 
 # Endpoints a product needs to run without reaching AWS over the internet: Session Manager
 # (ssm, ssmmessages, ec2messages), the CloudWatch agent (logs, monitoring), KMS for

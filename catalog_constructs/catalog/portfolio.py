@@ -3,9 +3,9 @@
 from aws_cdk import aws_iam as iam, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from catalog_constructs.catalog_admin import CatalogAdminFunction
-from catalog_constructs.catalog_product import CatalogProduct
-from catalog_constructs.end_user_access import EndUserPolicy
+from catalog_constructs.catalog.admin import CatalogAdminFunction
+from catalog_constructs.catalog.end_user_access import EndUserPolicy
+from catalog_constructs.catalog.product import CatalogProduct
 from config.models import CatalogConfig, Community
 from products.registry import JOBS_PRODUCT_KEY
 

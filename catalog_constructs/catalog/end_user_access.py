@@ -4,7 +4,7 @@ from aws_cdk import Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge_wildcard_resources
+from catalog_constructs.common.nag import acknowledge_wildcard_resources
 
 OWN = {"StringEquals": {"servicecatalog:userLevel": "self"}}
 OWNER_TAGGED = "${aws:userid}"

@@ -13,7 +13,7 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 
 
 @dataclass(frozen=True, kw_only=True)

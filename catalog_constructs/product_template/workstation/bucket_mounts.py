@@ -12,15 +12,17 @@ changed list changes the user data, which makes CloudFormation stop and start th
 an update reaches the mounts without replacing the instance or its data volume.
 """
 
-from pathlib import Path
-
 import yaml
 from aws_cdk import CfnCondition, CustomResource, Fn, aws_iam as iam
 from constructs import Construct
 
-from catalog_constructs.launch_form import FormGroup, FormParameter
-from catalog_constructs.nag import acknowledge
-from catalog_constructs.product_context import ProductContext, product_context_service_token
+from amis.images import COMPONENT_DIRECTORY
+from catalog_constructs.common.nag import acknowledge
+from catalog_constructs.product_template.context import (
+    ProductContext,
+    product_context_service_token,
+)
+from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
 
 READ_ONLY_PARAMETER = "ReadOnlyBuckets"
 READ_WRITE_PARAMETER = "ReadWriteBuckets"
@@ -34,7 +36,7 @@ BUCKET_NAME_PATTERN = r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 def _mountpoint_version() -> str:
     """The release the catalog's images install, used where an image lacks Mountpoint."""
-    component = Path(__file__).parent.parent / "amis" / "components" / "mountpoint-s3.yaml"
+    component = COMPONENT_DIRECTORY / "mountpoint-s3.yaml"
     document = yaml.safe_load(component.read_text(encoding="utf-8"))
     for parameter in document["parameters"]:
         if "MountpointVersion" in parameter:

@@ -12,9 +12,10 @@ from aws_cdk import ArnFormat, Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.nag import acknowledge_wildcard_resources
-from catalog_constructs.service_actions import ACTION_DOCUMENTS
-from catalog_constructs.shared_resources import SharedResources
+from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
+from catalog_constructs.common.iam import product_roles_arn
+from catalog_constructs.common.nag import acknowledge_wildcard_resources
+from catalog_constructs.shared.resources import SharedResources
 
 
 def _arn(stack: Stack, service: str, resource: str, name: str, *, region: str | None = None) -> str:
@@ -534,16 +535,6 @@ def _studio_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStat
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
     ]
-
-
-def product_roles_arn(stack: Stack) -> str:
-    """Every role product templates create: they all live under the product path."""
-    return stack.format_arn(
-        service="iam",
-        region="",
-        resource="role",
-        resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
-    )
 
 
 # Families whose launch role also runs self-service actions: SSM Automation assumes it then.

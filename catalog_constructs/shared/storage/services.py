@@ -35,9 +35,13 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.encryption import DATA_KEY_USE, allow_use_through_service, catalog_key
-from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
-from catalog_constructs.nag import acknowledge
+from catalog_constructs.common.encryption import (
+    DATA_KEY_USE,
+    allow_use_through_service,
+    catalog_key,
+)
+from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.common.nag import acknowledge
 from config.models import OperatorsConfig, StorageConfig
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"

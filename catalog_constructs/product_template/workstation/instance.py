@@ -21,19 +21,22 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from catalog_constructs import contract, windows_setup
-from catalog_constructs.bucket_mounts import (
+from catalog_constructs import contract
+from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.contract import resolve_ssm
+from catalog_constructs.product_template.context import (
+    ProductContext,
+    product_context_service_token,
+)
+from catalog_constructs.product_template.owner_credential import OwnerCredential
+from catalog_constructs.product_template.workstation import windows_setup
+from catalog_constructs.product_template.workstation.bucket_mounts import (
     LINUX_SETUP as BUCKETS_LINUX_SETUP,
     WINDOWS_SETUP as BUCKETS_WINDOWS_SETUP,
     BucketMounts,
 )
-from catalog_constructs.contract import resolve_ssm
-from catalog_constructs.nag import acknowledge, acknowledge_wildcard_resources
-from catalog_constructs.owner_credential import OwnerCredential
-from catalog_constructs.product_context import ProductContext, product_context_service_token
 
 SETUP_LOG = "/var/log/research-catalog-setup.log"
-CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/research-catalog/cloudwatch-agent.json"
 IDLE_CPU_PERCENT = 5
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Setting up Docker on a fresh Ubuntu instance takes two to five minutes; the margin covers
@@ -116,7 +119,7 @@ class WorkstationProps:
     # A local account whose generated password only the owner can read (OwnerCredential); on
     # Windows it becomes the owner's administrator account.
     sign_in_username: str | None = None
-    # The launch form's bucket lists (catalog_constructs.bucket_mounts.FORM_GROUP), if offered.
+    # The launch form's bucket lists (bucket_mounts.FORM_GROUP), if offered.
     buckets: BucketLists | None = None
 
 
@@ -464,7 +467,7 @@ class Workstation(Construct):
                 "trap 'signal FAILURE \"setup failed at line $LINENO; see the "
                 "research-catalog-setup log stream\"' ERR",
                 "mkdir -p /opt/research-catalog",
-                f"cat > {CLOUDWATCH_AGENT_CONFIG_PATH} <<'JSON'",
+                f"cat > {contract.LINUX_CLOUDWATCH_AGENT_CONFIG_PATH} <<'JSON'",
                 json.dumps(agent_config, indent=1),
                 "JSON",
                 LINUX_DATA_VOLUME.strip(),
