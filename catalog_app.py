@@ -6,16 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import cdk_nag
-from aws_cdk import App, Environment, Stage, Validations
-from constructs import Construct
+from aws_cdk import App, Environment, Validations
 
 from config.loader import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
-from stacks.ami_stack import AmiStack
-from stacks.catalog_stack import CatalogStack
-from stacks.cost_stack import CostStack
-from stacks.shared_stack import SharedStack
-from stacks.spoke_stack import SpokeStack
+from stacks.pipeline_stack import PipelineStack
+from stacks.stage import build_stage
 
 STAGE_CONTEXT_KEY = "stage"
 PIPELINE_CONTEXT_KEY = "pipeline"
@@ -45,8 +41,6 @@ def build_app(
 def build_pipeline_app(*, context: dict[str, Any] | None = None, outdir: str | None = None) -> App:
     """The delivery pipeline and, inside it, one CatalogStage per stage of
     ``delivery.stage_order``. Fails with a ConfigError when base.yaml has no delivery section."""
-    from stacks.pipeline_stack import PipelineStack  # only the pipeline app needs CDK Pipelines
-
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     configs = load_pipeline_configs()
     delivery = configs[0].delivery
@@ -85,16 +79,6 @@ def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
     return [load_config(name, config_dir) for name in first.delivery.stage_order]
 
 
-class CatalogStage(Stage):
-    """One stage's stacks as a unit the pipeline deploys into the stage's account and region."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, config: CatalogConfig) -> None:
-        # No env on the Stage itself: ProductStacks inherit a Stage's env and would bake its
-        # account into product templates. The stacks carry the stage's env instead.
-        super().__init__(scope, construct_id)
-        self.shared, self.catalog = build_stage(self, config)
-
-
 def _add_nag(app: App) -> None:
     # cdk-nag 3 runs as CDK policy-validation plugins; any finding not acknowledged next to
     # its construct fails synth.
@@ -103,69 +87,3 @@ def _add_nag(app: App) -> None:
         cdk_nag.HIPAASecurityChecks(app),
         cdk_nag.NIST80053R5Checks(app),
     )
-
-
-def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, CatalogStack]:
-    """The stage's stacks, at the app's top level (``cdk deploy --all -c stage=X``) or inside a
-    CatalogStage (the pipeline); construct ids and stack names are the same in both."""
-    app = scope
-    env = Environment(account=config.stage.account, region=config.stage.region)
-    prefix = f"research-catalog-{config.stage_name}"
-    # Stack tags, not Tags.of(): the Tags aspect would reach into the ProductStacks and make
-    # product templates differ between stages.
-    tags = {"research-catalog:stage": config.stage_name, **config.tags}
-    options: dict[str, Any] = {"env": env, "termination_protection": True, "tags": tags}
-    shared = SharedStack(
-        app,
-        "Shared",
-        config=config,
-        stack_name=f"{prefix}-shared",
-        description="Research catalog: network, keys, product boundary and shared handlers",
-        **options,
-    )
-    catalog = CatalogStack(
-        app,
-        "Catalog",
-        config=config,
-        shared=shared.resources,
-        stack_name=f"{prefix}-catalog",
-        description="Research catalog: community portfolios, products, launch roles",
-        **options,
-    )
-    catalog.add_stack_dependency(shared)
-    cost = CostStack(
-        app,
-        "Cost",
-        config=config,
-        shared=shared.resources,
-        stack_name=f"{prefix}-cost",
-        description="Research catalog: community budgets, launch blocks, cost reports",
-        **options,
-    )
-    cost.add_stack_dependency(shared)
-    if config.images.build:
-        images = AmiStack(
-            app,
-            "Images",
-            config=config,
-            shared=shared.resources,
-            stack_name=f"{prefix}-images",
-            description="Research catalog: EC2 Image Builder pipelines of the workstation images",
-            **options,
-        )
-        images.add_stack_dependency(shared)
-    for account in config.spoke_accounts():
-        spoke = SpokeStack(
-            app,
-            f"Spoke{account}",
-            config=config,
-            account=account,
-            # The account keeps the pipeline's deploy actions of several spokes apart.
-            stack_name=f"{prefix}-spoke-{account}",
-            description="Research catalog spoke: shared infrastructure, launch roles and "
-            "end-user policies for shared portfolios",
-            **{**options, "env": Environment(account=account, region=config.stage.region)},
-        )
-        # After the stage's own stacks: a broken spoke never holds back the stage account.
-        spoke.add_stack_dependency(catalog)
-    return shared, catalog

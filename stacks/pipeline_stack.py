@@ -15,9 +15,9 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from catalog_app import CatalogStage
 from catalog_constructs.common.nag import acknowledge, render_finding_resource
 from config.models import CatalogConfig, DeliveryConfig
+from stacks.stage import CatalogStage
 
 # Python 3.11+, Node 20+ and make: what `make install` needs, as on a developer machine.
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
