@@ -6,7 +6,7 @@ from aws_cdk import DefaultStackSynthesizer, Stack
 from constructs import Construct
 
 from catalog_constructs.catalog.admin import CatalogAdminFunction
-from catalog_constructs.catalog.launch_role import LaunchRole
+from catalog_constructs.catalog.launch_roles import LaunchRole
 from catalog_constructs.catalog.portfolio import CommunityPortfolio, CostCenterTagOptions
 from catalog_constructs.catalog.product import CatalogProduct, ProductMetadata
 from catalog_constructs.catalog.service_actions import Ec2ServiceActions

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.catalog.end_user_access import EndUserPolicy
-from catalog_constructs.catalog.launch_role import LaunchRole
+from catalog_constructs.catalog.launch_roles import LaunchRole
 from config.models import CatalogConfig, ImagesConfig, StageConfig
 from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
 from stacks.shared_stack import SharedStack
