@@ -19,18 +19,11 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit update-snapshots docs bench acknowledgements clean
+.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
 
-help:
-	@echo "make synth [STAGE=dev]   synthesize the stage into cdk.out/ (no AWS credentials needed)"
-	@echo "make synth-pipeline      synthesize the delivery pipeline (config/base.yaml delivery:)"
-	@echo "make smoke STAGE=dev     launch, check and terminate every product of a deployed stage"
-	@echo "make promote PRODUCT=linux-docker VERSION=v2 STAGE=prod   publish a version in a stage"
-	@echo "make test                lint, type-check and run every test"
-	@echo "make docs                regenerate docs/products from the product definitions"
-	@echo "make update-snapshots    rewrite template snapshots (review the diff!)"
-	@echo "make bench               synth benchmark: full app vs empty CDK app"
-	@echo "make acknowledgements    count the cdk-nag acknowledgements of every stage"
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
+		awk -F'\t' '{printf "make %-20s %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -44,49 +37,61 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: .venv/.synced node_modules/.installed
+install: .venv/.synced node_modules/.installed ## create .venv from uv.lock and install the pinned CDK CLI
 
-synth: install
+synth: install ## synthesize STAGE (default dev) into cdk.out/, no AWS credentials needed
 	npx cdk synth --all --quiet -c stage=$(STAGE)
 	@echo "Synthesized stage '$(STAGE)' into cdk.out/"
 
-synth-pipeline: install
+synth-pipeline: install ## synthesize the delivery pipeline (config/base.yaml delivery:)
 	npx cdk synth --quiet -c pipeline=true
 	@echo "Synthesized the delivery pipeline into cdk.out/"
 
 # Needs credentials of a principal that may launch the stage's products (or SMOKE_ROLE_ARN,
 # a role those credentials may assume).
-smoke: install
+smoke: install ## launch, check and terminate every product of deployed STAGE
 	$(RUN) python -m delivery.smoke --stage $(STAGE) $(if $(SMOKE_ROLE_ARN),--role-arn $(SMOKE_ROLE_ARN))
 
-promote: install
+promote: install ## publish VERSION of PRODUCT in STAGE (edits config/STAGE.yaml)
 	$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
 
-lint: install
+lint: install ## ruff lint and format check
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
-format: install
+format: install ## ruff fix and format
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-typecheck: install
+typecheck: install ## mypy
 	$(RUN) mypy .
 
-test: lint typecheck
+test: lint typecheck ## lint, type-check and run every test
 	$(RUN) pytest
 
-update-snapshots: install
+unit: install ## the tests that synthesize nothing (config, handlers, tools)
+	$(RUN) pytest tests/unit
+
+infra: install ## the tests of synthesized templates (snapshots, cdk-nag, cfn-lint, policies)
+	$(RUN) pytest tests/infrastructure
+
+update-snapshots: install ## rewrite stack snapshots (review the diff!)
 	$(RUN) pytest tests/infrastructure --snapshot-update
 
-docs: install
+docs: install ## regenerate docs/products from the product definitions
 	$(RUN) python -m products.docs
 
-bench: install
+bench: install ## synth benchmark: full app vs empty CDK app (medians, ratio)
 	$(RUN) python bench/synth_bench.py
 
-acknowledgements: install
+bench-tests: install ## wall time of make test and make unit (medians of several runs)
+	$(RUN) python bench/test_bench.py
+
+compare-templates: install ## compare every template with REF (default HEAD), asset hashes masked
+	$(RUN) python bench/compare_templates.py --ref $(or $(REF),HEAD)
+
+acknowledgements: install ## count the cdk-nag acknowledgements of every stage
 	$(RUN) python bench/acknowledgements.py
 
-clean:
+clean: ## remove build and tool caches
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
