@@ -9,7 +9,7 @@ import cdk_nag
 from aws_cdk import App, Environment, Stage, Validations
 from constructs import Construct
 
-from config.loader import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
+from config import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
 from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack

@@ -17,7 +17,8 @@ from constructs import Construct
 
 from catalog_app import CatalogStage
 from catalog_constructs.nag import acknowledge, render_finding_resource
-from config.models import CatalogConfig, DeliveryConfig
+from config.models import CatalogConfig
+from config.sections.delivery import DeliveryConfig
 
 # Python 3.11+, Node 20+ and make: what `make install` needs, as on a developer machine.
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0

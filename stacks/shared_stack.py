@@ -13,7 +13,8 @@ from catalog_constructs.product_boundary import ProductRoleBoundary
 from catalog_constructs.product_context import ProductContextFunction
 from catalog_constructs.shared_resources import SharedResources
 from catalog_constructs.storage.services import StorageServices
-from config.models import CatalogConfig, CreateVpcNetwork
+from config.models import CatalogConfig
+from config.sections.network import CreateVpcNetwork
 from products.registry import JOBS_PRODUCT_KEY
 
 

@@ -38,7 +38,8 @@ from catalog_constructs import contract
 from catalog_constructs.encryption import DATA_KEY_USE, allow_use_through_service, catalog_key
 from catalog_constructs.function import CatalogFunction, ControlPlaneReasons
 from catalog_constructs.nag import acknowledge
-from config.models import OperatorsConfig, StorageConfig
+from config.sections.operators import OperatorsConfig
+from config.sections.storage import StorageConfig
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 STORAGE_FAMILY = "storage"

@@ -207,12 +207,22 @@ def test_importing_and_loading_config_does_not_import_cdk() -> None:
 
 
 def test_every_model_field_is_described() -> None:
+    import importlib
+    import pkgutil
+
+    import config.sections
+
+    modules = [config_models] + [
+        importlib.import_module(f"config.sections.{info.name}")
+        for info in pkgutil.iter_modules(config.sections.__path__)
+    ]
     models = [
         value
-        for value in vars(config_models).values()
+        for module in modules
+        for value in vars(module).values()
         if isinstance(value, type)
         and issubclass(value, pydantic.BaseModel)
-        and value.__module__ == config_models.__name__
+        and value.__module__ == module.__name__
     ]
     assert len(models) >= 9
     for model in models:
@@ -1400,7 +1410,9 @@ def test_member_budgets_per_stage_are_limited(
     config_dir = write_config(tmp_path, stages={"dev": stage})
     assert load_config("dev", config_dir, registry=FAKE_REGISTRY)
 
-    monkeypatch.setattr(config_models, "MEMBER_BUDGETS_MAX", 150)
+    import config.rules.communities
+
+    monkeypatch.setattr(config.rules.communities, "MEMBER_BUDGETS_MAX", 150)
     line = problem_line(
         load_error(config_dir), "communities.challenge.budget.member_budgets.members"
     )
