@@ -15,6 +15,8 @@ from config.sections.products import ProductPublication, ProductRegistry, defaul
 from config.sections.stage import StageConfig
 from config.types import parse_role_arn
 
+Communities = dict[str, Community]
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -25,7 +27,7 @@ class Checked:
     stage: StageConfig | None
     network: CreateVpcNetwork | ExistingNetwork | None
     products: dict[str, ProductPublication] | None
-    communities: dict[str, Community] | None
+    communities: Communities | None
     registry: ProductRegistry
     stage_file: str  # as messages name it, e.g. config/dev.yaml
 
@@ -51,6 +53,8 @@ class Checked:
 
 
 def foreign_arn_message(arn: str, stage: StageConfig, *, or_role_names: bool = True) -> str | None:
+    """Why a role ARN cannot be a principal of this stage (another account or partition), or
+    None. `or_role_names`: the list it is in has a role_names sibling to suggest."""
     partition, account, role = parse_role_arn(arn)
     if account != stage.account:
         return (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from config.errors import Violation, did_you_mean
-from config.rules.checked import Checked, foreign_arn_message
+from config.rules.checked import Checked, Communities, foreign_arn_message
 from config.sections.budgets import budget_name
 from config.sections.communities import Community, role_matches_pattern
 from config.types import parse_role_arn
@@ -17,8 +17,6 @@ MAX_JOB_COMMUNITIES = 25
 MEMBER_BUDGETS_MAX = 300
 # AWS Budgets' limit on budget names.
 BUDGET_NAME_MAX = 100
-
-Communities = dict[str, Community]
 
 
 def display_names_unique(communities: Communities, known: Checked) -> list[Violation]:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from config.errors import Violation
-from config.rules.checked import Checked
-from config.sections.communities import Community
+from config.rules.checked import Checked, Communities
 from config.sections.spokes import SpokesConfig
-
-Communities = dict[str, Community]
 
 
 def _shared_accounts(communities: Communities) -> dict[str, str]:
