@@ -8,7 +8,7 @@ import sys
 from aws_cdk import App
 
 from catalog_app import PIPELINE_CONTEXT_KEY, build_app, build_pipeline_app
-from config.loader import ConfigError
+from config import ConfigError
 
 
 def main() -> None:

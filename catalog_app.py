@@ -8,7 +8,7 @@ from typing import Any
 import cdk_nag
 from aws_cdk import App, Environment, Validations
 
-from config.loader import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
+from config import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import build_stage

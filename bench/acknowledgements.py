@@ -17,7 +17,7 @@ ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 
 def main() -> None:
     from catalog_app import build_app
-    from config.loader import available_stages
+    from config import available_stages
 
     for stage in available_stages():
         with tempfile.TemporaryDirectory() as outdir:

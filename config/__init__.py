@@ -6,28 +6,22 @@
 Pure Python (pydantic + PyYAML): importing it never imports aws_cdk.
 """
 
-from config.loader import (
+from config.errors import ConfigError, ConfigProblem
+from config.loader import load_config
+from config.models import DEFAULT_STAGE, CatalogConfig
+from config.sections.catalog import CatalogMetadata
+from config.sections.communities import Community, Principals
+from config.sections.network import CreateVpcNetwork, ExistingNetwork
+from config.sections.operators import OperatorsConfig
+from config.sections.products import ProductPublication
+from config.sections.stage import StageConfig
+from config.sections.storage import StorageConfig
+from config.yaml_source import (
     CONFIG_DIR,
-    ConfigError,
-    ConfigProblem,
     DuplicateKeyError,
     StrictYamlLoader,
     available_stages,
     deep_merge,
-    load_config,
-)
-from config.models import (
-    DEFAULT_STAGE,
-    CatalogConfig,
-    CatalogMetadata,
-    Community,
-    CreateVpcNetwork,
-    ExistingNetwork,
-    OperatorsConfig,
-    Principals,
-    ProductPublication,
-    StageConfig,
-    StorageConfig,
 )
 
 __all__ = [

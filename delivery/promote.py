@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from config.loader import CONFIG_DIR, ConfigError, load_config
-from config.models import ProductRegistry, default_registry
+from config import CONFIG_DIR, ConfigError, load_config
+from config.sections.products import ProductRegistry, default_registry
 
 FLOW_VERSIONS = re.compile(r"^(?P<indent>\s+)versions:\s*\[(?P<items>[^\]]*)\](?P<rest>.*)$")
 

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from config.loader import ConfigError, load_config
+from config import ConfigError, load_config
 from config.models import CatalogConfig
 from products.registry import PRODUCTS
 from products.template import HTTPS_URL, SmokeTest

@@ -16,7 +16,8 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs.common.nag import acknowledge, render_finding_resource
-from config.models import CatalogConfig, DeliveryConfig
+from config.models import CatalogConfig
+from config.sections.delivery import DeliveryConfig
 from stacks.stage import CatalogStage
 
 # Python 3.11+, Node 20+ and make: what `make install` needs, as on a developer machine.

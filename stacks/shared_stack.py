@@ -13,7 +13,8 @@ from catalog_constructs.shared.product_boundary import ProductRoleBoundary
 from catalog_constructs.shared.product_context import ProductContextFunction
 from catalog_constructs.shared.resources import SharedResources
 from catalog_constructs.shared.storage.services import StorageServices
-from config.models import CatalogConfig, CreateVpcNetwork
+from config.models import CatalogConfig
+from config.sections.network import CreateVpcNetwork
 from products.registry import JOBS_PRODUCT_KEY
 
 

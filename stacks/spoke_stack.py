@@ -14,7 +14,9 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.catalog.end_user_access import EndUserPolicy
 from catalog_constructs.catalog.launch_roles import LaunchRole
-from config.models import CatalogConfig, ImagesConfig, StageConfig
+from config.models import CatalogConfig
+from config.sections.images import ImagesConfig
+from config.sections.stage import StageConfig
 from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
 from stacks.shared_stack import SharedStack
 

@@ -6,7 +6,8 @@ from constructs import Construct
 from catalog_constructs.catalog.admin import CatalogAdminFunction
 from catalog_constructs.catalog.end_user_access import EndUserPolicy
 from catalog_constructs.catalog.product import CatalogProduct
-from config.models import CatalogConfig, Community
+from config.models import CatalogConfig
+from config.sections.communities import Community
 from products.registry import JOBS_PRODUCT_KEY
 
 COST_CENTER_KEY = "CostCenter"

@@ -27,7 +27,9 @@ from catalog_constructs import contract
 from catalog_constructs.catalog.portfolio import COST_CENTER_KEY
 from catalog_constructs.common.encryption import catalog_key
 from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
-from config.models import CatalogConfig, Community, MemberBudgets
+from config.models import CatalogConfig
+from config.sections.budgets import MemberBudgets
+from config.sections.communities import Community
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 

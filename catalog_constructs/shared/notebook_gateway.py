@@ -27,7 +27,7 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.common.function import CatalogFunction
 from catalog_constructs.common.nag import acknowledge
-from config.models import NotebookGatewayConfig
+from config.sections.notebooks import NotebookGatewayConfig
 
 ACCESS_LOG_PREFIX = "notebook-gateway"
 

@@ -10,7 +10,7 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.cost import BLOCKED_ACTIONS, COST_ALLOCATION_TAG_KEYS
 from config import load_config
-from config.models import BudgetAlerts
+from config.sections.budgets import BudgetAlerts
 from tests.conftest import SynthesizedStage
 
 

@@ -223,7 +223,7 @@ def test_snapshot_prefix_does_not_depend_on_the_stage(
 
 def test_pipeline_without_delivery_section_fails_clearly(tmp_path: Path) -> None:
     from catalog_app import load_pipeline_configs
-    from config.loader import ConfigError
+    from config import ConfigError
 
     for path in (REPO_ROOT / "config").glob("*.yaml"):
         text = path.read_text()

@@ -42,7 +42,8 @@ from catalog_constructs.common.encryption import (
 )
 from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
 from catalog_constructs.common.nag import acknowledge
-from config.models import OperatorsConfig, StorageConfig
+from config.sections.operators import OperatorsConfig
+from config.sections.storage import StorageConfig
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 STORAGE_FAMILY = "storage"

@@ -1,0 +1,90 @@
+"""The rules that relate one part of the configuration to another: every one is a named
+function, listed here in the order it runs.
+
+`RULES` run while `CatalogConfig` validates: each when the field it checks has been validated,
+with what was validated before it (`Checked`; a field that is absent or invalid is None). So
+they still run, and report, when an unrelated part of the files is broken, and each points at
+the offending entry: it returns `Violation`s located relative to the field it checks.
+
+`STAGE_RULES` run on the validated config and compare it with the other stage files; they
+return `ConfigProblem`s. The loader reports the problems of the first rule that has any.
+
+Rules that look at one section only are that section's validators (config/sections/).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationInfo
+
+from config.errors import Violation
+from config.rules.checked import Checked, Rule
+from config.rules.communities import (
+    community_products_published,
+    display_names_unique,
+    job_communities_within_batch_quota,
+    member_budget_names_fit,
+    member_budgets_within_stack_limit,
+    principal_arns_in_stage_account,
+    role_patterns_exclusive,
+    roles_in_one_community,
+    shares_leave_the_stage_account,
+)
+from config.rules.sections import (
+    image_targets_fit_stage,
+    notebook_gateway_fits_stage,
+    operator_admins_in_stage_account,
+    published_products_exist,
+)
+from config.rules.spokes import (
+    member_accounts_are_new_spokes,
+    member_accounts_need_wide_sharing,
+    sharing_needs_spokes,
+    spoke_settings_name_spokes,
+)
+from config.rules.stages import (
+    StageRule,
+    pipeline_stages_exist,
+    stage_target_not_shared,
+    versions_promoted_in_order,
+)
+
+# CatalogConfig field -> the rules that check it, in the order they run. Within a field, the
+# order is the order of problems reported on one line (the loader sorts by file and line).
+RULES: dict[str, tuple[Rule, ...]] = {
+    "operators": (operator_admins_in_stage_account,),
+    "products": (published_products_exist,),
+    "communities": (
+        display_names_unique,
+        community_products_published,
+        member_budgets_within_stack_limit,
+        member_budget_names_fit,
+        role_patterns_exclusive,
+        shares_leave_the_stage_account,
+        principal_arns_in_stage_account,
+        roles_in_one_community,
+        job_communities_within_batch_quota,
+    ),
+    "images": (image_targets_fit_stage,),
+    "notebooks": (notebook_gateway_fits_stage,),
+    "spokes": (
+        sharing_needs_spokes,
+        member_accounts_are_new_spokes,
+        member_accounts_need_wide_sharing,
+        spoke_settings_name_spokes,
+    ),
+}
+
+# Run in this order on a valid config; the first with problems is reported alone.
+STAGE_RULES: tuple[StageRule, ...] = (
+    stage_target_not_shared,
+    pipeline_stages_exist,
+    versions_promoted_in_order,
+)
+
+
+def check_field(value: Any, info: ValidationInfo) -> list[Violation]:
+    """Every violation of the rules of the field being validated."""
+    known = Checked.of(info)
+    return [violation for rule in RULES[info.field_name or ""] for violation in rule(value, known)]

@@ -1,0 +1,95 @@
+"""`network:` the VPC of provisioned products: created by the catalog or an existing one.
+
+Also the network of each spoke account (`spokes:`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from config.errors import raise_all
+from config.types import STRICT, SubnetId, cidr, matching, unique
+
+# Name of the key that selects the network variant.
+NETWORK_DISCRIMINATOR = "mode"
+
+VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+VpcId = Annotated[
+    str, matching(VPC_ID_RE, f"{{value}} is not a VPC ID; must match {VPC_ID_RE.pattern}")
+]
+Cidr = Annotated[str, cidr(16, 24)]
+# AWS allows VPC CIDR blocks from /16 to /28.
+ExistingVpcCidr = Annotated[str, cidr(16, 28)]
+
+
+class CreateVpcNetwork(BaseModel):
+    """The catalog creates its own VPC."""
+
+    model_config = STRICT
+
+    mode: Literal["create"] = Field(description="'create': the catalog creates a VPC.")
+    cidr: Cidr = Field(description="IPv4 CIDR block of the new VPC, /16 to /24.")
+    max_azs: int = Field(default=2, ge=2, le=6, description="Availability zones to use, 2..6.")
+    nat_gateways: int = Field(
+        default=1, ge=0, le=6, description="NAT gateways, 0..6 and at most max_azs."
+    )
+
+    @model_validator(mode="after")
+    def _nat_within_azs(self) -> CreateVpcNetwork:
+        if self.nat_gateways > self.max_azs:
+            raise_all(
+                [
+                    (
+                        ("nat_gateways",),
+                        f"nat_gateways {self.nat_gateways} is more than max_azs {self.max_azs}; "
+                        f"allowed: 0..{self.max_azs} (at most one NAT gateway per AZ)",
+                        self.nat_gateways,
+                    )
+                ]
+            )
+        return self
+
+
+class ExistingNetwork(BaseModel):
+    """The catalog uses a VPC that already exists in the stage account."""
+
+    model_config = STRICT
+
+    mode: Literal["existing"] = Field(description="'existing': use a VPC that already exists.")
+    vpc_id: VpcId = Field(description="ID of the existing VPC, e.g. vpc-0123456789abcdef0.")
+    private_subnet_ids: Annotated[list[SubnetId], unique("subnet ID")] = Field(
+        min_length=1, description="Private subnets of that VPC for instances (at least one)."
+    )
+    vpc_cidr: ExistingVpcCidr | None = Field(
+        default=None,
+        description=(
+            "Primary IPv4 CIDR block of the VPC; required with create_endpoints (the endpoints "
+            "admit HTTPS from it)."
+        ),
+    )
+    create_endpoints: bool = Field(
+        default=False,
+        description="Create the VPC interface endpoints (SSM etc.) the products need.",
+    )
+
+    @model_validator(mode="after")
+    def _cidr_for_endpoints(self) -> ExistingNetwork:
+        if self.create_endpoints and self.vpc_cidr is None:
+            raise_all(
+                [
+                    (
+                        ("vpc_cidr",),
+                        "missing required key 'vpc_cidr': with create_endpoints true, give the "
+                        "VPC's IPv4 CIDR block (e.g. 10.20.0.0/16); the endpoints admit HTTPS "
+                        "from it",
+                        None,
+                    )
+                ]
+            )
+        return self
+
+
+Network = Annotated[CreateVpcNetwork | ExistingNetwork, Field(discriminator=NETWORK_DISCRIMINATOR)]

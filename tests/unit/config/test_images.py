@@ -1,0 +1,54 @@
+"""config.sections.images: building, receiving and distributing images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.unit.config.conftest import (
+    DEV,
+    load_error,
+    problem_line,
+    write_config,
+)
+
+IMAGES_CASES = {
+    "build and receive": (
+        'images:\n  build: true\n  source_account: "222222222222"\n',
+        "images.source_account",
+        "allowed: omit it when build is true",
+    ),
+    "distribute without building": (
+        'images:\n  distribute_to:\n    - account: "222222222222"\n      region: us-east-1\n',
+        "images.distribute_to",
+        "distribute_to needs build: true",
+    ),
+    "target listed twice": (
+        "images:\n  build: true\n  distribute_to:\n"
+        '    - {account: "222222222222", region: us-east-1}\n'
+        '    - {account: "222222222222", region: us-east-1}\n',
+        "images.distribute_to[1]",
+        "allowed: each account and region once",
+    ),
+    "bad schedule": (
+        "images:\n  schedule: rate(7 days)\n",
+        "images.schedule",
+        "allowed: cron(minutes hours day-of-month month day-of-week year)",
+    ),
+    "keep too many": ("images:\n  keep_last: 500\n", "images.keep_last", "50"),
+    "bad source account": (
+        'images:\n  source_account: "12345"\n',
+        "images.source_account",
+        "12",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IMAGES_CASES))
+def test_bad_images_config_is_reported(tmp_path: Path, case: str) -> None:
+    text, key, allowed = IMAGES_CASES[case]
+    config_dir = write_config(tmp_path, stages={"dev": DEV + text})
+    line = problem_line(load_error(config_dir), key)
+    assert "config/dev.yaml" in line
+    assert allowed in line

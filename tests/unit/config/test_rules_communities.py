@@ -1,0 +1,196 @@
+"""config.rules.communities: rules across the communities of a stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+import pytest
+import yaml
+
+import config.rules.communities
+from config import (
+    CatalogConfig,
+    load_config,
+)
+from tests.unit.config.conftest import (
+    BASE,
+    DEV,
+    DEV_FILE,
+    FAKE_REGISTRY,
+    BadCase,
+    as_params,
+    assert_bad_input,
+    edit,
+    load_error,
+    problem_line,
+    product_definition,
+    write_config,
+)
+
+BAD_CASES: list[BadCase] = [
+    (
+        "community-product-not-published",
+        "dev",
+        [("products: [linux-docker]", "products: [linux-docker, rstudio]")],
+        DEV_FILE,
+        "communities.bio.products[1]",
+        [
+            "product 'rstudio' is not published in stage 'dev': "
+            "add it under products in config/dev.yaml"
+        ],
+        1,
+    ),
+    (
+        "unknown-product-in-community",
+        "dev",
+        [("products: [linux-docker]", "products: [matlab]")],
+        DEV_FILE,
+        "communities.bio.products[0]",
+        ["unknown product 'matlab'", "allowed: linux-docker, rstudio"],
+        1,
+    ),
+    (
+        "duplicate-display-name",
+        "dev",
+        [("display_name: Data Challenge", "display_name: biomedical")],
+        DEV_FILE,
+        "communities.challenge.display_name",
+        ["display name 'biomedical' is already used by community 'bio'", "must be unique"],
+        1,
+    ),
+    (
+        "role-arn-in-another-account",
+        "dev",
+        [("arn:aws:iam::111111111111:role/BioUsers", "arn:aws:iam::333333333333:role/BioUsers")],
+        DEV_FILE,
+        "communities.bio.principals.role_arns[0]",
+        [
+            "is in account 333333333333, not the stage account 111111111111",
+            "use arn:aws:iam::111111111111:role/BioUsers",
+        ],
+        1,
+    ),
+    (
+        "role-claimed-by-two-communities",
+        "dev",
+        [("role_names: [ChallengeUsers]", "role_names: [biousers]")],
+        DEV_FILE,
+        "communities.challenge.principals.role_names[0]",
+        [
+            "role 'biousers' is already claimed by communities.bio.principals.role_arns[0]",
+            "a role can belong to exactly one community",
+        ],
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", as_params(BAD_CASES))
+def test_bad_input_is_reported_with_file_key_and_allowed(tmp_path: Path, case: BadCase) -> None:
+    assert_bad_input(tmp_path, case)
+
+
+@pytest.mark.parametrize(
+    ("sharing", "key", "fragment"),
+    [
+        (
+            '      accounts: ["111111111111"]\n',
+            "sharing.accounts[0]",
+            "is the stage account itself",
+        ),
+    ],
+)
+def test_bad_sharing(tmp_path: Path, sharing: str, key: str, fragment: str) -> None:
+    dev = edit(
+        DEV,
+        (
+            "    manager_email: challenge@example.org\n",
+            "    manager_email: challenge@example.org\n    sharing:\n" + sharing,
+        ),
+    )
+    error = load_error(write_config(tmp_path, stages={"dev": dev}))
+    assert fragment in problem_line(error, f"communities.challenge.{key}")
+
+
+@pytest.mark.parametrize(
+    ("patterns", "key", "fragment"),
+    [
+        ("[BioUser*]", "role_patterns[0]", "also matches 'BioUsers' of community 'bio'"),
+    ],
+)
+def test_bad_role_patterns(tmp_path: Path, patterns: str, key: str, fragment: str) -> None:
+    dev = edit(
+        DEV,
+        (
+            "      role_names: [ChallengeUsers]\n",
+            f"      role_names: [ChallengeUsers]\n      role_patterns: {patterns}\n",
+        ),
+    )
+    error = load_error(write_config(tmp_path, stages={"dev": dev}))
+    assert fragment in problem_line(error, f"communities.challenge.principals.{key}")
+
+
+def test_at_most_25_communities_may_list_scheduled_jobs() -> None:
+    registry = {**FAKE_REGISTRY, "scheduled-job": product_definition("scheduled-job", "v1")}
+    data = yaml.safe_load(BASE) | yaml.safe_load(DEV) | {"stage_name": "dev"}
+    data["products"]["scheduled-job"] = {"versions": ["v1"]}
+    template = data["communities"]["challenge"]
+    data["communities"] = {
+        f"team{number:02}": {
+            **template,
+            "display_name": f"Team {number}",
+            "principals": {"role_names": [f"Team{number}"]},
+            "products": ["linux-docker", "scheduled-job"],
+        }
+        for number in range(26)
+    }
+    with pytest.raises(pydantic.ValidationError) as error:
+        CatalogConfig.model_validate(data, context={"registry": registry})
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("communities", "team25", "products", 1)
+    assert problem["msg"].startswith("at most 25 communities may list 'scheduled-job'")
+
+    del data["communities"]["team25"]
+    config = CatalogConfig.model_validate(data, context={"registry": registry})
+    assert len(config.communities_for("scheduled-job")) == 25
+
+
+def test_budget_name_length_is_checked(tmp_path: Path) -> None:
+    member = "a" * 64
+    stage = edit(
+        DEV,
+        ("  bio:\n", "  bio-informatics-and-genomics-x:\n"),
+        (
+            "amount_usd: 1000\n",
+            f"amount_usd: 1000\n      member_budgets:\n        members: [{member}]\n"
+            "        amount_usd: 100\n",
+        ),
+    )
+    error = load_error(write_config(tmp_path, stages={"dev": stage}))
+
+    line = problem_line(
+        error, "communities.bio-informatics-and-genomics-x.budget.member_budgets.members[0]"
+    )
+    assert "has 116 characters; AWS Budgets allows 100" in line
+
+
+def test_member_budgets_per_stage_are_limited(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def members(prefix: str) -> str:
+        names = ", ".join(f"{prefix}{i}" for i in range(100))
+        return (
+            "amount_usd: 1000\n      member_budgets:\n"
+            f"        members: [{names}]\n        amount_usd: 10\n"
+        )
+
+    stage = edit(DEV, ("amount_usd: 1000\n", members("a")), ("amount_usd: 250\n", members("b")))
+    config_dir = write_config(tmp_path, stages={"dev": stage})
+    assert load_config("dev", config_dir, registry=FAKE_REGISTRY)
+
+    monkeypatch.setattr(config.rules.communities, "MEMBER_BUDGETS_MAX", 150)
+    line = problem_line(
+        load_error(config_dir), "communities.challenge.budget.member_budgets.members"
+    )
+    assert "200 member budgets in this stage so far; allowed: at most 150" in line
