@@ -1,7 +1,10 @@
-"""Shared test setup: the synthesized app of every shipped stage, built once per session."""
+"""Shared test setup: the synthesized app of every shipped stage, built once per session, and
+the speed-ups every test that talks to moto relies on."""
 
+import functools
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,36 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("CDK_VALIDATION", "false")
 
 STAGES = ("dev", "prod")
+
+
+def _share_botocore_loaders() -> None:
+    """moto replaces boto3's default session on every start, and each new session re-reads and
+    re-parses the JSON service models (EC2's alone is several MB): most of a handler test's
+    time. Service models are read-only data, so one loader per search path serves every session
+    of the test run."""
+    import botocore.session
+
+    botocore.session.create_loader = functools.lru_cache(maxsize=None)(  # type: ignore[assignment]
+        botocore.session.create_loader
+    )
+
+
+def _load_only_default_moto_images() -> None:
+    """Every new moto EC2 backend loads thousands of region-specific AMIs unless
+    ``MOTO_AMIS_PATH`` names a file; the tests launch only from moto's default images. Set
+    before moto's EC2 models are imported, which read the variable at import."""
+    from moto.utilities.utils import load_resource
+
+    path = Path(tempfile.gettempdir()) / "research-catalog-moto-default-amis.json"
+    # Written whole, then renamed: test runs in other checkouts may read it meanwhile.
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as partial:
+        json.dump(load_resource("ec2/resources/amis.json"), partial)
+    os.replace(partial.name, path)
+    os.environ.setdefault("MOTO_AMIS_PATH", str(path))
+
+
+_share_botocore_loaders()
+_load_only_default_moto_images()
 
 
 @dataclass
