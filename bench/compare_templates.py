@@ -30,6 +30,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+# The pipeline publishes each asset to "<asset hash>:<account>-<region>-<8 hex digits>", the
+# digits a hash of the destination, whose object key is the asset hash: they change with the
+# asset's content (aws-cdk-lib core/lib/stack-synthesizers/asset-manifest-builder.ts, destHash).
+ASSET_DESTINATION = re.compile(r"(<asset-hash>:[\w-]+?-)[0-9a-f]{8}(?![0-9a-f])")
 # The stages this comparison synthesizes, plus the pipeline app; a stage added or removed
 # shows as a difference because its templates appear on one side only.
 ASSEMBLIES: dict[str, dict[str, str]] = {
@@ -41,7 +45,7 @@ ASSEMBLIES: dict[str, dict[str, str]] = {
 
 def masked(value: Any) -> Any:
     if isinstance(value, str):
-        return ASSET_HASH.sub("<asset-hash>", value)
+        return ASSET_DESTINATION.sub(r"\1<destination-hash>", ASSET_HASH.sub("<asset-hash>", value))
     if isinstance(value, dict):
         return {key: masked(item) for key, item in value.items()}
     if isinstance(value, list):

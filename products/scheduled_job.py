@@ -25,7 +25,7 @@ from catalog_constructs.product_template.context import (
 )
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_template.owner_credential import deny_reading_to_others
-from catalog_constructs.shared.product_context.handler.fargate import (
+from catalog_constructs.shared.product_context.handler.product_context_handlers.fargate import (
     FARGATE_SIZES,
     SECRETS_VARIABLE,
     size_label,

@@ -6,7 +6,9 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from catalog_constructs.shared.product_context.handler import index
+from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+    studio_team as team_handler,
+)
 from products import studio_team
 from tests.conftest import SynthesizedStage
 from tests.infrastructure.test_security import resources
@@ -148,7 +150,7 @@ def test_teardown_custom_resource_runs_before_domain_and_role_go(product: dict[s
     ((_, team),) = [
         (logical_id, resource)
         for logical_id, resource in product["Resources"].items()
-        if resource["Type"] == index.STUDIO_TEAM
+        if resource["Type"] == team_handler.RESOURCE_TYPE
     ]
     domain_id, _ = only(product, "AWS::SageMaker::Domain")
     role_id, _ = only(product, "AWS::IAM::Role")
@@ -198,7 +200,7 @@ def test_members_open_only_their_own_profile(stage: SynthesizedStage) -> None:
             if "CreatePresignedDomainUrl" in json.dumps(s["Action"]) and s is not presign
         ]
     # The shared function tags profiles with the same key the policy compares.
-    assert index.MEMBER_USERID_TAG == contract.STUDIO_MEMBER_TAG
+    assert team_handler.MEMBER_USERID_TAG == contract.STUDIO_MEMBER_TAG
 
 
 def test_studio_launch_role_passes_only_product_roles_to_sagemaker(stage: SynthesizedStage) -> None:

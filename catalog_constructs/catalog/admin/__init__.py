@@ -1,8 +1,9 @@
 """Catalog administration without CloudFormation resources: version guidance (deprecating
 superseded versions) and portfolio shares with accounts, OUs or the organization.
 
-One function in the Catalog stack serves both custom resource types (``handler/``). Its
-permissions grow with what it is given: each product and portfolio adds its own ARN.
+One function in the Catalog stack serves both custom resource types (one module each in
+``handler/catalog_admin_handlers/``). Its permissions grow with what it is given: each product
+and portfolio adds its own ARN.
 """
 
 from pathlib import Path

@@ -5,7 +5,8 @@ custom resources product templates declare (the constructs that declare them are
 Service Catalog tags every stack it provisions with ``aws:servicecatalog:provisioningPrincipalArn``
 but gives the template no parameter for it. ``Custom::ProductContext`` reads that tag and resolves
 the owner, community and placement once per launch; the other types (images, data volumes,
-scheduled jobs, Studio teams, bucket mounts, notebook routes) are listed in ``handler/``.
+scheduled jobs, Studio teams, bucket mounts, notebook routes) have one module each in
+``handler/product_context_handlers/``, behind its dispatch table.
 """
 
 import json

@@ -3,29 +3,26 @@
 moto implements little of SageMaker Studio, so these use botocore's Stubber.
 """
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
-from catalog_constructs.shared.product_context.handler import index
+from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+    common,
+    dispatch,
+    studio_team,
+)
 
 DOMAIN = "d-abcdefghijkl"
 OWNER = "AROAEXAMPLEROLEID:owner"
 
 
 @pytest.fixture
-def sagemaker() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client(
-        "sagemaker",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    with Stubber(client) as stubber:
+def sagemaker(stubbed: Callable[[str], tuple[Any, Stubber]]) -> Iterator[tuple[Any, Stubber]]:
+    client, stubber = stubbed("sagemaker")
+    with stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
 
@@ -43,15 +40,15 @@ class FakeClock:
         self.now += seconds
 
 
-def deadline(seconds: float = 600) -> tuple[index.Deadline, FakeClock]:
+def deadline(seconds: float = 600) -> tuple[common.Deadline, FakeClock]:
     clock = FakeClock()
-    return index.Deadline(seconds, clock=clock, sleep=clock.sleep), clock
+    return common.Deadline(seconds, clock=clock, sleep=clock.sleep), clock
 
 
 def event(members: str, request_type: str = "Create") -> dict[str, Any]:
     return {
         "RequestType": request_type,
-        "ResourceType": index.STUDIO_TEAM,
+        "ResourceType": studio_team.RESOURCE_TYPE,
         "StackId": "arn:aws:cloudformation:us-east-1:111111111111:stack/SC-1-pp-x/guid",
         "RequestId": "r1",
         "LogicalResourceId": "Team",
@@ -72,17 +69,17 @@ def profiles(*names: str, token: str | None = None) -> dict[str, Any]:
 
 
 def test_profile_names_keep_letters_digits_and_hyphens() -> None:
-    assert index.profile_name("jane.doe@example.org") == "jane-doe-example-org"
-    assert index.profile_name("_x_") == "x"
-    assert len(index.profile_name("a" * 64)) == 63
+    assert studio_team.profile_name("jane.doe@example.org") == "jane-doe-example-org"
+    assert studio_team.profile_name("_x_") == "x"
+    assert len(studio_team.profile_name("a" * 64)) == 63
 
 
 def test_members_mapping_to_one_profile_are_refused() -> None:
-    with pytest.raises(index.ProductContextError, match="both map to the Studio user profile"):
-        index.team_members({"Members": "jane.doe,jane-doe"})
-    with pytest.raises(index.ProductContextError, match="at least one member"):
-        index.team_members({"Members": ""})
-    assert index.team_members({"Members": "a1,a1"}) == {"a1": "a1"}
+    with pytest.raises(common.ProductContextError, match="both map to the Studio user profile"):
+        studio_team.team_members({"Members": "jane.doe,jane-doe"})
+    with pytest.raises(common.ProductContextError, match="at least one member"):
+        studio_team.team_members({"Members": ""})
+    assert studio_team.team_members({"Members": "a1,a1"}) == {"a1": "a1"}
 
 
 def test_create_makes_one_tagged_profile_per_new_member(sagemaker: tuple[Any, Stubber]) -> None:
@@ -95,14 +92,17 @@ def test_create_makes_one_tagged_profile_per_new_member(sagemaker: tuple[Any, St
             "DomainId": DOMAIN,
             "UserProfileName": "jane-doe-example-org",
             "Tags": [
-                {"Key": index.MEMBER_USERID_TAG, "Value": "AROAEXAMPLEROLEID:jane.doe@example.org"},
+                {
+                    "Key": studio_team.MEMBER_USERID_TAG,
+                    "Value": "AROAEXAMPLEROLEID:jane.doe@example.org",
+                },
                 {"Key": "research-catalog:product", "Value": "studio-team"},
                 {"Key": "research-catalog:owner-userid", "Value": OWNER},
             ],
         },
     )
     wait, _ = deadline()
-    physical_id, data = index.sync_team(
+    physical_id, data = studio_team.sync_team(
         event("jdoe,jane.doe@example.org"), sagemaker=client, deadline=wait
     )
     assert physical_id == f"{DOMAIN}/team"
@@ -114,8 +114,8 @@ def test_an_iam_user_owner_is_refused(sagemaker: tuple[Any, Stubber]) -> None:
     request = event("jdoe")
     request["ResourceProperties"]["OwnerAwsUserId"] = "AIDAEXAMPLEUSER"
     wait, _ = deadline()
-    with pytest.raises(index.ProductContextError, match="community role session"):
-        index.sync_team(request, sagemaker=client, deadline=wait)
+    with pytest.raises(common.ProductContextError, match="community role session"):
+        studio_team.sync_team(request, sagemaker=client, deadline=wait)
 
 
 def test_update_removes_a_members_apps_spaces_and_profile(sagemaker: tuple[Any, Stubber]) -> None:
@@ -171,7 +171,7 @@ def test_update_removes_a_members_apps_spaces_and_profile(sagemaker: tuple[Any, 
     stubber.add_response("delete_user_profile", {}, {"DomainId": DOMAIN, "UserProfileName": "gone"})
     stubber.add_response("list_user_profiles", profiles("jdoe"), {"DomainIdEquals": DOMAIN})
     wait, _ = deadline()
-    _, data = index.sync_team(event("jdoe", "Update"), sagemaker=client, deadline=wait)
+    _, data = studio_team.sync_team(event("jdoe", "Update"), sagemaker=client, deadline=wait)
     assert data == {"UserProfiles": "jdoe"}
 
 
@@ -225,7 +225,7 @@ def test_teardown_paginates_waits_and_deletes_everything(sagemaker: tuple[Any, S
     )
     stubber.add_response("list_user_profiles", profiles(), {"DomainIdEquals": DOMAIN})
     wait, clock = deadline()
-    index.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
+    studio_team.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
     assert clock.sleeps == [10]
 
 
@@ -242,9 +242,9 @@ def test_teardown_gives_up_before_the_lambda_times_out(sagemaker: tuple[Any, Stu
         stubber.add_response("list_apps", {"Apps": [app]}, {"DomainIdEquals": DOMAIN})
     wait, clock = deadline(seconds=25)
     with pytest.raises(
-        index.ProductContextError, match=r"timed out waiting for apps to be deleted \(stuck\)"
+        common.ProductContextError, match=r"timed out waiting for apps to be deleted \(stuck\)"
     ):
-        index.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
+        studio_team.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
     assert clock.now <= 25
 
 
@@ -254,40 +254,66 @@ def test_teardown_of_a_vanished_domain_succeeds(sagemaker: tuple[Any, Stubber]) 
         "list_apps", "ResourceNotFound", expected_params={"DomainIdEquals": DOMAIN}
     )
     wait, _ = deadline()
-    index.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
+    studio_team.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
 
 
 def test_delete_reports_failure_when_the_domain_cannot_be_emptied(
-    sagemaker: tuple[Any, Stubber],
+    sagemaker: tuple[Any, Stubber], captured: Any
 ) -> None:
     client, stubber = sagemaker
     stubber.add_client_error(
         "list_apps", "ThrottlingException", expected_params={"DomainIdEquals": DOMAIN}
     )
-    sent: list[dict[str, Any]] = []
-    index.handler(
+    dispatch.handler(
         event("jdoe", "Delete") | {"PhysicalResourceId": f"{DOMAIN}/team"},
         None,
-        send=lambda url, body: sent.append(json.loads(body)),
+        send=captured,
         client=lambda name: client,
         sleep=lambda seconds: None,
     )
-    (response,) = sent
+    (response,) = captured.bodies
     assert response["Status"] == "FAILED"
     assert DOMAIN in response["Reason"]
     assert response["PhysicalResourceId"] == f"{DOMAIN}/team"
 
 
-def test_create_through_the_handler_returns_the_profiles(sagemaker: tuple[Any, Stubber]) -> None:
+def test_create_through_the_handler_returns_the_profiles(
+    sagemaker: tuple[Any, Stubber], captured: Any
+) -> None:
     client, stubber = sagemaker
     stubber.add_response("list_user_profiles", profiles("jdoe"), {"DomainIdEquals": DOMAIN})
-    sent: list[dict[str, Any]] = []
-    index.handler(
+    dispatch.handler(
         event("jdoe"),
         None,
-        send=lambda url, body: sent.append(json.loads(body)),
+        send=captured,
         client=lambda name: client,
     )
-    (response,) = sent
+    (response,) = captured.bodies
     assert response["Status"] == "SUCCESS"
     assert response["Data"] == {"UserProfiles": "jdoe"}
+
+
+def test_delete_waits_only_as_long_as_the_lambda_has_left(
+    sagemaker: tuple[Any, Stubber], captured: Any, lambda_context: Any
+) -> None:
+    client, stubber = sagemaker
+    app = {
+        "DomainId": DOMAIN,
+        "SpaceName": "s1",
+        "AppType": "JupyterLab",
+        "AppName": "stuck",
+        "Status": "Deleting",
+    }
+    for _ in range(2):
+        stubber.add_response("list_apps", {"Apps": [app]}, {"DomainIdEquals": DOMAIN})
+    # A minute is kept to answer CloudFormation: 65 s left leave no time for a 10 s poll.
+    lambda_context.remaining_ms = 65_000
+    dispatch.handler(
+        event("jdoe", "Delete") | {"PhysicalResourceId": f"{DOMAIN}/team"},
+        lambda_context,
+        send=captured,
+        client=lambda name: client,
+        sleep=lambda seconds: pytest.fail("slept past the deadline"),
+    )
+    assert captured.only["Status"] == "FAILED"
+    assert "timed out waiting for apps to be deleted (stuck)" in captured.only["Reason"]

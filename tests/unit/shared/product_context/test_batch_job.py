@@ -1,14 +1,17 @@
 """``Custom::BatchJob``: launch-form validation and job-definition registration (Stubber)."""
 
-import json
-from types import SimpleNamespace
+from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
-from catalog_constructs.shared.product_context.handler import fargate, index
+from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+    batch_job,
+    common,
+    dispatch,
+    fargate,
+)
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -22,7 +25,6 @@ QUEUE_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/{QUEUE}"
 DEFINITION_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{NAME}:4"
 API_URL = f"https://abc123.execute-api.{REGION}.amazonaws.com/v1/"
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:SC-x-job-secrets-AbCdEf"
-CONTEXT = SimpleNamespace(log_stream_name="2026/01/01/[$LATEST]abc")
 PROPERTIES = {
     "Image": "python:3.12-slim",
     "Command": '["python", "-c", "print(\'two words\')"]',
@@ -45,14 +47,6 @@ PROPERTIES = {
 }
 
 
-class Captured:
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    def __call__(self, url: str, body: bytes) -> None:
-        self.bodies.append(json.loads(body))
-
-
 def event(request_type: str = "Create", physical_id: str | None = None, **changes: Any) -> dict:
     result: dict[str, Any] = {
         "RequestType": request_type,
@@ -60,7 +54,7 @@ def event(request_type: str = "Create", physical_id: str | None = None, **change
         "StackId": STACK_ID,
         "RequestId": "req-1",
         "LogicalResourceId": "Job",
-        "ResourceType": index.BATCH_JOB,
+        "ResourceType": batch_job.RESOURCE_TYPE,
         "ResourceProperties": {**PROPERTIES, **changes},
     }
     if physical_id:
@@ -69,17 +63,20 @@ def event(request_type: str = "Create", physical_id: str | None = None, **change
 
 
 @pytest.fixture
-def batch() -> Any:
-    return boto3.client(
-        "batch", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
-    )
+def batch(stubbed: Callable[[str], tuple[Any, Stubber]]) -> Any:
+    client, _ = stubbed("batch")
+    return client
 
 
-def run(request: dict, batch: Any) -> dict[str, Any]:
-    captured = Captured()
-    index.handler(request, CONTEXT, send=captured, client=lambda name: batch)
-    (body,) = captured.bodies
-    return body
+@pytest.fixture
+def run(capture: Callable[[], Any], lambda_context: Any) -> Callable[[dict, Any], dict[str, Any]]:
+    def invoke(request: dict, batch: Any) -> dict[str, Any]:
+        captured = capture()
+        dispatch.handler(request, lambda_context, send=captured, client=lambda name: batch)
+        (body,) = captured.bodies
+        return dict(body)
+
+    return invoke
 
 
 def expected_registration() -> dict[str, Any]:
@@ -121,7 +118,7 @@ def expected_registration() -> dict[str, Any]:
 
 
 def test_create_registers_the_definition_and_returns_queue_api_and_alert_address(
-    batch: Any,
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
 ) -> None:
     with Stubber(batch) as stub:
         stub.add_response(
@@ -160,7 +157,9 @@ def _queue(name: str = QUEUE, arn: str = QUEUE_ARN) -> dict[str, Any]:
     }
 
 
-def test_spot_uses_the_communitys_spot_queue_and_an_explicit_alert_address(batch: Any) -> None:
+def test_spot_uses_the_communitys_spot_queue_and_an_explicit_alert_address(
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
+) -> None:
     spot = "research-catalog-genomics-fargate-spot"
     with Stubber(batch) as stub:
         stub.add_response(
@@ -179,7 +178,9 @@ def test_spot_uses_the_communitys_spot_queue_and_an_explicit_alert_address(batch
     assert body["Data"]["AlertEmail"] == "lab@example.org"
 
 
-def test_update_registers_a_new_revision_which_replaces_the_old_one(batch: Any) -> None:
+def test_update_registers_a_new_revision_which_replaces_the_old_one(
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
+) -> None:
     new_arn = DEFINITION_ARN.replace(":4", ":5")
     with Stubber(batch) as stub:
         stub.add_response("describe_job_queues", {"jobQueues": [_queue()]}, {"jobQueues": [QUEUE]})
@@ -194,7 +195,9 @@ def test_update_registers_a_new_revision_which_replaces_the_old_one(batch: Any) 
     assert body["Data"]["SubmitJobApi"].endswith(f"/{NAME}/5")
 
 
-def test_delete_deregisters_the_revision(batch: Any) -> None:
+def test_delete_deregisters_the_revision(
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
+) -> None:
     with Stubber(batch) as stub:
         stub.add_response("deregister_job_definition", {}, {"jobDefinition": DEFINITION_ARN})
         body = run(event("Delete", physical_id=DEFINITION_ARN), batch)
@@ -202,13 +205,17 @@ def test_delete_deregisters_the_revision(batch: Any) -> None:
     assert body["Status"] == "SUCCESS"
 
 
-def test_delete_after_a_failed_create_calls_nothing(batch: Any) -> None:
+def test_delete_after_a_failed_create_calls_nothing(
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
+) -> None:
     with Stubber(batch):  # any call would fail: no response queued
         body = run(event("Delete", physical_id="product-context-0000abcd"), batch)
     assert body["Status"] == "SUCCESS"
 
 
-def test_delete_succeeds_even_if_batch_refuses(batch: Any) -> None:
+def test_delete_succeeds_even_if_batch_refuses(
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
+) -> None:
     with Stubber(batch) as stub:
         stub.add_client_error("deregister_job_definition", "ServerException", "boom")
         body = run(event("Delete", physical_id=DEFINITION_ARN), batch)
@@ -233,7 +240,7 @@ def test_delete_succeeds_even_if_batch_refuses(batch: Any) -> None:
     ],
 )
 def test_bad_input_fails_the_launch_with_a_clear_reason(
-    batch: Any, changes: dict[str, str], message: str
+    batch: Any, changes: dict[str, str], message: str, run: Callable[[dict, Any], dict[str, Any]]
 ) -> None:
     with Stubber(batch) as stub:
         # Only the owner-email check needs the queue lookup first; nothing is registered.
@@ -244,8 +251,8 @@ def test_bad_input_fails_the_launch_with_a_clear_reason(
 
 
 def test_every_environment_problem_is_reported_at_once() -> None:
-    with pytest.raises(index.ProductContextError) as error:
-        index.parse_environment("A=1\nB\n=2\nA=4")
+    with pytest.raises(common.ProductContextError) as error:
+        batch_job.parse_environment("A=1\nB\n=2\nA=4")
     assert str(error.value) == (
         "EnvironmentVariables: entry 2 ('B') has no '=': write NAME=value; "
         "entry 3 ('=2') has an empty name; entry 4: A is set twice"
@@ -253,11 +260,13 @@ def test_every_environment_problem_is_reported_at_once() -> None:
 
 
 def test_an_empty_command_keeps_the_images_own(batch: Any) -> None:
-    request = index.job_definition_request(event(Command="  "))
+    request = batch_job.job_definition_request(event(Command="  "))
     assert "command" not in request["containerProperties"]
 
 
-def test_a_community_without_queues_gets_a_clear_reason(batch: Any) -> None:
+def test_a_community_without_queues_gets_a_clear_reason(
+    batch: Any, run: Callable[[dict, Any], dict[str, Any]]
+) -> None:
     with Stubber(batch) as stub:
         stub.add_response("describe_job_queues", {"jobQueues": []}, {"jobQueues": [QUEUE]})
         body = run(event(), batch)
@@ -268,12 +277,12 @@ def test_a_community_without_queues_gets_a_clear_reason(batch: Any) -> None:
 def test_every_fargate_size_round_trips_through_its_label() -> None:
     for vcpu, memories in fargate.FARGATE_SIZES.items():
         for memory in memories:
-            assert index.parse_size(fargate.size_label(vcpu, memory)) == (vcpu, memory)
+            assert batch_job.parse_size(fargate.size_label(vcpu, memory)) == (vcpu, memory)
     assert sum(len(memories) for memories in fargate.FARGATE_SIZES.values()) == 74
 
 
 def test_definition_names_are_unique_per_stack_and_valid_share_identifiers() -> None:
     other = STACK_ID.replace("0f1e2d3c", "aaaaaaaa")
-    assert index.job_definition_name(STACK_ID) == NAME
-    assert index.job_definition_name(other) != NAME
+    assert batch_job.job_definition_name(STACK_ID) == NAME
+    assert batch_job.job_definition_name(other) != NAME
     assert NAME.replace("_", "").isalnum()

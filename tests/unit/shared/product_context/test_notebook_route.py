@@ -8,7 +8,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from catalog_constructs.shared.product_context.handler import index, notebook_route
+from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+    dispatch,
+    notebook_route,
+)
 
 REGION = "us-east-1"
 STACK_ID = (
@@ -28,10 +31,7 @@ class Aws:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+def aws() -> Iterator[Aws]:
     with mock_aws():
         yield Aws()
 
@@ -244,10 +244,9 @@ def test_without_a_gateway_nothing_is_created_and_the_local_url_returned(aws: Aw
 
 
 def test_missing_gateway_parameter_fails_with_a_clear_reason(
-    aws: Aws, gateway: dict[str, Any]
+    aws: Aws, gateway: dict[str, Any], captured: Any
 ) -> None:
     aws.ssm.delete_parameter(Name=notebook_route.GATEWAY_PARAMETER)
-    responses: list[dict[str, Any]] = []
     request = {
         **event(gateway),
         "ResponseURL": "https://cloudformation-custom-resource-response.example/x",
@@ -260,14 +259,14 @@ def test_missing_gateway_parameter_fails_with_a_clear_reason(
         "ec2": aws.ec2,
         "secretsmanager": aws.secrets,
     }
-    index.handler(
+    dispatch.handler(
         request,
         None,
-        send=lambda url, body: responses.append(json.loads(body)),
+        send=captured,
         client=clients.__getitem__,
     )
-    assert [response["Status"] for response in responses] == ["FAILED"]
-    assert "deploy the catalog's Shared stack first" in responses[0]["Reason"]
+    assert [response["Status"] for response in captured.bodies] == ["FAILED"]
+    assert "deploy the catalog's Shared stack first" in captured.bodies[0]["Reason"]
 
 
 def test_a_full_gateway_fails_clearly_and_leaves_no_target_group(

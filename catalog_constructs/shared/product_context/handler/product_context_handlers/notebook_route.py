@@ -10,8 +10,6 @@ created and the notebook's local (port-forwarded) URL is returned.
 Listener rules need a priority unique in the listener. Two notebooks launched at once may pick
 the same free one; the load balancer then refuses the second (``PriorityInUse``), which takes
 the next free one. Priorities are never computed from anything two products could share.
-
-Standard library and botocore only; Lambda loads it beside ``index``.
 """
 
 from __future__ import annotations
@@ -24,6 +22,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .common import ProductContextError, error_code
+
+RESOURCE_TYPE = "Custom::NotebookRoute"
 GATEWAY_PARAMETER = "/research-catalog/notebooks/gateway"
 HEALTH_PATH = "/research-catalog-health"
 PRODUCT_TAG = "research-catalog:product"
@@ -34,19 +35,15 @@ ATTEMPTS = 10
 DISABLED = "disabled"
 
 
-class RouteError(Exception):
+class RouteError(ProductContextError):
     """A route that cannot be made; the message tells the owner or the operators what to do."""
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def gateway_settings(ssm: Any) -> dict[str, Any]:
     try:
         value = ssm.get_parameter(Name=GATEWAY_PARAMETER)["Parameter"]["Value"]
     except ClientError as error:
-        if _code(error) == "ParameterNotFound":
+        if error_code(error) == "ParameterNotFound":
             raise RouteError(
                 f"{GATEWAY_PARAMETER} is missing: deploy the catalog's Shared stack first"
             ) from error
@@ -120,14 +117,14 @@ def _create_rule(
                 Tags=tags,
             )
         except ClientError as error:
-            if _code(error) == "PriorityInUse":
+            if error_code(error) == "PriorityInUse":
                 # Another notebook took it between our read and our write: read again.
                 sleep(random.uniform(0.2, 1.5))
                 continue
-            if _code(error) in ("TooManyRules", "TooManyTargetGroups", "TooManyActions"):
+            if error_code(error) in ("TooManyRules", "TooManyTargetGroups", "TooManyActions"):
                 raise RouteError(
                     "the notebook gateway is full (load balancer quota "
-                    f"{_code(error)}); ask the catalog operators to raise the quota, or use "
+                    f"{error_code(error)}); ask the catalog operators to raise the quota, or use "
                     "the port-forwarding output"
                 ) from error
             raise
@@ -166,7 +163,7 @@ def _allow_gateway(ec2: Any, security_group: str, gateway_group: str) -> None:
             ],
         )
     except ClientError as error:
-        if _code(error) != "InvalidPermission.Duplicate":
+        if error_code(error) != "InvalidPermission.Duplicate":
             raise
 
 
@@ -186,7 +183,7 @@ def _target_group_of(elbv2: Any, rule_arn: str) -> str | None:
     try:
         (rule,) = elbv2.describe_rules(RuleArns=[rule_arn])["Rules"]
     except ClientError as error:
-        if _code(error) == "RuleNotFound":
+        if error_code(error) == "RuleNotFound":
             return None
         raise
     for action in rule["Actions"]:
@@ -242,14 +239,13 @@ def ensure_route(
 
 
 def delete_route(physical_id: str, *, elbv2: Any, sleep: Callable[[float], None]) -> None:
-    """Delete: the rule, then its target group (which the load balancer frees shortly after)."""
-    if not physical_id.startswith("arn:"):
-        return
+    """Delete: the rule, then its target group (which the load balancer frees shortly after).
+    The dispatch table calls it only for an ARN: a create that failed answered otherwise."""
     target_group = _target_group_of(elbv2, physical_id)
     try:
         elbv2.delete_rule(RuleArn=physical_id)
     except ClientError as error:
-        if _code(error) != "RuleNotFound":
+        if error_code(error) != "RuleNotFound":
             raise
     if not target_group:
         return
@@ -258,8 +254,8 @@ def delete_route(physical_id: str, *, elbv2: Any, sleep: Callable[[float], None]
             elbv2.delete_target_group(TargetGroupArn=target_group)
             return
         except ClientError as error:
-            if _code(error) == "TargetGroupNotFound":
+            if error_code(error) == "TargetGroupNotFound":
                 return
-            if _code(error) != "ResourceInUse" or attempt == ATTEMPTS - 1:
+            if error_code(error) != "ResourceInUse" or attempt == ATTEMPTS - 1:
                 raise
             sleep(2)

@@ -6,8 +6,7 @@ carries the owner's tag (the owner's own catalog buckets) or lists the owner's c
 the tag operators set on shared study buckets: ``research-catalog:mountable-by`` for read-only
 mounts, ``research-catalog:writable-by`` for read-write ones (space-separated community names).
 The instance role's policy depends on this resource, so nothing is granted before the check.
-
-Standard library and botocore only; Lambda loads it beside ``index``.
+Delete does nothing: the grant goes with the instance role.
 """
 
 from __future__ import annotations
@@ -18,6 +17,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .common import ProductContextError
+
+RESOURCE_TYPE = "Custom::BucketMounts"
 OWNER_USERID_TAG = "research-catalog:owner-userid"
 MOUNTABLE_BY_TAG = "research-catalog:mountable-by"
 WRITABLE_BY_TAG = "research-catalog:writable-by"
@@ -26,7 +28,7 @@ BUCKET_NAME = re.compile(r"^(?!.*\.\.)(?!.*\.-)(?!.*-\.)[a-z0-9][a-z0-9.-]{1,61}
 MAX_MOUNTS = 10
 
 
-class MountRefused(Exception):
+class MountRefused(ProductContextError):
     """A bucket the owner may not mount; the message says which and why."""
 
 

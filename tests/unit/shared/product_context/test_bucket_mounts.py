@@ -1,6 +1,5 @@
 """Custom::BucketMounts: an owner mounts only their own buckets and those shared with them."""
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,7 +7,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from catalog_constructs.shared.product_context.handler import bucket_mounts, index
+from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+    bucket_mounts,
+    dispatch,
+)
 
 REGION = "us-east-1"
 STACK_ID = (
@@ -20,10 +22,7 @@ OTHER = "AROAEXAMPLEOWNER:bob"
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+def s3() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
         buckets = {
@@ -128,19 +127,18 @@ def test_duplicates_are_mounted_once(s3: Any) -> None:
     assert data["ReadOnlyBucketArns"] == "arn:aws:s3:::alice-data"
 
 
-def test_handler_answers_failed_with_the_refusal(s3: Any) -> None:
-    responses: list[dict[str, Any]] = []
+def test_handler_answers_failed_with_the_refusal(s3: Any, captured: Any) -> None:
     request = {
         **event(["bob-data"]),
         "ResponseURL": "https://cloudformation-custom-resource-response.example/x",
         "RequestId": "1",
         "LogicalResourceId": "BucketMounts",
     }
-    index.handler(
+    dispatch.handler(
         request,
         None,
-        send=lambda url, body: responses.append(json.loads(body)),
+        send=captured,
         client=lambda service: s3,
     )
-    assert [response["Status"] for response in responses] == ["FAILED"]
-    assert "bob-data is neither yours nor shared" in responses[0]["Reason"]
+    assert [response["Status"] for response in captured.bodies] == ["FAILED"]
+    assert "bob-data is neither yours nor shared" in captured.bodies[0]["Reason"]

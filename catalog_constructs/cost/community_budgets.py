@@ -1,0 +1,250 @@
+"""A community's budget with its alerts and launch block, its members' budgets, and the deny
+policy AWS Budgets attaches when a budget is spent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack, aws_budgets as budgets, aws_iam as iam, aws_sns as sns
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.cost.notifications import from_this_accounts_budgets
+from config.models import CatalogConfig
+from config.sections.budgets import MemberBudgets
+from config.sections.communities import Community
+
+# What a blocked community can no longer do. An update can raise cost as easily as lower it
+# (instance type, disk size) and IAM cannot tell the two apart; stopping (a self-service
+# action) and terminating reduce cost and stay allowed.
+BLOCKED_ACTIONS = ("servicecatalog:ProvisionProduct", "servicecatalog:UpdateProvisionedProduct")
+
+
+def _tag_filter(key: str, values: Sequence[str]) -> list[str]:
+    # AWS Budgets' notation for user-defined cost-allocation tags.
+    return [f"user:{key}${value}" for value in values]
+
+
+def _unique(addresses: Sequence[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.casefold(), address)
+    return list(seen.values())
+
+
+class LaunchBlockPolicy(Construct):
+    """The deny policy AWS Budgets attaches to a community's roles when its budget is spent."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description=(
+                "Research catalog: attached by AWS Budgets to a community whose budget is spent; "
+                "no new launches or updates until the next period or a higher budget"
+            ),
+            statements=[
+                iam.PolicyStatement(
+                    sid="BudgetSpentNoNewLaunches",
+                    effect=iam.Effect.DENY,
+                    actions=list(BLOCKED_ACTIONS),
+                    # Every product of the account: a spent budget is spent whatever is launched.
+                    resources=["*"],
+                )
+            ],
+        )
+
+
+class CommunityBudgets(Construct):
+    """A community's budget with its alerts and block action, and its members' budgets."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        community: Community,
+        config: CatalogConfig,
+        block_policy: iam.IManagedPolicy,
+        stop_topic: sns.ITopic | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        settings = community.budget
+        self.budget_name = config.budget_name(name)
+        self.amount_usd = settings.amount_usd
+        recipients = community.budget_recipients()
+        block = settings.block_launches_at
+
+        notifications = []
+        for kind, threshold in settings.notification_thresholds():
+            subscribers = [
+                budgets.CfnBudget.SubscriberProperty(address=address, subscription_type="EMAIL")
+                for address in recipients
+            ]
+            if stop_topic is not None and (kind, threshold) == ("ACTUAL", block):
+                subscribers.append(
+                    budgets.CfnBudget.SubscriberProperty(
+                        address=stop_topic.topic_arn, subscription_type="SNS"
+                    )
+                )
+            notifications.append(_notification(kind, threshold, subscribers))
+        self.budget = budgets.CfnBudget(
+            self,
+            "Budget",
+            budget=_budget_data(
+                self.budget_name,
+                amount=settings.amount_usd,
+                period=settings.period,
+                tag_filter=_tag_filter(contract.COMMUNITY_TAG, [name]),
+                region=stack.region,
+            ),
+            notifications_with_subscribers=notifications,
+        )
+
+        self.block_action: budgets.CfnBudgetsAction | None = None
+        if block is not None:
+            self.block_action = self._block_action(
+                name=name,
+                community=community,
+                config=config,
+                threshold=block,
+                block_policy=block_policy,
+                subscribers=_unique([*recipients, config.operators.notification_email]),
+            )
+
+        if settings.member_budgets is not None:
+            self._member_budgets(name, community, config, settings.member_budgets)
+
+    def _member_budgets(
+        self, name: str, community: Community, config: CatalogConfig, members: MemberBudgets
+    ) -> None:
+        region = Stack.of(self).region
+        for member in members.members:
+            budgets.CfnBudget(
+                self,
+                # Keyed by member, not position: removing a member must not rename the others'
+                # budgets (a named budget cannot be replaced in place).
+                f"Member-{member}",
+                budget=_budget_data(
+                    config.budget_name(name, member),
+                    amount=members.amount_for(member),
+                    period=members.period,
+                    # The member's sessions in this community's roles only: a member budget
+                    # cannot watch another community's role (or a namesake elsewhere).
+                    tag_filter=_tag_filter(
+                        contract.OWNER_PRINCIPAL_TAG, config.member_principal_arns(name, member)
+                    ),
+                    region=region,
+                ),
+                notifications_with_subscribers=[
+                    _notification(
+                        kind,
+                        threshold,
+                        [
+                            budgets.CfnBudget.SubscriberProperty(
+                                address=address, subscription_type="EMAIL"
+                            )
+                            for address in community.member_alert_recipients(member, threshold)
+                        ],
+                    )
+                    for kind, thresholds in (
+                        ("ACTUAL", members.alerts.actual),
+                        ("FORECASTED", members.alerts.forecasted),
+                    )
+                    for threshold in sorted(thresholds)
+                ],
+            )
+
+    def _block_action(
+        self,
+        *,
+        name: str,
+        community: Community,
+        config: CatalogConfig,
+        threshold: int,
+        block_policy: iam.IManagedPolicy,
+        subscribers: list[str],
+    ) -> budgets.CfnBudgetsAction:
+        stack = Stack.of(self)
+        role_arns = community.role_arns_in(config.stage.account, config.stage.partition)
+        execution_role = iam.Role(
+            self,
+            "BlockExecutionRole",
+            assumed_by=iam.ServicePrincipal(
+                "budgets.amazonaws.com",
+                conditions=from_this_accounts_budgets(stack),
+            ),
+            description=f"AWS Budgets: attaches and detaches the launch block of {name}",
+        )
+        execution_policy = iam.ManagedPolicy(
+            self,
+            "BlockExecutionPolicy",
+            roles=[execution_role],
+            description=f"Attach or detach the launch block, on the roles of {name} only",
+            statements=[
+                iam.PolicyStatement(
+                    sid="LaunchBlockOnCommunityRolesOnly",
+                    actions=["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                    resources=role_arns,
+                    conditions={"ArnEquals": {"iam:PolicyARN": block_policy.managed_policy_arn}},
+                )
+            ],
+        )
+        action = budgets.CfnBudgetsAction(
+            self,
+            "BlockLaunches",
+            budget_name=self.budget.ref,
+            notification_type="ACTUAL",
+            action_type="APPLY_IAM_POLICY",
+            action_threshold=budgets.CfnBudgetsAction.ActionThresholdProperty(
+                type="PERCENTAGE", value=threshold
+            ),
+            approval_model="AUTOMATIC",
+            execution_role_arn=execution_role.role_arn,
+            definition=budgets.CfnBudgetsAction.DefinitionProperty(
+                iam_action_definition=budgets.CfnBudgetsAction.IamActionDefinitionProperty(
+                    policy_arn=block_policy.managed_policy_arn,
+                    roles=community.role_names_resolved(),
+                )
+            ),
+            subscribers=[
+                budgets.CfnBudgetsAction.SubscriberProperty(address=address, type="EMAIL")
+                for address in subscribers
+            ],
+        )
+        # The role must hold its permissions before Budgets can ever run the action.
+        action.node.add_dependency(execution_policy)
+        return action
+
+
+def _budget_data(
+    budget_name: str, *, amount: float, period: str, tag_filter: list[str], region: str
+) -> budgets.CfnBudget.BudgetDataProperty:
+    return budgets.CfnBudget.BudgetDataProperty(
+        budget_name=budget_name,
+        budget_type="COST",
+        time_unit=period,
+        budget_limit=budgets.CfnBudget.SpendProperty(amount=amount, unit="USD"),
+        # Tags of the catalog's products, in the stage's region: another stage of the account
+        # (another region) has its own budgets.
+        cost_filters={"TagKeyValue": tag_filter, "Region": [region]},
+        # Research credits would hide real spending until they run out.
+        cost_types=budgets.CfnBudget.CostTypesProperty(include_credit=False, include_refund=False),
+    )
+
+
+def _notification(
+    kind: str, threshold: int, subscribers: list[budgets.CfnBudget.SubscriberProperty]
+) -> budgets.CfnBudget.NotificationWithSubscribersProperty:
+    return budgets.CfnBudget.NotificationWithSubscribersProperty(
+        notification=budgets.CfnBudget.NotificationProperty(
+            notification_type=kind,
+            comparison_operator="GREATER_THAN",
+            threshold=threshold,
+            threshold_type="PERCENTAGE",
+        ),
+        subscribers=subscribers,
+    )

@@ -1,0 +1,233 @@
+"""``Custom::ProductContext``: who owns a product, their community, and where it runs.
+
+Service Catalog tags every stack it provisions with ``aws:servicecatalog:provisioningPrincipalArn``
+but gives the template no parameter for it. From that tag this derives the owner (and their
+``aws:userid``, which owner-only IAM conditions compare against), the owner's community and
+e-mail, and a private subnet that stays the same for the life of the product.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .common import Client, ProductContextError, as_email, error_code, tag_safe
+
+RESOURCE_TYPE = "Custom::ProductContext"
+PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
+UNAFFILIATED = "unaffiliated"
+
+# STS omits the role path from assumed-role ARNs; IAM user ARNs keep the user's path.
+_ASSUMED_ROLE_ARN = re.compile(
+    r"arn:aws[\w-]*:sts::\d{12}:assumed-role/(?P<role>[\w+=,.@-]+)/(?P<session>[\w+=,.@-]+)"
+)
+_USER_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:user/(?:[!-~]*/)?(?P<user>[\w+=,.@-]+)")
+
+
+@dataclass(frozen=True)
+class Community:
+    name: str
+    owner_email_template: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    communities: Mapping[str, Community]
+    subnets_parameter: str
+    documentation_url: str = ""
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        subnets_parameter = environ.get("SUBNETS_PARAMETER", "").strip()
+        if not subnets_parameter:
+            raise ProductContextError(
+                "product-context function is misconfigured: SUBNETS_PARAMETER is not set"
+            )
+        try:
+            raw = json.loads(environ.get("COMMUNITIES") or "{}")
+            communities = {
+                role: Community(entry["community"], entry.get("owner_email_template"))
+                for role, entry in raw.items()
+            }
+            for community in communities.values():
+                if not isinstance(community.name, str) or not community.name:
+                    raise ValueError("community name must be a non-empty string")
+                if community.owner_email_template is not None:
+                    # Fail on every launch rather than silently dropping every owner's e-mail.
+                    community.owner_email_template.format(session="probe")
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            raise ProductContextError(
+                "product-context function is misconfigured: COMMUNITIES must be a JSON object "
+                '{"<role name>": {"community": "<name>", "owner_email_template": '
+                f'"{{session}}@example.org" or null}}}} ({type(error).__name__}: {error})'
+            ) from error
+        return cls(
+            communities=communities,
+            subnets_parameter=subnets_parameter,
+            # Templates append "/products/<page>" to it.
+            documentation_url=environ.get("DOCUMENTATION_URL", "").strip().rstrip("/"),
+        )
+
+    def community_for(self, role_name: str) -> Community | None:
+        """The community of a role name. Keys with * or ? are role name patterns (IAM_PATTERN
+        principals, e.g. Identity Center roles); an exact name wins over a pattern."""
+        # IAM role names are case-insensitive, so an operator's spelling should not matter.
+        folded = role_name.casefold()
+        patterns = []
+        for name, community in self.communities.items():
+            if name.casefold() == folded:
+                return community
+            if "*" in name or "?" in name:
+                patterns.append((name.casefold(), community))
+        return next(
+            (community for pattern, community in patterns if fnmatch.fnmatchcase(folded, pattern)),
+            None,
+        )
+
+
+@dataclass(frozen=True)
+class Principal:
+    arn: str
+    role_name: str  # "" for an IAM user
+    session: str  # the role session name, or the IAM user name
+
+
+def parse_principal(arn: str) -> Principal:
+    if match := _ASSUMED_ROLE_ARN.fullmatch(arn):
+        return Principal(arn=arn, role_name=match["role"], session=match["session"])
+    if match := _USER_ARN.fullmatch(arn):
+        return Principal(arn=arn, role_name="", session=match["user"])
+    raise ProductContextError(
+        f"cannot derive an owner from provisioning principal {arn!r}: launch this product as an "
+        "IAM role session (arn:aws:sts::<account>:assumed-role/<role>/<session>) or an IAM user, "
+        "not as the root user or a federated user"
+    )
+
+
+def physical_resource_id(stack_id: str) -> str:
+    return f"product-context-{zlib.crc32(stack_id.encode()):08x}"
+
+
+def pick_subnet(stack_id: str, subnets: list[str]) -> str:
+    # crc32, not hash(): Python salts str hashes per process, and a product's data volume
+    # lives in one AZ, so every update of the stack must land in the same subnet.
+    ordered = sorted(set(subnets))
+    return ordered[zlib.crc32(stack_id.encode()) % len(ordered)]
+
+
+def _aws_user_id(principal: Principal, iam: Client) -> str:
+    """The owner's ``aws:userid``: ``<RoleId>:<session>`` for a role, the UserId for a user."""
+    try:
+        if principal.role_name:
+            role_id = iam.get_role(RoleName=principal.role_name)["Role"]["RoleId"]
+            user_id = f"{role_id}:{principal.session}"
+        else:
+            user_id = iam.get_user(UserName=principal.session)["User"]["UserId"]
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise
+        kind = "role" if principal.role_name else "user"
+        name = principal.role_name or principal.session
+        raise ProductContextError(
+            f"IAM {kind} {name} of provisioning principal {principal.arn} does not exist"
+        ) from error
+    if tag_safe(user_id) != user_id:
+        # Rewriting it would silently lock the owner out of their own product.
+        raise ProductContextError(
+            f"owner id {user_id!r} contains characters that cannot be stored in a tag "
+            "(allowed: letters, digits, spaces and _ . + = : @ / -): use a different role "
+            "session name"
+        )
+    return user_id
+
+
+def _owner_email(principal: Principal, community: Community | None) -> str:
+    if community is not None and community.owner_email_template is not None:
+        return as_email(community.owner_email_template.format(session=principal.session))
+    return as_email(principal.session)
+
+
+def _subnets(parameter: str, ssm: Client) -> list[str]:
+    try:
+        value = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
+    except ClientError as error:
+        if error_code(error) != "ParameterNotFound":
+            raise
+        raise ProductContextError(
+            f"SSM parameter {parameter} (the catalog's private subnet IDs) does not exist: "
+            "deploy the catalog's shared stack/network configuration first"
+        ) from error
+    subnets = [subnet.strip() for subnet in value.split(",") if subnet.strip()]
+    if not subnets:
+        raise ProductContextError(
+            f"SSM parameter {parameter} holds no subnet IDs: set it to comma-separated "
+            "private subnet IDs"
+        )
+    return subnets
+
+
+def _subnet(stack_id: str, subnets: list[str], parameter: str, ec2: Client) -> tuple[str, str]:
+    subnet_id = pick_subnet(stack_id, subnets)
+    try:
+        described = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
+    except ClientError as error:
+        if error_code(error) != "InvalidSubnetID.NotFound":
+            raise
+        described = []
+    if not described:
+        raise ProductContextError(
+            f"subnet {subnet_id} listed in SSM parameter {parameter} does not exist"
+        )
+    return subnet_id, str(described[0]["AvailabilityZone"])
+
+
+def resolve(
+    event: Mapping[str, Any],
+    *,
+    cloudformation: Client,
+    iam: Client,
+    ssm: Client,
+    ec2: Client,
+    settings: Settings,
+) -> tuple[str, dict[str, str]]:
+    """Resolve a Create/Update request to ``(physical resource id, Data)``.
+
+    Raises ProductContextError with a message meant for the person launching the product.
+    """
+    stack_id = str(event["StackId"])
+    stack = cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
+    tags = {tag["Key"]: tag["Value"] for tag in stack.get("Tags", [])}
+    principal_arn = tags.get(PRINCIPAL_TAG, "").strip()
+    if not principal_arn:
+        raise ProductContextError(
+            f"stack {stack['StackName']} has no {PRINCIPAL_TAG} tag: launch this product from "
+            "AWS Service Catalog, not directly with CloudFormation"
+        )
+    principal = parse_principal(principal_arn)
+    aws_user_id = _aws_user_id(principal, iam)
+    community = settings.community_for(principal.role_name) if principal.role_name else None
+    subnets = _subnets(settings.subnets_parameter, ssm)
+    subnet_id, availability_zone = _subnet(stack_id, subnets, settings.subnets_parameter, ec2)
+    data = {
+        # Also a tag on every product resource; STS/IAM names may contain a comma.
+        "PrincipalArn": tag_safe(principal.arn),
+        "OwnerUserId": tag_safe(principal.session),
+        "OwnerAwsUserId": aws_user_id,
+        "OwnerRoleName": principal.role_name,
+        "OwnerEmail": tag_safe(_owner_email(principal, community)),
+        "Community": tag_safe(community.name if community else UNAFFILIATED),
+        "SubnetId": subnet_id,
+        "AvailabilityZone": availability_zone,
+        # Comma-separated for Fn::Split: a dynamic reference to the StringList parameter
+        # resolves too late to be split, and per-AZ parameters would fix the AZ count.
+        "SubnetIds": ",".join(sorted(set(subnets))),
+        "DocumentationUrl": settings.documentation_url,
+    }
+    return physical_resource_id(stack_id), data

@@ -1,0 +1,53 @@
+"""Operator actions on a product bucket, invoked directly (``aws lambda invoke``):
+``{"Action": "restore", "Bucket": ...}`` puts the owner's policy back and clears the archive
+tags; ``{"Action": "archive", "Bucket": ...}`` archives a restored bucket again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .access import archive, restore
+from .cfn import log
+from .s3_calls import bucket_exists, bucket_tags
+from .settings import KIND_TAG, PRIVATE, RESTRICT_TAG, BucketError, Client, Settings
+
+
+def restore_bucket(bucket: str, settings: Settings, s3: Client, today: dt.date) -> Any:
+    result = restore(bucket, settings, s3, today=today)
+    log("restored", **result)
+    return {"status": "restored", **result}
+
+
+def archive_bucket(bucket: str, settings: Settings, s3: Client, today: dt.date) -> Any:
+    # The kind and region restriction come from the tags the first archive wrote.
+    tags = bucket_tags(s3, bucket) if bucket_exists(s3, bucket) else {}
+    if not archive(
+        bucket,
+        settings,
+        s3,
+        kind=tags.get(KIND_TAG, PRIVATE),
+        restrict=tags.get(RESTRICT_TAG) == "true",
+        today=today,
+    ):
+        raise BucketError(f"bucket {bucket} does not exist")
+    log("archived by operator", bucket=bucket)
+    return {"status": "archived", "bucket": bucket}
+
+
+ACTIONS: Mapping[str, Callable[[str, Settings, Client, dt.date], Any]] = {
+    "restore": restore_bucket,
+    "archive": archive_bucket,
+}
+
+
+def handle_action(event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date) -> Any:
+    action = str(event.get("Action", ""))
+    bucket = str(event.get("Bucket", "")).strip()
+    if not bucket:
+        raise BucketError('operator actions need "Bucket"')
+    if action not in ACTIONS:
+        allowed = " or ".join(f'"{name}"' for name in ACTIONS)
+        raise BucketError(f"unknown action {action!r}: use {allowed}")
+    return ACTIONS[action](bucket, settings, s3, today)

@@ -1,0 +1,37 @@
+"""Every Lambda asset holds an identical copy of each module in
+``catalog_constructs/common/handler_modules`` (CDK zips an asset directory as it is, so an
+asset cannot import from outside it)."""
+
+from pathlib import Path
+
+import pytest
+
+import catalog_constructs
+
+ROOT = Path(catalog_constructs.__file__).parent
+CANONICAL = ROOT / "common" / "handler_modules"
+MODULES = sorted(path.name for path in CANONICAL.glob("*.py") if path.name != "__init__.py")
+# The packaging convention: an asset is a handler/ directory with one uniquely named package.
+PACKAGES = sorted(ROOT.glob("**/handler/*_handlers"))
+
+
+def test_every_asset_package_is_found() -> None:
+    assert [package.relative_to(ROOT).as_posix() for package in PACKAGES] == [
+        "catalog/admin/handler/catalog_admin_handlers",
+        "cost/handler/cost_handlers",
+        "shared/product_context/handler/product_context_handlers",
+        "shared/storage/handler/storage_handlers",
+    ]
+    assert MODULES == ["cfn.py"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize(
+    "package", PACKAGES, ids=[package.relative_to(ROOT).as_posix() for package in PACKAGES]
+)
+def test_each_copy_is_identical_to_the_canonical_module(package: Path, module: str) -> None:
+    canonical, copy = CANONICAL / module, package / module
+    assert copy.is_file(), f"missing: cp {canonical} {copy}"
+    assert copy.read_bytes() == canonical.read_bytes(), (
+        f"{copy} differs from {canonical}: edit the canonical module, then cp {canonical} {copy}"
+    )

@@ -1,0 +1,266 @@
+"""The purge of archived product buckets: notices, deletion of every version, retries,
+resuming within the Lambda's time limit, dry runs (moto's S3)."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from catalog_constructs.shared.storage.handler.storage_handlers import (
+    access,
+    purge,
+    s3_calls,
+    settings,
+)
+
+
+class Mailbox:
+    """Stands in for SES v2 and keeps what would have been sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send_email(self, **kwargs: Any) -> dict[str, str]:
+        self.sent.append(kwargs)
+        return {"MessageId": str(len(self.sent))}
+
+    @property
+    def subjects(self) -> list[str]:
+        return [mail["Content"]["Simple"]["Subject"]["Data"] for mail in self.sent]
+
+
+def versioned_objects(s3: Any, bucket: str, count: int) -> int:
+    """``count`` objects with two versions each, half of them deleted (delete markers)."""
+    for number in range(count):
+        key = f"data/{number:05d}.txt"
+        s3.put_object(Bucket=bucket, Key=key, Body=b"v1")
+        s3.put_object(Bucket=bucket, Key=key, Body=b"v2")
+        if number % 2:
+            s3.delete_object(Bucket=bucket, Key=key)
+    return count * 2 + count // 2
+
+
+def test_purge_deletes_every_version_of_a_large_bucket_after_the_period(
+    s3: Any, buckets: Any, example: Any
+) -> None:
+    buckets.product_bucket("old-data")
+    expected = versioned_objects(s3, "old-data", 520)
+    assert expected > 1000
+    s3.create_multipart_upload(Bucket="old-data", Key="unfinished.bin")
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=31),
+        noticed=example.today - dt.timedelta(8),
+    )
+    mailbox = Mailbox()
+
+    report = purge.purge(example.settings, s3=s3, ses=mailbox, today=example.today)
+
+    assert report.purged == {"old-data": expected}
+    assert not buckets.exists("old-data")
+    assert mailbox.subjects == ["Archived bucket old-data was deleted"]
+    assert mailbox.sent[0]["Destination"]["ToAddresses"] == ["alice@example.org"]
+    assert mailbox.sent[0]["FromEmailAddress"] == "catalog@example.org"
+
+
+def test_purge_notifies_before_and_waits_for_the_notice_period(
+    s3: Any, buckets: Any, example: Any
+) -> None:
+    buckets.product_bucket("old-data")
+    # Archived 31 days ago but never announced (say SES was not set up): the owner still gets
+    # the full notice period.
+    buckets.archived("old-data", on=example.today - dt.timedelta(days=31))
+    mailbox = Mailbox()
+
+    first = purge.purge(example.settings, s3=s3, ses=mailbox, today=example.today)
+    assert buckets.tags("old-data")[settings.NOTICE_TAG] == "2026-03-01"
+    again = purge.purge(
+        example.settings, s3=s3, ses=mailbox, today=example.today + dt.timedelta(days=6)
+    )
+    last = purge.purge(
+        example.settings, s3=s3, ses=mailbox, today=example.today + dt.timedelta(days=7)
+    )
+
+    assert first.noticed == ["old-data"] and not first.purged
+    assert mailbox.subjects[0] == "Archived bucket old-data will be deleted on 2026-03-08"
+    assert not again.noticed and not again.purged
+    assert last.purged == {"old-data": 0}
+    assert mailbox.subjects[1] == "Archived bucket old-data was deleted"
+
+
+def test_purge_leaves_restored_and_recent_and_foreign_buckets_alone(
+    s3: Any, buckets: Any, example: Any
+) -> None:
+    buckets.product_bucket("restored")
+    buckets.archived(
+        "restored",
+        on=example.today - dt.timedelta(days=40),
+        noticed=example.today - dt.timedelta(9),
+    )
+    access.restore("restored", example.settings, s3, today=example.today - dt.timedelta(days=2))
+    buckets.product_bucket("recent")
+    buckets.archived("recent", on=example.today - dt.timedelta(days=3))
+    buckets.product_bucket("hand-tagged")
+    current = buckets.tags("hand-tagged")
+    current[settings.ARCHIVED_TAG] = "2020-01-01"
+    s3_calls.put_bucket_tags(s3, "hand-tagged", current)
+    s3.create_bucket(Bucket="unrelated")
+    mailbox = Mailbox()
+
+    report = purge.purge(example.settings, s3=s3, ses=mailbox, today=example.today)
+
+    assert not report.purged and not report.noticed and not mailbox.sent
+    assert all(buckets.exists(name) for name in ("restored", "recent", "hand-tagged", "unrelated"))
+
+
+def test_purge_dry_run_changes_nothing(s3: Any, buckets: Any, example: Any) -> None:
+    buckets.product_bucket("old-data")
+    expected = versioned_objects(s3, "old-data", 5)
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=60),
+        noticed=example.today - dt.timedelta(30),
+    )
+    buckets.product_bucket("due-soon")
+    buckets.archived("due-soon", on=example.today - dt.timedelta(days=25))
+    mailbox = Mailbox()
+    dry = settings.Settings(**{**example.settings.__dict__, "dry_run": True})
+
+    report = purge.purge(dry, s3=s3, ses=mailbox, today=example.today)
+
+    assert report.would_purge == {"old-data": expected} and report.noticed == ["due-soon"]
+    assert not report.purged and not mailbox.sent
+    assert buckets.exists("old-data") and settings.NOTICE_TAG not in buckets.tags("due-soon")
+
+
+class Flaky:
+    """Delegates to a real client; chosen operations fail first (throttled, or bucket gone)."""
+
+    def __init__(self, client: Any, failures: dict[str, list[str]]) -> None:
+        self.client = client
+        self.failures = failures
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        operation = getattr(self.client, name)
+
+        def wrapped(**kwargs: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            pending = self.failures.get(name, [])
+            if pending:
+                code = pending.pop(0)
+                raise ClientError({"Error": {"Code": code, "Message": code}}, name)
+            return operation(**kwargs)
+
+        return wrapped
+
+    def get_paginator(self, name: str) -> Any:
+        return self.client.get_paginator(name)
+
+
+def test_purge_retries_throttled_calls(
+    s3: Any, monkeypatch: pytest.MonkeyPatch, buckets: Any, example: Any
+) -> None:
+    buckets.product_bucket("old-data")
+    expected = versioned_objects(s3, "old-data", 3)
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=31),
+        noticed=example.today - dt.timedelta(8),
+    )
+    flaky = Flaky(s3, {"delete_objects": ["SlowDown", "SlowDown"], "delete_bucket": ["503"]})
+    naps: list[float] = []
+
+    report = purge.purge(
+        example.settings, s3=flaky, ses=Mailbox(), today=example.today, sleep=naps.append
+    )
+
+    assert report.purged == {"old-data": expected} and not report.failed
+    assert flaky.calls["delete_objects"] == 3 and flaky.calls["delete_bucket"] == 2
+    assert naps == [0.5, 1.0, 0.5]
+
+
+def test_purge_treats_a_bucket_gone_meanwhile_as_done(s3: Any, buckets: Any, example: Any) -> None:
+    buckets.product_bucket("old-data")
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=31),
+        noticed=example.today - dt.timedelta(8),
+    )
+    flaky = Flaky(s3, {"get_bucket_tagging": ["NoSuchBucket"]})
+
+    report = purge.purge(example.settings, s3=flaky, ses=Mailbox(), today=example.today)
+
+    assert report.already_gone == ["old-data"] and not report.failed
+
+
+def test_purge_stops_before_the_time_limit_and_resumes(s3: Any, buckets: Any, example: Any) -> None:
+    buckets.product_bucket("old-data")
+    expected = versioned_objects(s3, "old-data", 600)
+    assert expected == 1500
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=31),
+        noticed=example.today - dt.timedelta(8),
+    )
+    # Enough time for the first page of 1,000 versions, not for the second.
+    budget = iter([10**6, 0])
+
+    first = purge.purge(
+        example.settings,
+        s3=s3,
+        ses=Mailbox(),
+        today=example.today,
+        time_left=lambda: next(budget, 0),
+    )
+    assert first.incomplete == ["old-data"] and not first.purged
+    assert buckets.exists("old-data")
+
+    second = purge.purge(example.settings, s3=s3, ses=Mailbox(), today=example.today)
+
+    assert second.purged == {"old-data": expected - 1000}
+    assert not buckets.exists("old-data")
+
+
+def test_purge_handler_raises_when_a_bucket_fails(
+    s3: Any, buckets: Any, example: Any, lambda_context: Any
+) -> None:
+    buckets.product_bucket("old-data")
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=31),
+        noticed=example.today - dt.timedelta(8),
+    )
+
+    def client(name: str) -> Any:
+        return Flaky(s3, {"delete_bucket": ["AccessDenied"]}) if name == "s3" else Mailbox()
+
+    with pytest.raises(RuntimeError, match="old-data"):
+        purge.purge_handler({}, lambda_context, client=client, today=example.today)
+    dry = purge.purge_handler({"DryRun": True}, lambda_context, client=client, today=example.today)
+    assert dry["dry_run"] is True and dry["would_purge"] == {"old-data": 0}
+
+
+def test_purge_handler_stops_when_the_lambda_runs_out_of_time(
+    s3: Any, buckets: Any, example: Any, lambda_context: Any
+) -> None:
+    buckets.product_bucket("old-data")
+    versioned_objects(s3, "old-data", 3)
+    buckets.archived(
+        "old-data",
+        on=example.today - dt.timedelta(days=31),
+        noticed=example.today - dt.timedelta(8),
+    )
+    # Less than the minute kept back: no deletion starts; the next run resumes.
+    lambda_context.remaining_ms = 30_000
+
+    summary = purge.purge_handler(
+        {},
+        lambda_context,
+        client=lambda name: s3 if name == "s3" else Mailbox(),
+        today=example.today,
+    )
+
+    assert summary["incomplete"] == ["old-data"] and not summary["purged"]
+    assert buckets.exists("old-data")
