@@ -407,7 +407,7 @@ AMI_ID = re.compile(r"\bami-[0-9a-f]{8,17}\b")
 def test_no_ami_id_literal_in_the_repository() -> None:
     sources = [
         path
-        for pattern in ("**/*.py", "**/*.yaml", "**/*.md", "**/*.json")
+        for pattern in ("**/*.py", "**/*.yaml", "**/*.md", "**/*.json", "**/*.sh", "**/*.ps1")
         for path in ROOT.glob(pattern)
         if not {".venv", "node_modules", "cdk.out", ".git"} & set(path.parts)
     ]

@@ -12,6 +12,8 @@ changed list changes the user data, which makes CloudFormation stop and start th
 an update reaches the mounts without replacing the instance or its data volume.
 """
 
+from pathlib import Path
+
 import yaml
 from aws_cdk import CfnCondition, CustomResource, Fn, aws_iam as iam
 from constructs import Construct
@@ -23,7 +25,9 @@ from catalog_constructs.product_template.context import (
     product_context_service_token,
 )
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
+from catalog_constructs.product_template.rendering import render_file
 
+SCRIPTS = Path(__file__).with_name("scripts")
 READ_ONLY_PARAMETER = "ReadOnlyBuckets"
 READ_WRITE_PARAMETER = "ReadWriteBuckets"
 LINUX_MOUNT_ROOT = "/data/buckets"
@@ -87,115 +91,25 @@ FORM_GROUP = FormGroup(
     ),
 )
 
-# Installed at first boot and run by a unit at every boot. "${" never appears: the user data
-# is an Fn::Sub template.
-LINUX_MOUNT_SCRIPT = rf"""#!/bin/bash
-# Mounts the buckets listed in this instance's user data under {LINUX_MOUNT_ROOT}/<name>.
-set -euo pipefail
-imds=http://169.254.169.254/latest
-token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-metadata() {{ curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }}
-user_data=$(metadata user-data)
-region=$(metadata meta-data/placement/region)
-listed() {{
-  printf '%s\n' "$user_data" | sed -n "s/^# research-catalog-$1-buckets: //p" |
-    tr ',' '\n' | sed '/^$/d'
-}}
-root={LINUX_MOUNT_ROOT}
-mkdir -p "$root"
-# Directories of buckets no longer listed (nothing is mounted yet at boot).
-find "$root" -mindepth 1 -maxdepth 1 -type d -empty -delete
-[ -n "$(listed read-only; listed read-write)" ] || exit 0
-if ! command -v mount-s3 >/dev/null; then
-  . /etc/os-release
-  case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; esac
-  if [ "$ID" = ubuntu ]; then package=deb; else package=rpm; fi
-  file="mount-s3-{MOUNTPOINT_VERSION}-$arch.$package"
-  curl -fsSL -o "/tmp/$file" \
-    "https://s3.amazonaws.com/mountpoint-s3-release/{MOUNTPOINT_VERSION}/$arch/$file"
-  if [ "$package" = deb ]; then
-    apt-get install -y -q "/tmp/$file"
-  else
-    dnf install -y "/tmp/$file"
-  fi
-  rm -f "/tmp/$file"
-fi
-owner_uid=$(id -u ssm-user)
-owner_gid=$(id -g ssm-user)
-mount_bucket() {{
-  name=$1
-  shift
-  mountpoint -q "$root/$name" && return 0
-  mkdir -p "$root/$name"
-  mount-s3 "$name" "$root/$name" --region "$region" --allow-other \
-    --uid "$owner_uid" --gid "$owner_gid" "$@"
-  echo "mounted s3://$name at $root/$name ($*)"
-}}
-for name in $(listed read-only); do mount_bucket "$name" --read-only; done
-for name in $(listed read-write); do mount_bucket "$name" --allow-delete --allow-overwrite; done
-"""
-
-LINUX_SETUP = f"""
-# research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
-# research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
-cat > /usr/local/sbin/research-catalog-mount-buckets <<'SCRIPT'
-{LINUX_MOUNT_SCRIPT.strip()}
-SCRIPT
-chmod 0755 /usr/local/sbin/research-catalog-mount-buckets
-cat > /etc/systemd/system/research-catalog-buckets.service <<'UNIT'
-[Unit]
-Description=Mount the S3 buckets chosen at launch under {LINUX_MOUNT_ROOT}
-Wants=network-online.target
-After=network-online.target local-fs.target
-RequiresMountsFor=/data
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/research-catalog-mount-buckets
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl daemon-reload
-systemctl enable research-catalog-buckets.service
-systemctl start research-catalog-buckets.service
-"""
-
-# The catalog's Windows image holds Sync-Buckets.ps1, which reads buckets.txt ("<name> ro|rw").
-# A scheduled task rewrites that list from the user data at every run (startup and every 15
-# minutes), since Windows runs user data at first boot only.
+# User-data parts (scripts/linux_bucket_mounts.sh, scripts/windows_bucket_sync.ps1). Each
+# installs a script that reads the lists from the user data again at every boot (Linux) or
+# every run of its scheduled task (Windows).
+LINUX_SETUP = render_file(
+    SCRIPTS / "linux_bucket_mounts.sh",
+    LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
+    MOUNT_SCRIPT=render_file(
+        SCRIPTS / "mount_buckets.sh",
+        LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
+        MOUNTPOINT_VERSION=MOUNTPOINT_VERSION,
+    ),
+)
+# Sync-Buckets.ps1 comes with the catalog's Windows image (amis/).
 WINDOWS_SYNC_SCRIPT = "C:\\ProgramData\\research-catalog\\Sync-Buckets.ps1"
-WINDOWS_LIST_SCRIPT = "C:\\ProgramData\\research-catalog\\Update-Buckets.ps1"
-WINDOWS_SETUP = rf"""
-# research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
-# research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
-Set-Content -Path '{WINDOWS_LIST_SCRIPT}' -Encoding UTF8 -Value @'
-$ErrorActionPreference = 'Stop'
-$imds = 'http://169.254.169.254/latest'
-$ttl = @{{ 'X-aws-ec2-metadata-token-ttl-seconds' = '300' }}
-$token = Invoke-RestMethod -Method Put -Uri "$imds/api/token" -Headers $ttl
-$asked = @{{ 'X-aws-ec2-metadata-token' = $token }}
-$userData = Invoke-RestMethod -Uri "$imds/user-data" -Headers $asked
-$lines = foreach ($mode in @(@('read-only', 'ro'), @('read-write', 'rw'))) {{
-  $pattern = "(?m)^# research-catalog-$($mode[0])-buckets: (.*?)\r?$"
-  $listed = [regex]::Match($userData, $pattern).Groups[1].Value
-  foreach ($name in $listed.Split(',')) {{ if ($name.Trim()) {{ "$($name.Trim()) $($mode[1])" }} }}
-}}
-Set-Content -Path 'C:\ProgramData\research-catalog\buckets.txt' -Value $lines -Encoding UTF8
-if ($lines) {{ & '{WINDOWS_SYNC_SCRIPT}' }}
-'@
-$syncScriptMissing = -not (Test-Path '{WINDOWS_SYNC_SCRIPT}')
-if ('${{ReadOnlyBuckets}}${{ReadWriteBuckets}}' -and $syncScriptMissing) {{
-  throw 'Bucket synchronisation needs the catalog Windows image (Sync-Buckets.ps1 is missing)'
-}}
-$sync = New-ScheduledTaskAction -Execute 'powershell.exe' `
-  -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_LIST_SCRIPT}"'
-$every = New-ScheduledTaskTrigger -Once -At (Get-Date) `
-  -RepetitionInterval (New-TimeSpan -Minutes 15)
-Register-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Action $sync `
-  -Trigger @((New-ScheduledTaskTrigger -AtStartup), $every) -User 'SYSTEM' -RunLevel Highest `
-  -Force | Out-Null
-Start-ScheduledTask -TaskName 'research-catalog-bucket-sync'
-"""
+WINDOWS_SETUP = render_file(
+    SCRIPTS / "windows_bucket_sync.ps1",
+    SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT,
+    UPDATE_SCRIPT=render_file(SCRIPTS / "Update-Buckets.ps1", SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT),
+)
 
 
 class BucketMounts(Construct):
