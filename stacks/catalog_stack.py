@@ -48,20 +48,19 @@ class CatalogStack(Stack):
             published = config.published_versions(key)
             if not published:
                 continue
-            template = PRODUCT_TEMPLATES[key]
             products[key] = CatalogProduct(
                 self,
-                template.construct_id,
+                definition.construct_id,
                 definition=definition,
                 metadata=ProductMetadata(
-                    display_name=template.display_name,
-                    description=template.description,
+                    display_name=definition.display_name,
+                    description=definition.description,
                     provider_name=config.catalog.provider_name,
                     support_email=config.catalog.support_email,
                     support_url=config.catalog.support_url,
                     support_description=config.catalog.support_description,
                 ),
-                template_factory=template.stack_class,
+                template_factory=PRODUCT_TEMPLATES[key].stack_class,
                 published_versions=published,
                 snapshot_directory=SNAPSHOT_DIRECTORY,
             )

@@ -1,5 +1,6 @@
 """Released product versions are immutable; older versions stay provisionable."""
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 
 import stacks.catalog_stack
-from products import linux_docker
-from products.registry import PRODUCTS, ProductDefinition, ProductVersion
+from products.registry import PRODUCTS, ProductVersion
 from tests.conftest import SynthesizedStage, synthesize
 
 
@@ -69,9 +69,8 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
     monkeypatch.setitem(
         PRODUCTS,
         "linux-docker",
-        ProductDefinition(
-            key=definition.key,
-            family=definition.family,
+        dataclasses.replace(
+            definition,
             versions=(
                 ProductVersion(name="v0", description="The first one."),
                 *definition.versions,
@@ -98,7 +97,7 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
         resource
         for resource in result.stacks["Catalog"]["Resources"].values()
         if resource["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
-        and resource["Properties"]["Name"] == linux_docker.DISPLAY_NAME
+        and resource["Properties"]["Name"] == definition.display_name
     )
     versions = product["Properties"]["ProvisioningArtifactParameters"]
     assert [(v["Name"], v["Description"]) for v in versions] == [

@@ -35,6 +35,7 @@ def shell_scripts() -> list[str]:
 def test_the_instance_scripts_are_found() -> None:
     scripts = shell_scripts()
     assert "catalog_constructs/product_template/workstation/scripts/linux_user_data.sh" in scripts
+    assert "products/linux_docker/setup.sh" in scripts
 
 
 def test_shellcheck_finds_nothing() -> None:

@@ -24,18 +24,11 @@ from catalog_constructs.product_template.context import (
     ProductContext,
     product_context_service_token,
 )
-from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
 from catalog_constructs.product_template.rendering import render_file
 
 SCRIPTS = Path(__file__).with_name("scripts")
-READ_ONLY_PARAMETER = "ReadOnlyBuckets"
-READ_WRITE_PARAMETER = "ReadWriteBuckets"
 LINUX_MOUNT_ROOT = "/data/buckets"
 WINDOWS_SYNC_ROOT = "D:\\buckets"
-MOUNTABLE_BY_TAG = "research-catalog:mountable-by"
-WRITABLE_BY_TAG = "research-catalog:writable-by"
-# Empty, or S3 bucket names; CloudFormation applies the pattern to each item of the list.
-BUCKET_NAME_PATTERN = r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 
 def _mountpoint_version() -> str:
@@ -49,47 +42,6 @@ def _mountpoint_version() -> str:
 
 
 MOUNTPOINT_VERSION = _mountpoint_version()
-
-_SHARED = (
-    "You can mount your own catalog buckets and buckets your operators shared with your "
-    "community; the launch fails naming any other."
-)
-FORM_GROUP = FormGroup(
-    label="Buckets",
-    parameters=(
-        FormParameter(
-            name=READ_ONLY_PARAMETER,
-            label="Buckets to mount read-only",
-            description=(
-                "S3 bucket names separated by commas, or empty. Each appears under "
-                f"{LINUX_MOUNT_ROOT}/<name> (Linux) or {WINDOWS_SYNC_ROOT}\\<name> (Windows). "
-                + _SHARED
-            ),
-            constraint_description=(
-                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
-                "separated by commas, without s3:// and without spaces, or leave empty."
-            ),
-            type="CommaDelimitedList",
-            default="",
-            allowed_pattern=BUCKET_NAME_PATTERN,
-        ),
-        FormParameter(
-            name=READ_WRITE_PARAMETER,
-            label="Buckets to mount read-write",
-            description=(
-                "S3 bucket names separated by commas, or empty. Like the read-only ones, but "
-                "files you write or delete there change the bucket. " + _SHARED
-            ),
-            constraint_description=(
-                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
-                "separated by commas, without s3:// and without spaces, or leave empty."
-            ),
-            type="CommaDelimitedList",
-            default="",
-            allowed_pattern=BUCKET_NAME_PATTERN,
-        ),
-    ),
-)
 
 # User-data parts (scripts/linux_bucket_mounts.sh, scripts/windows_bucket_sync.ps1). Each
 # installs a script that reads the lists from the user data again at every boot (Linux) or
@@ -226,19 +178,3 @@ class BucketMounts(Construct):
             "ReadOnlyBuckets": Fn.join(",", read_only),
             "ReadWriteBuckets": Fn.join(",", read_write),
         }
-
-
-LINUX_USAGE = f"""
-## Buckets as directories
-
-List bucket names in `{READ_ONLY_PARAMETER}` and `{READ_WRITE_PARAMETER}` (comma-separated, at
-most 10 in all) and each appears under `{LINUX_MOUNT_ROOT}/<name>` through Mountpoint for Amazon
-S3, owned by `ssm-user`. Read-write mounts can create, overwrite and delete whole files (S3 has
-no partial writes: editing a file in place or appending fails; write a new file instead).
-
-You can mount your own catalog buckets (a private or Synapse bucket you launched) and buckets
-your operators shared with your community (tags `{MOUNTABLE_BY_TAG}` for read-only and
-`{WRITABLE_BY_TAG}` for read-write). Any other name makes the launch or update fail with a
-message naming the bucket; the instance's role can reach only the buckets you listed. Changing
-the lists in an update restarts the instance (it keeps its disks) and mounts the new set.
-"""

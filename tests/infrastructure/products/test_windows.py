@@ -1,4 +1,5 @@
-"""The Windows product: D: data disk, a credential only its owner reads, Fleet Manager."""
+"""The Windows product (products/windows/): D: data disk, a credential only its owner reads,
+Fleet Manager and RDP port forwarding."""
 
 import json
 import re
@@ -8,21 +9,16 @@ import pytest
 
 from catalog_constructs import contract
 from catalog_constructs.product_template.workstation import windows_setup
-from products import windows
-from products.instance_types import INSTANCE_ARCHITECTURES
+from products._workstation.form import INSTANCE_ARCHITECTURES
+from products.windows import stack
+from products.windows.definition import DEFINITION
 from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_security import resources
+from tests.infrastructure.templates import resources, user_data
 
 
 @pytest.fixture
 def product(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
-    return synthesized["dev"].products["windows"]
-
-
-def _user_data(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    (instance,) = resources(product, "AWS::EC2::Instance").values()
-    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
-    return script, variables
+    return synthesized["dev"].products[DEFINITION.key]
 
 
 def test_windows_server_2022_from_the_catalog_image_or_aws(product: dict[str, Any]) -> None:
@@ -35,7 +31,7 @@ def test_windows_server_2022_from_the_catalog_image_or_aws(product: dict[str, An
 
 
 def test_data_volume_becomes_d_without_reformatting(product: dict[str, Any]) -> None:
-    script, variables = _user_data(product)
+    script, variables = user_data(product)
     assert script.startswith("<powershell>") and script.rstrip().endswith("</powershell>")
     (volume_id,) = resources(product, "AWS::EC2::Volume")
     assert variables["DataVolumeId"] == {"Ref": volume_id}
@@ -50,7 +46,7 @@ def test_data_volume_becomes_d_without_reformatting(product: dict[str, Any]) -> 
 def test_setup_waits_long_enough_for_a_windows_first_boot(product: dict[str, Any]) -> None:
     (condition,) = resources(product, "AWS::CloudFormation::WaitCondition").values()
     assert int(condition["Properties"]["Timeout"]) >= 30 * 60
-    script, _ = _user_data(product)
+    script, _ = user_data(product)
     assert "Send-Signal 'SUCCESS'" in script and "Send-Signal 'FAILURE'" in script
 
 
@@ -61,7 +57,7 @@ def test_sign_in_password_is_generated_and_only_owner_and_instance_read_it(
     properties = secret["Properties"]
     assert "SecretString" not in properties
     generated = properties["GenerateSecretString"]
-    assert json.loads(generated["SecretStringTemplate"]) == {"username": windows.SIGN_IN_USERNAME}
+    assert json.loads(generated["SecretStringTemplate"]) == {"username": stack.SIGN_IN_USERNAME}
     assert generated["PasswordLength"] >= 20 and generated["RequireEachIncludedType"] is True
     assert contract.CREDENTIALS_KEY_ARN_PARAMETER in properties["KmsKeyId"]
 
@@ -82,7 +78,7 @@ def test_sign_in_password_is_generated_and_only_owner_and_instance_read_it(
     assert f'["{context_id}", "OwnerAwsUserId"]' in readers
     assert f'["{role_id}", "RoleId"]' in readers
 
-    script, variables = _user_data(product)
+    script, variables = user_data(product)
     assert variables["CredentialSecretArn"] == {"Ref": secret_id}
     assert "Get-SECSecretValue -SecretId '${CredentialSecretArn}'" in script
     assert "Add-LocalGroupMember -Group 'Administrators'" in script
@@ -109,22 +105,3 @@ def test_outputs_tell_how_to_connect(product: dict[str, Any]) -> None:
     assert "AWS-StartPortForwardingSession" in instructions
     assert "portNumber=3389" in json.dumps(outputs["PortForwardingCommand"]["Value"])
     assert "5 to 15 minutes" in product["Description"]
-
-
-def test_cloudwatch_agent_document_configures_windows_too(
-    synthesized: dict[str, SynthesizedStage],
-) -> None:
-    (document,) = resources(synthesized["dev"].stacks["Shared"], "AWS::SSM::Document").values()
-    steps = {step["name"]: step for step in document["Properties"]["Content"]["mainSteps"]}
-    windows_step = steps["ConfigureWindows"]
-    assert windows_step["precondition"] == {"StringEquals": ["platformType", "Windows"]}
-    assert contract.WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH in " ".join(
-        windows_step["inputs"]["runCommand"]
-    )
-
-
-def test_owners_may_use_fleet_manager_remote_desktop(
-    synthesized: dict[str, SynthesizedStage],
-) -> None:
-    catalog = json.dumps(synthesized["dev"].stacks["Catalog"])
-    assert "ssm-guiconnect:StartConnection" in catalog

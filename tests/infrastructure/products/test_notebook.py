@@ -1,4 +1,5 @@
-"""The notebook product and the shared notebook gateway: who checks what, where."""
+"""The notebook product (products/notebook/): servers on localhost with their own sign-in, the
+owner check on the instance, the gateway route and the port-forwarding fallback."""
 
 import json
 import re
@@ -7,30 +8,16 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from products import notebook
-from products.instance_types import INSTANCE_ARCHITECTURES
+from products._workstation.form import INSTANCE_ARCHITECTURES
+from products.notebook import stack
+from products.notebook.definition import DEFINITION
 from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_security import resources
+from tests.infrastructure.templates import resources, user_data
 
 
 @pytest.fixture
 def product(synthesized: dict[str, SynthesizedStage]) -> dict[str, Any]:
-    return synthesized["dev"].products["notebook"]
-
-
-def _user_data(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    (instance,) = resources(product, "AWS::EC2::Instance").values()
-    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
-    return script, variables
-
-
-def _gateway_parameter(stack: dict[str, Any]) -> dict[str, Any]:
-    (parameter,) = [
-        p
-        for p in resources(stack, "AWS::SSM::Parameter").values()
-        if p["Properties"]["Name"] == contract.NOTEBOOK_GATEWAY_PARAMETER
-    ]
-    return dict(parameter["Properties"])
+    return synthesized["dev"].products[DEFINITION.key]
 
 
 def test_only_the_catalog_notebook_image_on_x86(product: dict[str, Any]) -> None:
@@ -44,7 +31,7 @@ def test_only_the_catalog_notebook_image_on_x86(product: dict[str, Any]) -> None
 
 
 def test_servers_listen_on_localhost_with_their_own_sign_in(product: dict[str, Any]) -> None:
-    script, variables = _user_data(product)
+    script, variables = user_data(product)
     assert "www-address=127.0.0.1" in script
     assert '"ip": "127.0.0.1"' in script
     assert '"IdentityProvider": {"token": sys.argv[1]}' in script
@@ -60,7 +47,7 @@ def test_servers_listen_on_localhost_with_their_own_sign_in(product: dict[str, A
 def test_notebook_type_is_applied_at_every_boot(product: dict[str, Any]) -> None:
     """A changed NotebookType changes only the user data (a restart, not a replacement), so
     the choice is read again from the user data at every boot."""
-    script, variables = _user_data(product)
+    script, variables = user_data(product)
     assert variables["NotebookType"] == {"Ref": "NotebookType"}
     assert "\n# research-catalog-notebook-type: ${NotebookType}\n" in script
     assert "systemctl enable research-catalog-notebook.service" in script
@@ -69,7 +56,7 @@ def test_notebook_type_is_applied_at_every_boot(product: dict[str, Any]) -> None
 
 
 def test_instance_checks_the_owner_before_proxying(product: dict[str, Any]) -> None:
-    script, variables = _user_data(product)
+    script, variables = user_data(product)
     (context_id,) = resources(product, "Custom::ProductContext")
     assert variables["OwnerUserId"] == {"Fn::GetAtt": [context_id, "OwnerUserId"]}
     assert variables["GatewayParameter"] == contract.NOTEBOOK_GATEWAY_PARAMETER
@@ -120,55 +107,6 @@ def test_instance_role_reads_only_the_gateway_settings(product: dict[str, Any]) 
     assert contract.NOTEBOOK_GATEWAY_PARAMETER in json.dumps(statement["Resource"])
 
 
-def test_dev_gateway_signs_users_in_before_anything(
-    synthesized: dict[str, SynthesizedStage],
-) -> None:
-    shared = synthesized["dev"].stacks["Shared"]
-    (balancer,) = resources(shared, "AWS::ElasticLoadBalancingV2::LoadBalancer").values()
-    assert balancer["Properties"]["Scheme"] == "internet-facing"
-    attributes = {a["Key"]: a["Value"] for a in balancer["Properties"]["LoadBalancerAttributes"]}
-    assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
-    assert attributes["deletion_protection.enabled"] == "true"
-    assert attributes["access_logs.s3.enabled"] == "true"
-    listeners = {
-        listener["Properties"]["Port"]: listener["Properties"]
-        for listener in resources(shared, "AWS::ElasticLoadBalancingV2::Listener").values()
-    }
-    assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
-    https = listeners[443]
-    assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
-    authenticate, not_found = sorted(https["DefaultActions"], key=lambda a: a["Order"])
-    assert authenticate["Type"] == "authenticate-oidc"
-    oidc = authenticate["AuthenticateOidcConfig"]
-    assert oidc["Issuer"] == "https://repo-prod.prod.sagebase.org/auth/v1"
-    assert oidc["ClientSecret"].startswith("{{resolve:secretsmanager:arn:")
-    assert not_found["FixedResponseConfig"]["StatusCode"] == "404"
-    value = json.dumps(_gateway_parameter(shared)["Value"])
-    assert '\\"enabled\\":true' in value and "listener_arn" in value
-
-
-def test_prod_has_no_gateway_and_says_so(synthesized: dict[str, SynthesizedStage]) -> None:
-    shared = synthesized["prod"].stacks["Shared"]
-    assert not resources(shared, "AWS::ElasticLoadBalancingV2::LoadBalancer")
-    assert json.loads(_gateway_parameter(shared)["Value"]) == {"enabled": False}
-
-
-def test_route_permissions_are_scoped(synthesized: dict[str, SynthesizedStage]) -> None:
-    shared = synthesized["dev"].stacks["Shared"]
-    statements = {
-        statement.get("Sid"): statement
-        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-        for policy in resources(shared, kind).values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    }
-    ingress = statements["AdmitTheGatewayOnNotebooks"]
-    assert ingress["Condition"] == {"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}}
-    assert ":targetgroup/nb-*/*" in json.dumps(statements["NotebookTargetGroups"]["Resource"])
-    assert statements["ReadTheOidcClientSecret"]["Resource"].startswith(
-        "arn:aws:secretsmanager:us-east-1:111111111111:secret:"
-    )
-
-
 def test_usage_explains_the_three_checks() -> None:
     for phrase in ("The gateway", "Your machine", "The notebook", "PortForwardingCommand"):
-        assert phrase in notebook.USAGE
+        assert phrase in stack.USAGE
