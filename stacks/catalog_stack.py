@@ -13,7 +13,7 @@ from catalog_constructs.catalog.service_actions import Ec2ServiceActions
 from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 from products.catalog import PRODUCT_TEMPLATES
-from products.registry import PRODUCTS
+from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
 
 SNAPSHOT_DIRECTORY = Path(__file__).resolve().parent.parent / "product-stack-snapshots"
 
@@ -51,7 +51,7 @@ class CatalogStack(Stack):
             products[key] = CatalogProduct(
                 self,
                 definition.construct_id,
-                definition=definition,
+                versions=definition.versions,
                 metadata=ProductMetadata(
                     display_name=definition.display_name,
                     description=definition.description,
@@ -79,8 +79,8 @@ class CatalogStack(Stack):
                 )
 
         service_actions = Ec2ServiceActions(self, "Ec2ServiceActions")
-        for product in products.values():
-            if product.definition.family == "ec2":
+        for key, product in products.items():
+            if PRODUCTS[key].family == "ec2":
                 service_actions.associate(
                     product, product=product.product, version_count=product.version_count
                 )
@@ -99,9 +99,9 @@ class CatalogStack(Stack):
                 config=config,
                 products={key: products[key] for key in community.products},
                 launch_roles={
-                    key: launch_roles[products[key].definition.family].role
-                    for key in community.products
+                    key: launch_roles[PRODUCTS[key].family].role for key in community.products
                 },
                 tag_options=tag_options,
                 admin=admin,
+                scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
             )
