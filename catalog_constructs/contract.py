@@ -72,6 +72,10 @@ OWNER_USERID_TAG = f"{PREFIX}:owner-userid"
 COMMUNITY_TAG = "Community"
 # On a Studio user profile: the member's own "<RoleId>:<session>" (their ${aws:userid}).
 STUDIO_MEMBER_TAG = f"{PREFIX}:member-userid"
+# Operators share a bucket with communities for mounting on their workstations (space-separated
+# community names), read-only or read-write. The product-context handler checks them.
+MOUNTABLE_BY_TAG = f"{PREFIX}:mountable-by"
+WRITABLE_BY_TAG = f"{PREFIX}:writable-by"
 PATCH_GROUP_TAG = "PatchGroup"
 PATCH_GROUP = f"{PREFIX}-workstations"
 

@@ -2,10 +2,11 @@
 
 With a test principal's credentials (``--role-arn`` to assume one), it finds every product the
 stage publishes among the products the principal may launch, provisions the newest published
-version of each with the product's ``SMOKE_TEST`` preset (products/<product>.py), waits with
-a timeout, checks every expected output (URLs parse, IDs match), then terminates everything it
-launched, also after a failure, Ctrl-C or SIGTERM (a stopped CodeBuild build). It prints a
-table of product, version, result and seconds and exits non-zero on any failure.
+version of each with the ``smoke_test`` preset of its definition (products/<package>/
+definition.py), waits with a timeout, checks every expected output (URLs parse, IDs match),
+then terminates everything it launched, also after a failure, Ctrl-C or SIGTERM (a stopped
+CodeBuild build). It prints a table of product, version, result and seconds and exits non-zero
+on any failure.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from urllib.parse import urlsplit
 
 from config import ConfigError, load_config
 from config.models import CatalogConfig
+from products.definition import HTTPS_URL, ProductDefinition, SmokeTest
 from products.registry import PRODUCTS
-from products.template import HTTPS_URL, SmokeTest
 
 NAME_PREFIX = "smoke-"
 COST_CENTER_KEY = "CostCenter"
@@ -66,14 +67,16 @@ class Interrupted(Exception):
     """SIGTERM, turned into an exception so that cleanup runs."""
 
 
-def targets_for(config: CatalogConfig, smoke_tests: Mapping[str, Any]) -> list[Target]:
+def targets_for(
+    config: CatalogConfig, products: Mapping[str, ProductDefinition] = PRODUCTS
+) -> list[Target]:
     """The newest published version of every product the stage publishes."""
     targets = []
     for key in config.products:
         published = config.published_versions(key)
-        newest = [name for name in PRODUCTS[key].version_names if name in published][-1]
-        template = smoke_tests[key]
-        targets.append(Target(key, template.display_name, newest, template.smoke_test))
+        definition = products[key]
+        newest = [name for name in definition.version_names if name in published][-1]
+        targets.append(Target(key, definition.display_name, newest, definition.smoke_test))
     return targets
 
 
@@ -219,7 +222,7 @@ class SmokeTestRun:
             for target, result in zip(targets, self.results, strict=True):
                 if target.preset is None:
                     result.fail(
-                        f"no smoke-test preset: set smoke_test in products for {target.key}"
+                        f"no smoke-test preset: set smoke_test in the definition of {target.key}"
                     )
                     continue
                 product_id = visible.get(target.display_name)
@@ -295,8 +298,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except ConfigError as error:
         print(f"Configuration error:\n{error}", file=sys.stderr)
         return 2
-    from products.catalog import PRODUCT_TEMPLATES  # imports CDK: after the config check
-
     session = _session(args.role_arn, config.stage.region)
     account = session.client("sts").get_caller_identity()["Account"]
     if account != config.stage.account:
@@ -314,7 +315,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     )
     signal.signal(signal.SIGTERM, _raise_interrupted)
     try:
-        results = run.run(targets_for(config, PRODUCT_TEMPLATES))
+        results = run.run(targets_for(config))
     except (KeyboardInterrupt, Interrupted):
         print("interrupted: launched products were terminated (see the table)", file=sys.stderr)
         print(render_table(run.results), file=out)

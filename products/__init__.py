@@ -1,1 +1,2 @@
-"""Products: one module per product, each exporting its ProductTemplate."""
+"""Products: one package per product (``products/<package>/``: definition, form, stack, usage
+text, instance scripts); ``registry`` and ``catalog`` collect them."""

@@ -1,25 +1,21 @@
-"""Every product template the catalog can publish, keyed like :data:`products.registry.PRODUCTS`."""
+"""Every product template the catalog can publish, keyed like :data:`products.registry.PRODUCTS`:
+the ``TEMPLATE`` of each product package's ``stack`` module."""
 
-from products import (
-    linux_docker,
-    notebook,
-    private_bucket,
-    scheduled_job,
-    studio_team,
-    synapse_bucket,
-    windows,
-)
+from importlib import import_module
+
+from products.definition import ProductDefinition
+from products.registry import PRODUCTS
 from products.template import ProductTemplate
 
+
+def _template(definition: ProductDefinition) -> ProductTemplate:
+    module = f"products.{definition.package}.stack"
+    template = import_module(module).TEMPLATE
+    if not isinstance(template, ProductTemplate) or template.definition is not definition:
+        raise TypeError(f"{module}.TEMPLATE is not the ProductTemplate of {definition.key}")
+    return template
+
+
 PRODUCT_TEMPLATES: dict[str, ProductTemplate] = {
-    template.key: template
-    for template in (
-        linux_docker.TEMPLATE,
-        notebook.TEMPLATE,
-        private_bucket.TEMPLATE,
-        synapse_bucket.TEMPLATE,
-        scheduled_job.TEMPLATE,
-        studio_team.TEMPLATE,
-        windows.TEMPLATE,
-    )
+    key: _template(definition) for key, definition in PRODUCTS.items()
 }

@@ -13,7 +13,7 @@ from catalog_constructs.catalog.service_actions import Ec2ServiceActions
 from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 from products.catalog import PRODUCT_TEMPLATES
-from products.registry import PRODUCTS
+from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
 
 SNAPSHOT_DIRECTORY = Path(__file__).resolve().parent.parent / "product-stack-snapshots"
 
@@ -48,20 +48,19 @@ class CatalogStack(Stack):
             published = config.published_versions(key)
             if not published:
                 continue
-            template = PRODUCT_TEMPLATES[key]
             products[key] = CatalogProduct(
                 self,
-                template.construct_id,
-                definition=definition,
+                definition.construct_id,
+                versions=definition.versions,
                 metadata=ProductMetadata(
-                    display_name=template.display_name,
-                    description=template.description,
+                    display_name=definition.display_name,
+                    description=definition.description,
                     provider_name=config.catalog.provider_name,
                     support_email=config.catalog.support_email,
                     support_url=config.catalog.support_url,
                     support_description=config.catalog.support_description,
                 ),
-                template_factory=template.stack_class,
+                template_factory=PRODUCT_TEMPLATES[key].stack_class,
                 published_versions=published,
                 snapshot_directory=SNAPSHOT_DIRECTORY,
             )
@@ -80,8 +79,8 @@ class CatalogStack(Stack):
                 )
 
         service_actions = Ec2ServiceActions(self, "Ec2ServiceActions")
-        for product in products.values():
-            if product.definition.family == "ec2":
+        for key, product in products.items():
+            if PRODUCTS[key].family == "ec2":
                 service_actions.associate(
                     product, product=product.product, version_count=product.version_count
                 )
@@ -100,9 +99,9 @@ class CatalogStack(Stack):
                 config=config,
                 products={key: products[key] for key in community.products},
                 launch_roles={
-                    key: launch_roles[products[key].definition.family].role
-                    for key in community.products
+                    key: launch_roles[PRODUCTS[key].family].role for key in community.products
                 },
                 tag_options=tag_options,
                 admin=admin,
+                scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
             )

@@ -8,7 +8,6 @@ from catalog_constructs.catalog.end_user_access import EndUserPolicy
 from catalog_constructs.catalog.product import CatalogProduct
 from config.models import CatalogConfig
 from config.sections.communities import Community
-from products.registry import JOBS_PRODUCT_KEY
 
 COST_CENTER_KEY = "CostCenter"
 
@@ -31,6 +30,11 @@ class CostCenterTagOptions(Construct):
 
 
 class CommunityPortfolio(Construct):
+    """The community's portfolio: its principals, shares, end-user policy, CostCenter
+    TagOptions and ``products``, each launched with its family's role from ``launch_roles``.
+    ``scheduled_jobs``: the community may launch scheduled jobs, so its end-user policy lets
+    members submit their own."""
+
     def __init__(
         self,
         scope: Construct,
@@ -43,6 +47,7 @@ class CommunityPortfolio(Construct):
         launch_roles: dict[str, iam.IRole],
         tag_options: CostCenterTagOptions,
         admin: CatalogAdminFunction,
+        scheduled_jobs: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.portfolio = servicecatalog.Portfolio(
@@ -91,7 +96,7 @@ class CommunityPortfolio(Construct):
             "EndUserAccess",
             community=name,
             role_names=community.role_names_resolved(),
-            scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
+            scheduled_jobs=scheduled_jobs,
         )
 
         for index, value in enumerate(community.cost_centers):

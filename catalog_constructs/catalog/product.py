@@ -1,13 +1,22 @@
 """A product defined once, with every released version, ready to add to portfolios."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from aws_cdk import App, Names, Stage, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
-from products.registry import ProductDefinition
+
+class ProductVersionLike(Protocol):
+    """A released version: its name and what changed (products.definition.ProductVersion)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,7 +33,8 @@ class CatalogProduct(Construct):
     """Builds the product's current template as a ProductStack and locks it against the
     committed snapshot of its version (a released version's template cannot change without a
     new version); older versions come from their snapshots, so they stay provisionable.
-    Only the versions ``published_versions`` names appear in this stage.
+    ``versions`` are every released version, oldest first; only those ``published_versions``
+    names appear in this stage.
     """
 
     def __init__(
@@ -32,15 +42,14 @@ class CatalogProduct(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        definition: ProductDefinition,
+        versions: Sequence[ProductVersionLike],
         metadata: ProductMetadata,
         template_factory: Callable[[Construct, str], servicecatalog.ProductStack],
         published_versions: tuple[str, ...],
         snapshot_directory: Path,
     ) -> None:
         super().__init__(scope, construct_id)
-        current = definition.versions[-1]
-        self.definition = definition
+        current = versions[-1]
         self.template = template_factory(self, "Template")
         snapshot_prefix = stage_independent_snapshot_prefix(self)
         if Stage.of(self) is self.node.root:
@@ -70,17 +79,17 @@ class CatalogProduct(Construct):
                 ),
             )
 
-        versions: list[servicecatalog.CloudFormationProductVersion] = []
-        for version in definition.versions:
+        published: list[servicecatalog.CloudFormationProductVersion] = []
+        for version in versions:
             if version.name not in published_versions:
                 continue
             if version is current:
-                versions.append(current_version)
+                published.append(current_version)
                 continue
             snapshot = (
                 snapshot_directory / f"{snapshot_prefix}.{version.name}.product.template.json"
             )
-            versions.append(
+            published.append(
                 servicecatalog.CloudFormationProductVersion(
                     product_version_name=version.name,
                     description=version.description,
@@ -89,7 +98,7 @@ class CatalogProduct(Construct):
                     ),
                 )
             )
-        self.version_count = len(versions)
+        self.version_count = len(published)
         self.product = servicecatalog.CloudFormationProduct(
             self,
             "Product",
@@ -100,7 +109,7 @@ class CatalogProduct(Construct):
             support_email=metadata.support_email,
             support_url=metadata.support_url,
             support_description=metadata.support_description,
-            product_versions=versions,
+            product_versions=published,
         )
 
 

@@ -8,15 +8,13 @@ import pytest
 
 from catalog_constructs import contract
 from catalog_constructs.product_template.workstation import bucket_mounts
-from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_security import resources
-
-WORKSTATION_PRODUCTS = ["linux-docker", "windows", "notebook"]
+from products._workstation.form import READ_ONLY_PARAMETER, READ_WRITE_PARAMETER
+from tests.infrastructure.templates import resources, user_data
 
 
-@pytest.fixture(params=WORKSTATION_PRODUCTS)
-def product(request: pytest.FixtureRequest, synthesized: dict[str, SynthesizedStage]) -> Any:
-    return synthesized["dev"].products[request.param]
+@pytest.fixture
+def product(workstation_product: dict[str, Any]) -> dict[str, Any]:
+    return workstation_product
 
 
 def _check(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -33,9 +31,7 @@ def _policy(product: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize(
-    "name", [bucket_mounts.READ_ONLY_PARAMETER, bucket_mounts.READ_WRITE_PARAMETER]
-)
+@pytest.mark.parametrize("name", [READ_ONLY_PARAMETER, READ_WRITE_PARAMETER])
 def test_bucket_lists_are_validated_names(product: dict[str, Any], name: str) -> None:
     parameter = product["Parameters"][name]
     assert parameter["Type"] == "CommaDelimitedList"
@@ -53,8 +49,8 @@ def test_the_shared_check_sees_both_lists_and_the_owner(product: dict[str, Any])
     (context_id,) = resources(product, "Custom::ProductContext")
     properties = check["Properties"]
     assert contract.PRODUCT_CONTEXT_FUNCTION_NAME in json.dumps(properties["ServiceToken"])
-    assert properties["ReadOnlyBuckets"] == {"Ref": bucket_mounts.READ_ONLY_PARAMETER}
-    assert properties["ReadWriteBuckets"] == {"Ref": bucket_mounts.READ_WRITE_PARAMETER}
+    assert properties["ReadOnlyBuckets"] == {"Ref": READ_ONLY_PARAMETER}
+    assert properties["ReadWriteBuckets"] == {"Ref": READ_WRITE_PARAMETER}
     assert properties["OwnerAwsUserId"] == {"Fn::GetAtt": [context_id, "OwnerAwsUserId"]}
     assert properties["Community"] == {"Fn::GetAtt": [context_id, "Community"]}
 
@@ -87,11 +83,8 @@ def test_the_instance_boots_after_its_grants(product: dict[str, Any]) -> None:
 
 
 def test_user_data_mounts_at_every_boot(product: dict[str, Any]) -> None:
-    (instance,) = resources(product, "AWS::EC2::Instance").values()
-    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
-    assert variables["ReadOnlyBuckets"] == {
-        "Fn::Join": [",", {"Ref": bucket_mounts.READ_ONLY_PARAMETER}]
-    }
+    script, variables = user_data(product)
+    assert variables["ReadOnlyBuckets"] == {"Fn::Join": [",", {"Ref": READ_ONLY_PARAMETER}]}
     # The lists sit at the start of a line, where the boot-time script finds them again.
     assert "\n# research-catalog-read-write-buckets: ${ReadWriteBuckets}\n" in script
     if script.startswith("<powershell>"):

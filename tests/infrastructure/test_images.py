@@ -1,4 +1,5 @@
-"""The image pipelines (Images stack, dev builds) and how products pick their images."""
+"""The image pipelines (Images stack, dev builds) and the launch roles' access to the images
+products launch from (how a product picks its image: tests/infrastructure/products/)."""
 
 import json
 from typing import Any
@@ -8,7 +9,7 @@ import pytest
 from amis.images import IMAGES
 from catalog_constructs import contract
 from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_security import resources
+from tests.infrastructure.templates import resources
 
 
 @pytest.fixture
@@ -132,30 +133,6 @@ def test_every_registered_image_has_pipelines_for_its_architectures(images: dict
     for image in IMAGES.values():
         for architecture in image.parents:
             assert f"research-catalog-{image.key}-{architecture}" in names
-
-
-def test_linux_docker_reads_the_catalog_image_by_architecture_with_public_fallback(
-    synthesized: dict[str, SynthesizedStage],
-) -> None:
-    product = synthesized["dev"].products["linux-docker"]
-    (image,) = resources(product, "Custom::MachineImage").values()
-    properties = image["Properties"]
-    architecture = {"Fn::FindInMap": ["InstanceTypes", {"Ref": "InstanceType"}, "Arch"]}
-    assert properties["ImageParameter"] == {
-        "Fn::FindInMap": ["Distributions", {"Ref": "LinuxDistribution"}, architecture]
-    }
-    assert properties["FallbackImageParameter"]["Fn::FindInMap"][2] == {
-        "Fn::FindInMap": ["PublicImageKeys", architecture, "Key"]
-    }
-    assert properties["Generation"] == {"Ref": "ImageGeneration"}
-    distributions = product["Mappings"]["Distributions"]
-    assert distributions["AmazonLinux2023"]["x86"] == contract.image_parameter(
-        "linux-docker", "x86_64"
-    )
-    assert distributions["AmazonLinux2023"]["arm64"] == contract.image_parameter(
-        "linux-docker", "arm64"
-    )
-    assert distributions["AmazonLinux2023"]["PublicArm64"].endswith("-arm64")
 
 
 def test_launch_roles_may_read_images_of_the_building_account(stage: SynthesizedStage) -> None:

@@ -7,18 +7,10 @@ import pytest
 
 from products.registry import PRODUCTS
 from tests.conftest import SynthesizedStage, synthesize
+from tests.infrastructure.templates import violations
 
 PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5"}
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
-
-
-def violations(report: dict) -> list[tuple[str, str]]:
-    return [
-        (violation["ruleName"], construct["constructPath"])
-        for plugin in report.get("pluginReports", [])
-        for violation in plugin["violations"]
-        for construct in violation["violatingConstructs"]
-    ]
 
 
 def test_no_unacknowledged_findings(stage: SynthesizedStage) -> None:
@@ -77,7 +69,7 @@ def canary_report(
         return shared, catalog
 
     monkeypatch_module.setattr(catalog_app, "build_stage", with_canaries)
-    from products import linux_docker
+    from products.linux_docker import stack as linux_docker
 
     original_init = linux_docker.LinuxDockerProduct.__init__
 

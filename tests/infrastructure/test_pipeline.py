@@ -16,7 +16,7 @@ import pytest
 from catalog_app import CDK_CLI_VERSION
 from config.loader import load_config
 from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_nag import violations
+from tests.infrastructure.templates import violations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO_ROOT / "product-stack-snapshots"
@@ -188,15 +188,14 @@ def test_stages_deploy_what_make_synth_produces(
         assert normalized(path.read_text()) == normalized(
             json.dumps(synthesized[stage_name].stacks[stack_id])
         )
-    from products.catalog import PRODUCT_TEMPLATES
     from products.docs import snapshot_path
     from products.registry import PRODUCTS
 
     products = sorted(directory.glob("*.product.template.json"))
-    assert len(products) == len(PRODUCT_TEMPLATES)
-    for key, template in PRODUCT_TEMPLATES.items():
-        [product] = [p for p in products if f"Catalog{template.construct_id}Template" in p.name]
-        snapshot = snapshot_path(template.construct_id, PRODUCTS[key].versions[-1].name)
+    assert len(products) == len(PRODUCTS)
+    for key, definition in PRODUCTS.items():
+        [product] = [p for p in products if f"Catalog{definition.construct_id}Template" in p.name]
+        snapshot = snapshot_path(definition.construct_id, definition.versions[-1].name)
         assert product.read_bytes() == snapshot.read_bytes(), key
 
 

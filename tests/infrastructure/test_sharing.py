@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.infrastructure.test_nag import violations
+from tests.infrastructure.templates import violations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PATTERN = "aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataChallenge_*"

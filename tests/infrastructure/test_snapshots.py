@@ -1,8 +1,11 @@
-"""syrupy JSON snapshots of every stack and product template of every shipped stage.
+"""syrupy JSON snapshots of every stack of every shipped stage.
 
-Asset hashes are masked: they change with any byte of handler code or product template, and
-the templates that embed them are snapshotted on their own. Update with
-``make update-snapshots`` and review the diff like code.
+Asset hashes are masked: they change with any byte of handler code or product template, which
+are checked on their own. Update with ``make update-snapshots`` and review the diff like code.
+
+Product templates have no syrupy snapshot: ``product-stack-snapshots/`` holds the template of
+every version, and ProductStackHistory locks the current one against it at every synth
+(tests/infrastructure/test_versions.py).
 """
 
 import re
@@ -53,42 +56,3 @@ def test_spoke_stack_template(
     synthesized: dict[str, SynthesizedStage], json_snapshot: SnapshotAssertion
 ) -> None:
     assert masked(synthesized["dev"].stacks["Spoke444444444444"]) == json_snapshot
-
-
-@pytest.mark.parametrize(
-    "product",
-    [
-        "linux-docker",
-        "scheduled-job",
-        "private-bucket",
-        "synapse-bucket",
-        "studio-team",
-        "windows",
-        "notebook",
-    ],
-)
-def test_product_template(
-    synthesized: dict[str, SynthesizedStage], product: str, json_snapshot: SnapshotAssertion
-) -> None:
-    assert masked(synthesized["dev"].products[product]) == json_snapshot
-
-
-@pytest.mark.parametrize(
-    "product",
-    [
-        "linux-docker",
-        "scheduled-job",
-        "private-bucket",
-        "synapse-bucket",
-        "studio-team",
-        "windows",
-        "notebook",
-    ],
-)
-def test_product_template_is_the_same_in_every_stage(
-    synthesized: dict[str, SynthesizedStage], product: str
-) -> None:
-    # A versioned product is one artifact promoted through stages; a stage-specific value in
-    # it would make the locked version snapshot differ between stages.
-    templates = [synthesized[stage].products[product] for stage in STAGES]
-    assert all(template == templates[0] for template in templates)

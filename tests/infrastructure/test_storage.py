@@ -1,5 +1,6 @@
-"""Bucket products and the shared storage services: retention, encryption, owner-only access,
-Synapse specifics, and no stage configuration in product templates."""
+"""The bucket of both bucket products (ProductBucket) and the shared storage services:
+retention, encryption, owner-only access and no stage configuration in product templates.
+Each product's own outputs and fields: tests/infrastructure/products/."""
 
 import json
 import re
@@ -10,9 +11,8 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.product_template.bucket import BUCKET_NAME_PATTERN
 from config import load_config
-from products.synapse_bucket import SYNAPSE_IDS
 from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_security import resources
+from tests.infrastructure.templates import resources
 
 BUCKET_PRODUCTS = {"private-bucket": "private", "synapse-bucket": "synapse"}
 
@@ -101,14 +101,6 @@ def test_policy_belongs_to_the_shared_function_with_the_owner_from_the_context(
     assert tags[contract.PRODUCT_TAG] == key
 
 
-def test_outputs(bucket_product: tuple[str, dict[str, Any]]) -> None:
-    key, template = bucket_product
-    expected = {"BucketName", "BucketARN", "BucketUrl", "Documentation"}
-    if key == "synapse-bucket":
-        expected.add("SynapseRegistration")
-    assert set(template["Outputs"]) == expected
-
-
 def test_no_stage_configuration_in_bucket_templates(
     bucket_product: tuple[str, dict[str, Any]],
 ) -> None:
@@ -150,23 +142,6 @@ def test_no_stage_configuration_in_bucket_templates(
 )
 def test_bucket_name_validation(name: str, valid: bool) -> None:
     assert bool(re.fullmatch(BUCKET_NAME_PATTERN, name)) is valid
-
-
-@pytest.mark.parametrize(
-    ("ids", "valid"),
-    [
-        ("3345678", True),
-        ("3345678,3412345", True),
-        ("", False),
-        ("alice", False),
-        ("3345678, 3412345", False),
-        ("3345678,,3412345", False),
-        (",".join(["1"] * 21), False),
-    ],
-)
-def test_synapse_ids_validation(ids: str, valid: bool) -> None:
-    assert SYNAPSE_IDS.allowed_pattern is not None
-    assert bool(re.fullmatch(SYNAPSE_IDS.allowed_pattern, ids)) is valid
 
 
 # --- shared stack -------------------------------------------------------------------------

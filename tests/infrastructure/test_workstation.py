@@ -1,4 +1,5 @@
-"""The workstation's data volume outlives its instance, in every workstation product."""
+"""The Workstation construct in every workstation product: a data volume that outlives its
+instance, a private instance; and what the Shared and Catalog stacks give workstations."""
 
 import json
 from typing import Any
@@ -7,14 +8,12 @@ import pytest
 
 from catalog_constructs import contract
 from tests.conftest import SynthesizedStage
-from tests.infrastructure.test_security import resources
-
-WORKSTATION_PRODUCTS = ["linux-docker", "windows", "notebook"]
+from tests.infrastructure.templates import resources, user_data
 
 
-@pytest.fixture(params=WORKSTATION_PRODUCTS)
-def product(request: pytest.FixtureRequest, synthesized: dict[str, SynthesizedStage]) -> Any:
-    return synthesized["dev"].products[request.param]
+@pytest.fixture
+def product(workstation_product: dict[str, Any]) -> dict[str, Any]:
+    return workstation_product
 
 
 @pytest.fixture
@@ -60,8 +59,7 @@ def test_instance_and_instance_placement_share_the_volume_zone(product: dict[str
 def test_user_data_mounts_the_data_volume_without_reformatting(
     linux_product: dict[str, Any],
 ) -> None:
-    (instance,) = resources(linux_product, "AWS::EC2::Instance").values()
-    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    script, variables = user_data(linux_product)
     (volume_id,) = resources(linux_product, "AWS::EC2::Volume")
     assert variables["DataVolumeId"] == {"Ref": volume_id}
     assert 'blkid "$volume_device" >/dev/null || mkfs.ext4' in script
@@ -88,3 +86,25 @@ def test_instance_is_private_with_imdsv2_and_encrypted_disks(product: dict[str, 
     (group,) = resources(product, "AWS::EC2::SecurityGroup").values()
     assert "SecurityGroupIngress" not in group["Properties"]
     assert not resources(product, "AWS::EC2::SecurityGroupIngress")
+
+
+# --- what the Shared and Catalog stacks give workstations ---------------------------------
+
+
+def test_cloudwatch_agent_document_configures_windows_too(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    (document,) = resources(synthesized["dev"].stacks["Shared"], "AWS::SSM::Document").values()
+    steps = {step["name"]: step for step in document["Properties"]["Content"]["mainSteps"]}
+    windows_step = steps["ConfigureWindows"]
+    assert windows_step["precondition"] == {"StringEquals": ["platformType", "Windows"]}
+    assert contract.WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH in " ".join(
+        windows_step["inputs"]["runCommand"]
+    )
+
+
+def test_owners_may_use_fleet_manager_remote_desktop(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    catalog = json.dumps(synthesized["dev"].stacks["Catalog"])
+    assert "ssm-guiconnect:StartConnection" in catalog

@@ -13,7 +13,7 @@ from botocore.stub import ANY, Stubber
 
 from delivery import smoke
 from delivery.smoke import Result, SmokeTestRun, Target
-from products.template import HTTPS_URL, SmokeTest
+from products.definition import HTTPS_URL, SmokeTest
 
 PRESET = SmokeTest(
     parameters={"InstanceType": "t4g.small"},
@@ -248,21 +248,22 @@ def test_every_product_has_a_preset_matching_its_launch_form() -> None:
     from products.catalog import PRODUCT_TEMPLATES
 
     for key, template in PRODUCT_TEMPLATES.items():
-        assert template.smoke_test is not None, f"{key} has no smoke_test preset"
+        smoke_test = template.definition.smoke_test
+        assert smoke_test is not None, f"{key} has no smoke_test preset"
         form = {p.name: p for group in template.form for p in group.parameters}
-        for name, value in template.smoke_test.parameters.items():
+        for name, value in smoke_test.parameters.items():
             assert name in form, f"{key}: preset parameter {name} is not on the launch form"
             allowed = form[name].allowed_values
             assert not allowed or value in allowed, f"{key}: {name}={value} not allowed"
-        assert template.smoke_test.outputs, f"{key}: the preset checks no output"
+        assert smoke_test.outputs, f"{key}: the preset checks no output"
 
 
 def test_newest_published_version_is_the_target() -> None:
     from config.loader import load_config
-    from products.catalog import PRODUCT_TEMPLATES
+    from products.registry import PRODUCTS
 
     config = load_config("dev")
-    targets = smoke.targets_for(config, PRODUCT_TEMPLATES)
+    targets = smoke.targets_for(config, PRODUCTS)
     assert [(t.key, t.version) for t in targets] == [
         (key, config.published_versions(key)[-1]) for key in config.products
     ]

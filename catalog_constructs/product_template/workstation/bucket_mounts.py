@@ -2,7 +2,8 @@
 
 The owner lists bucket names in two launch parameters (read-only, read-write). A custom
 resource on the shared product-context function refuses any bucket that is neither the owner's
-nor shared with their community (see ``handler/bucket_mounts.py``); only then does the instance
+nor shared with their community (``Custom::BucketMounts``, see
+:mod:`catalog_constructs.shared.product_context`); only then does the instance
 role get a policy naming exactly those buckets. On Linux, Mountpoint for Amazon S3 mounts each
 under ``/data/buckets/<name>``; on Windows, the image's sync script copies each to
 ``D:\\buckets\\<name>`` (and back, for read-write buckets).
@@ -11,6 +12,8 @@ The lists travel in the instance's user data, which the instance re-reads at eve
 changed list changes the user data, which makes CloudFormation stop and start the instance, so
 an update reaches the mounts without replacing the instance or its data volume.
 """
+
+from pathlib import Path
 
 import yaml
 from aws_cdk import CfnCondition, CustomResource, Fn, aws_iam as iam
@@ -22,16 +25,11 @@ from catalog_constructs.product_template.context import (
     ProductContext,
     product_context_service_token,
 )
-from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
+from catalog_constructs.product_template.rendering import render_file
 
-READ_ONLY_PARAMETER = "ReadOnlyBuckets"
-READ_WRITE_PARAMETER = "ReadWriteBuckets"
+SCRIPTS = Path(__file__).with_name("scripts")
 LINUX_MOUNT_ROOT = "/data/buckets"
 WINDOWS_SYNC_ROOT = "D:\\buckets"
-MOUNTABLE_BY_TAG = "research-catalog:mountable-by"
-WRITABLE_BY_TAG = "research-catalog:writable-by"
-# Empty, or S3 bucket names; CloudFormation applies the pattern to each item of the list.
-BUCKET_NAME_PATTERN = r"^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
 
 def _mountpoint_version() -> str:
@@ -46,156 +44,25 @@ def _mountpoint_version() -> str:
 
 MOUNTPOINT_VERSION = _mountpoint_version()
 
-_SHARED = (
-    "You can mount your own catalog buckets and buckets your operators shared with your "
-    "community; the launch fails naming any other."
-)
-FORM_GROUP = FormGroup(
-    label="Buckets",
-    parameters=(
-        FormParameter(
-            name=READ_ONLY_PARAMETER,
-            label="Buckets to mount read-only",
-            description=(
-                "S3 bucket names separated by commas, or empty. Each appears under "
-                f"{LINUX_MOUNT_ROOT}/<name> (Linux) or {WINDOWS_SYNC_ROOT}\\<name> (Windows). "
-                + _SHARED
-            ),
-            constraint_description=(
-                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
-                "separated by commas, without s3:// and without spaces, or leave empty."
-            ),
-            type="CommaDelimitedList",
-            default="",
-            allowed_pattern=BUCKET_NAME_PATTERN,
-        ),
-        FormParameter(
-            name=READ_WRITE_PARAMETER,
-            label="Buckets to mount read-write",
-            description=(
-                "S3 bucket names separated by commas, or empty. Like the read-only ones, but "
-                "files you write or delete there change the bucket. " + _SHARED
-            ),
-            constraint_description=(
-                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
-                "separated by commas, without s3:// and without spaces, or leave empty."
-            ),
-            type="CommaDelimitedList",
-            default="",
-            allowed_pattern=BUCKET_NAME_PATTERN,
-        ),
+# User-data parts (scripts/linux_bucket_mounts.sh, scripts/windows_bucket_sync.ps1). Each
+# installs a script that reads the lists from the user data again at every boot (Linux) or
+# every run of its scheduled task (Windows).
+LINUX_SETUP = render_file(
+    SCRIPTS / "linux_bucket_mounts.sh",
+    LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
+    MOUNT_SCRIPT=render_file(
+        SCRIPTS / "mount_buckets.sh",
+        LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
+        MOUNTPOINT_VERSION=MOUNTPOINT_VERSION,
     ),
 )
-
-# Installed at first boot and run by a unit at every boot. "${" never appears: the user data
-# is an Fn::Sub template.
-LINUX_MOUNT_SCRIPT = rf"""#!/bin/bash
-# Mounts the buckets listed in this instance's user data under {LINUX_MOUNT_ROOT}/<name>.
-set -euo pipefail
-imds=http://169.254.169.254/latest
-token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-metadata() {{ curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }}
-user_data=$(metadata user-data)
-region=$(metadata meta-data/placement/region)
-listed() {{
-  printf '%s\n' "$user_data" | sed -n "s/^# research-catalog-$1-buckets: //p" |
-    tr ',' '\n' | sed '/^$/d'
-}}
-root={LINUX_MOUNT_ROOT}
-mkdir -p "$root"
-# Directories of buckets no longer listed (nothing is mounted yet at boot).
-find "$root" -mindepth 1 -maxdepth 1 -type d -empty -delete
-[ -n "$(listed read-only; listed read-write)" ] || exit 0
-if ! command -v mount-s3 >/dev/null; then
-  . /etc/os-release
-  case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; esac
-  if [ "$ID" = ubuntu ]; then package=deb; else package=rpm; fi
-  file="mount-s3-{MOUNTPOINT_VERSION}-$arch.$package"
-  curl -fsSL -o "/tmp/$file" \
-    "https://s3.amazonaws.com/mountpoint-s3-release/{MOUNTPOINT_VERSION}/$arch/$file"
-  if [ "$package" = deb ]; then
-    apt-get install -y -q "/tmp/$file"
-  else
-    dnf install -y "/tmp/$file"
-  fi
-  rm -f "/tmp/$file"
-fi
-owner_uid=$(id -u ssm-user)
-owner_gid=$(id -g ssm-user)
-mount_bucket() {{
-  name=$1
-  shift
-  mountpoint -q "$root/$name" && return 0
-  mkdir -p "$root/$name"
-  mount-s3 "$name" "$root/$name" --region "$region" --allow-other \
-    --uid "$owner_uid" --gid "$owner_gid" "$@"
-  echo "mounted s3://$name at $root/$name ($*)"
-}}
-for name in $(listed read-only); do mount_bucket "$name" --read-only; done
-for name in $(listed read-write); do mount_bucket "$name" --allow-delete --allow-overwrite; done
-"""
-
-LINUX_SETUP = f"""
-# research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
-# research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
-cat > /usr/local/sbin/research-catalog-mount-buckets <<'SCRIPT'
-{LINUX_MOUNT_SCRIPT.strip()}
-SCRIPT
-chmod 0755 /usr/local/sbin/research-catalog-mount-buckets
-cat > /etc/systemd/system/research-catalog-buckets.service <<'UNIT'
-[Unit]
-Description=Mount the S3 buckets chosen at launch under {LINUX_MOUNT_ROOT}
-Wants=network-online.target
-After=network-online.target local-fs.target
-RequiresMountsFor=/data
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/research-catalog-mount-buckets
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl daemon-reload
-systemctl enable research-catalog-buckets.service
-systemctl start research-catalog-buckets.service
-"""
-
-# The catalog's Windows image holds Sync-Buckets.ps1, which reads buckets.txt ("<name> ro|rw").
-# A scheduled task rewrites that list from the user data at every run (startup and every 15
-# minutes), since Windows runs user data at first boot only.
+# Sync-Buckets.ps1 comes with the catalog's Windows image (amis/).
 WINDOWS_SYNC_SCRIPT = "C:\\ProgramData\\research-catalog\\Sync-Buckets.ps1"
-WINDOWS_LIST_SCRIPT = "C:\\ProgramData\\research-catalog\\Update-Buckets.ps1"
-WINDOWS_SETUP = rf"""
-# research-catalog-read-only-buckets: ${{ReadOnlyBuckets}}
-# research-catalog-read-write-buckets: ${{ReadWriteBuckets}}
-Set-Content -Path '{WINDOWS_LIST_SCRIPT}' -Encoding UTF8 -Value @'
-$ErrorActionPreference = 'Stop'
-$imds = 'http://169.254.169.254/latest'
-$ttl = @{{ 'X-aws-ec2-metadata-token-ttl-seconds' = '300' }}
-$token = Invoke-RestMethod -Method Put -Uri "$imds/api/token" -Headers $ttl
-$asked = @{{ 'X-aws-ec2-metadata-token' = $token }}
-$userData = Invoke-RestMethod -Uri "$imds/user-data" -Headers $asked
-$lines = foreach ($mode in @(@('read-only', 'ro'), @('read-write', 'rw'))) {{
-  $pattern = "(?m)^# research-catalog-$($mode[0])-buckets: (.*?)\r?$"
-  $listed = [regex]::Match($userData, $pattern).Groups[1].Value
-  foreach ($name in $listed.Split(',')) {{ if ($name.Trim()) {{ "$($name.Trim()) $($mode[1])" }} }}
-}}
-Set-Content -Path 'C:\ProgramData\research-catalog\buckets.txt' -Value $lines -Encoding UTF8
-if ($lines) {{ & '{WINDOWS_SYNC_SCRIPT}' }}
-'@
-$syncScriptMissing = -not (Test-Path '{WINDOWS_SYNC_SCRIPT}')
-if ('${{ReadOnlyBuckets}}${{ReadWriteBuckets}}' -and $syncScriptMissing) {{
-  throw 'Bucket synchronisation needs the catalog Windows image (Sync-Buckets.ps1 is missing)'
-}}
-$sync = New-ScheduledTaskAction -Execute 'powershell.exe' `
-  -Argument '-NoProfile -ExecutionPolicy Bypass -File "{WINDOWS_LIST_SCRIPT}"'
-$every = New-ScheduledTaskTrigger -Once -At (Get-Date) `
-  -RepetitionInterval (New-TimeSpan -Minutes 15)
-Register-ScheduledTask -TaskName 'research-catalog-bucket-sync' -Action $sync `
-  -Trigger @((New-ScheduledTaskTrigger -AtStartup), $every) -User 'SYSTEM' -RunLevel Highest `
-  -Force | Out-Null
-Start-ScheduledTask -TaskName 'research-catalog-bucket-sync'
-"""
+WINDOWS_SETUP = render_file(
+    SCRIPTS / "windows_bucket_sync.ps1",
+    SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT,
+    UPDATE_SCRIPT=render_file(SCRIPTS / "Update-Buckets.ps1", SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT),
+)
 
 
 class BucketMounts(Construct):
@@ -312,19 +179,3 @@ class BucketMounts(Construct):
             "ReadOnlyBuckets": Fn.join(",", read_only),
             "ReadWriteBuckets": Fn.join(",", read_write),
         }
-
-
-LINUX_USAGE = f"""
-## Buckets as directories
-
-List bucket names in `{READ_ONLY_PARAMETER}` and `{READ_WRITE_PARAMETER}` (comma-separated, at
-most 10 in all) and each appears under `{LINUX_MOUNT_ROOT}/<name>` through Mountpoint for Amazon
-S3, owned by `ssm-user`. Read-write mounts can create, overwrite and delete whole files (S3 has
-no partial writes: editing a file in place or appending fails; write a new file instead).
-
-You can mount your own catalog buckets (a private or Synapse bucket you launched) and buckets
-your operators shared with your community (tags `{MOUNTABLE_BY_TAG}` for read-only and
-`{WRITABLE_BY_TAG}` for read-write). Any other name makes the launch or update fail with a
-message naming the bucket; the instance's role can reach only the buckets you listed. Changing
-the lists in an update restarts the instance (it keeps its disks) and mounts the new set.
-"""

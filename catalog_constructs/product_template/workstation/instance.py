@@ -1,6 +1,5 @@
 """One EC2 workstation owned by one researcher, reachable only through Session Manager."""
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,27 +21,23 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
+from catalog_constructs.common.nag import acknowledge
 from catalog_constructs.contract import resolve_ssm
 from catalog_constructs.product_template.context import (
     ProductContext,
     product_context_service_token,
 )
 from catalog_constructs.product_template.owner_credential import OwnerCredential
-from catalog_constructs.product_template.workstation import windows_setup
+from catalog_constructs.product_template.workstation import linux_setup, windows_setup
 from catalog_constructs.product_template.workstation.bucket_mounts import (
     LINUX_SETUP as BUCKETS_LINUX_SETUP,
     WINDOWS_SETUP as BUCKETS_WINDOWS_SETUP,
     BucketMounts,
 )
+from catalog_constructs.product_template.workstation.instance_role import instance_role
 
-SETUP_LOG = "/var/log/research-catalog-setup.log"
 IDLE_CPU_PERCENT = 5
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
-# Setting up Docker on a fresh Ubuntu instance takes two to five minutes; the margin covers
-# slow package mirrors. The product fails (and is rolled back) rather than hanging past it.
-SETUP_TIMEOUT_SECONDS = 1200
-DATA_DEVICE = "/dev/sdf"
 SESSION_MANAGER_URL = (
     "https://${AWS::Region}.console.aws.amazon.com/systems-manager/session-manager/${Id}"
     "?region=${AWS::Region}"
@@ -51,44 +46,6 @@ FLEET_MANAGER_RDP_URL = (
     "https://${AWS::Region}.console.aws.amazon.com/systems-manager/managed-instances/"
     "rdp-connect?instances=${Id}&region=${AWS::Region}"
 )
-DATA_MOUNT = "/data"
-# Finds the data volume by its ID (NVMe names do not follow the attachment's device name),
-# formats it only if it has no file system yet, and mounts it by UUID. Runs at every first boot,
-# so a replacement instance mounts the same data.
-LINUX_DATA_VOLUME = f"""
-volume_serial=$(echo '${{DataVolumeId}}' | tr -d -)
-volume_device="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_$volume_serial"
-for attempt in $(seq 1 120); do
-  [ -e "$volume_device" ] && break
-  [ -e {DATA_DEVICE} ] && volume_device={DATA_DEVICE} && break
-  sleep 5
-done
-[ -e "$volume_device" ] || {{ echo "data volume ${{DataVolumeId}} never appeared"; false; }}
-# ext4: its tools are on every distribution the catalog offers, and it grows while mounted.
-blkid "$volume_device" >/dev/null || mkfs.ext4 -q -L research-data "$volume_device"
-uuid=$(blkid -s UUID -o value "$volume_device")
-mkdir -p {DATA_MOUNT}
-grep -q "UUID=$uuid" /etc/fstab ||
-  echo "UUID=$uuid {DATA_MOUNT} ext4 defaults,nofail 0 2" >> /etc/fstab
-mount -a
-# A larger DataVolumeSize reaches the file system at the next boot (or Restart action).
-cat > /etc/systemd/system/research-catalog-grow-data.service <<UNIT
-[Unit]
-Description=Grow the /data file system to the size of its volume
-After=local-fs.target
-[Service]
-Type=oneshot
-ExecStart=/sbin/resize2fs /dev/disk/by-uuid/$uuid
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl enable research-catalog-grow-data.service
-# Session Manager signs the owner in as ssm-user, who owns the data directory.
-id ssm-user >/dev/null 2>&1 || useradd --create-home --shell /bin/bash ssm-user
-echo 'ssm-user ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/ssm-agent-users
-chmod 0440 /etc/sudoers.d/ssm-agent-users
-chown ssm-user:ssm-user {DATA_MOUNT}
-"""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +65,7 @@ class WorkstationProps:
     root_volume_gib: float
     data_volume_gib: float
     idle_stop_hours: float
-    # products.workstation_form.idle_stop_condition: false when the hours are 0.
+    # False when the owner chose 0 hours: no idle-stop alarm.
     idle_stop_enabled: CfnCondition
     # Run as root (bash) or SYSTEM (PowerShell, ``windows``) after the catalog's own
     # preparation; it must be idempotent.
@@ -119,7 +76,7 @@ class WorkstationProps:
     # A local account whose generated password only the owner can read (OwnerCredential); on
     # Windows it becomes the owner's administrator account.
     sign_in_username: str | None = None
-    # The launch form's bucket lists (bucket_mounts.FORM_GROUP), if offered.
+    # The bucket lists of the launch form, where the product offers bucket mounts.
     buckets: BucketLists | None = None
 
 
@@ -133,20 +90,38 @@ class Workstation(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, props: WorkstationProps) -> None:
         super().__init__(scope, construct_id)
+        self.windows = props.windows
+        # Created in this order: it is the order of the resources in every locked template.
+        self.log_group = self._add_log_group()
+        self.security_group = self._add_security_group()
+        self.role = instance_role(self, log_group=self.log_group)
+        self.credential = self._add_credential(props)
+        self.bucket_mounts = self._add_bucket_mounts(props)
+        profile, launch_template = self._add_launch_settings()
+        self.data_volume = self._add_data_volume(props)
+        wait_handle = CfnWaitConditionHandle(self, "SetupHandle")
+        self.instance = self._add_instance(props, profile, launch_template, wait_handle)
+        self.data_volume_attachment = self._attach_data_volume()
+        self._await_setup(wait_handle)
+        self._add_cloudwatch_agent()
+        self._add_idle_stop(props)
 
-        self.log_group = logs.LogGroup(
+    def _add_log_group(self) -> logs.LogGroup:
+        log_group = logs.LogGroup(
             self,
             "Logs",
             retention=LOG_RETENTION,
             encryption_key=None,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        log_group_resource = self.log_group.node.default_child
+        log_group_resource = log_group.node.default_child
         assert isinstance(log_group_resource, logs.CfnLogGroup)
         log_group_resource.kms_key_id = resolve_ssm(contract.LOGS_KEY_ARN_PARAMETER)
+        return log_group
 
+    def _add_security_group(self) -> ec2.CfnSecurityGroup:
         # No inbound rule here; a notebook's route admits only the notebook gateway's group.
-        self.security_group = security_group = ec2.CfnSecurityGroup(
+        security_group = ec2.CfnSecurityGroup(
             self,
             "SecurityGroup",
             group_description="Research workstation: no inbound access; Session Manager only",
@@ -164,49 +139,36 @@ class Workstation(Construct):
             ["HIPAA.Security-EC2RestrictedCommonPorts", "NIST.800.53.R5-EC2RestrictedCommonPorts"],
             "The group has no inbound rule at all; the rule flags the open egress.",
         )
+        return security_group
 
-        self.role = iam.Role(
+    def _add_credential(self, props: WorkstationProps) -> OwnerCredential | None:
+        if not props.sign_in_username:
+            return None
+        return OwnerCredential(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            path=contract.PRODUCT_ROLE_PATH,
-            permissions_boundary=iam.ManagedPolicy.from_managed_policy_name(
-                self, "Boundary", contract.PRODUCT_ROLE_BOUNDARY_NAME
-            ),
-            description="Research workstation: Session Manager, CloudWatch agent",
-        )
-        self._grant_agents()
-        self.windows = props.windows
-        self.setup_variables = dict(props.setup_variables)
-        self.credential = (
-            OwnerCredential(
-                self,
-                "SignIn",
-                purpose="sign-in",
-                username=props.sign_in_username,
-                context=props.context,
-                reader=self.role,
-            )
-            if props.sign_in_username
-            else None
-        )
-        self.bucket_mounts = (
-            BucketMounts(
-                self,
-                "BucketMounts",
-                read_only=props.buckets.read_only,
-                read_write=props.buckets.read_write,
-                context=props.context,
-                role=self.role,
-            )
-            if props.buckets
-            else None
+            "SignIn",
+            purpose="sign-in",
+            username=props.sign_in_username,
+            context=props.context,
+            reader=self.role,
         )
 
+    def _add_bucket_mounts(self, props: WorkstationProps) -> BucketMounts | None:
+        if not props.buckets:
+            return None
+        return BucketMounts(
+            self,
+            "BucketMounts",
+            read_only=props.buckets.read_only,
+            read_write=props.buckets.read_write,
+            context=props.context,
+            role=self.role,
+        )
+
+    def _add_launch_settings(self) -> tuple[iam.CfnInstanceProfile, ec2.CfnLaunchTemplate]:
         profile = iam.CfnInstanceProfile(
             self, "InstanceProfile", roles=[self.role.role_name], path=contract.PRODUCT_ROLE_PATH
         )
-
         launch_template = ec2.CfnLaunchTemplate(
             self,
             "LaunchTemplate",
@@ -219,8 +181,10 @@ class Workstation(Construct):
                 ),
             ),
         )
+        return profile, launch_template
 
-        self.data_volume = ec2.CfnVolume(
+    def _add_data_volume(self, props: WorkstationProps) -> ec2.CfnVolume:
+        data_volume = ec2.CfnVolume(
             self,
             "DataVolume",
             availability_zone=props.context.availability_zone,
@@ -232,23 +196,31 @@ class Workstation(Construct):
         # The data volume outlives any instance: an update that replaces the instance moves it
         # to the new one (DataVolumeAttachment); terminating the product or replacing the volume
         # itself leaves a snapshot.
-        self.data_volume.cfn_options.deletion_policy = CfnDeletionPolicy.SNAPSHOT
-        self.data_volume.cfn_options.update_replace_policy = CfnDeletionPolicy.SNAPSHOT
+        data_volume.cfn_options.deletion_policy = CfnDeletionPolicy.SNAPSHOT
+        data_volume.cfn_options.update_replace_policy = CfnDeletionPolicy.SNAPSHOT
         acknowledge(
-            self.data_volume,
+            data_volume,
             ["HIPAA.Security-EC2EBSInBackupPlan", "NIST.800.53.R5-EC2EBSInBackupPlan"],
             "The data volume is snapshotted whenever it would be lost (termination, "
             "replacement); scheduled backups are a stage-wide AWS Backup decision that cannot "
             "live in a product template launched many times.",
         )
-        wait_handle = CfnWaitConditionHandle(self, "SetupHandle")
-        self.instance = ec2.CfnInstance(
+        return data_volume
+
+    def _add_instance(
+        self,
+        props: WorkstationProps,
+        profile: iam.CfnInstanceProfile,
+        launch_template: ec2.CfnLaunchTemplate,
+        wait_handle: CfnWaitConditionHandle,
+    ) -> ec2.CfnInstance:
+        instance = ec2.CfnInstance(
             self,
             "Instance",
             image_id=props.image_id,
             instance_type=props.instance_type,
             subnet_id=props.context.subnet_id,
-            security_group_ids=[security_group.attr_group_id],
+            security_group_ids=[self.security_group.attr_group_id],
             iam_instance_profile=profile.ref,
             launch_template=ec2.CfnInstance.LaunchTemplateSpecificationProperty(
                 launch_template_id=launch_template.ref,
@@ -269,14 +241,26 @@ class Workstation(Construct):
                     ),
                 )
             ],
-            user_data=Fn.base64(self._user_data(props.setup_script, wait_handle.ref)),
+            user_data=Fn.base64(self._user_data(props, wait_handle.ref)),
             tags=[{"key": contract.PATCH_GROUP_TAG, "value": contract.PATCH_GROUP}],
         )
-
         if self.bucket_mounts:
-            self.instance.add_resource_dependency(self.bucket_mounts.policy)
+            instance.add_resource_dependency(self.bucket_mounts.policy)
+        acknowledge(
+            instance,
+            ["HIPAA.Security-EC2EBSOptimizedInstance", "NIST.800.53.R5-EC2EBSOptimizedInstance"],
+            "EbsOptimized is true; the rule cannot evaluate an instance type chosen at launch.",
+        )
+        acknowledge(
+            instance,
+            ["AwsSolutions-EC29", "HIPAA.Security-EC2InstanceTerminationProtection"],
+            "A researcher's workstation is meant to be terminated from Service Catalog; "
+            "termination protection would make Terminate fail.",
+        )
+        return instance
 
-        self.data_volume_attachment = CustomResource(
+    def _attach_data_volume(self) -> CustomResource:
+        return CustomResource(
             self,
             "DataVolumeAttachment",
             service_token=product_context_service_token(),
@@ -284,21 +268,25 @@ class Workstation(Construct):
             properties={
                 "VolumeId": self.data_volume.ref,
                 "InstanceId": self.instance.ref,
-                "Device": windows_setup.DATA_DEVICE if props.windows else DATA_DEVICE,
+                "Device": windows_setup.DATA_DEVICE if self.windows else linux_setup.DATA_DEVICE,
             },
         )
 
+    def _await_setup(self, wait_handle: CfnWaitConditionHandle) -> None:
         setup = CfnWaitCondition(
             self,
             "SetupComplete",
             handle=wait_handle.ref,
             timeout=str(
-                windows_setup.SETUP_TIMEOUT_SECONDS if props.windows else SETUP_TIMEOUT_SECONDS
+                windows_setup.SETUP_TIMEOUT_SECONDS
+                if self.windows
+                else linux_setup.SETUP_TIMEOUT_SECONDS
             ),
             count=1,
         )
         setup.add_resource_dependency(self.instance)
 
+    def _add_cloudwatch_agent(self) -> None:
         ssm.CfnAssociation(
             self,
             "CloudWatchAgent",
@@ -308,6 +296,7 @@ class Workstation(Construct):
             ],
         )
 
+    def _add_idle_stop(self, props: WorkstationProps) -> None:
         alarm = cloudwatch.CfnAlarm(
             self,
             "IdleStop",
@@ -331,152 +320,25 @@ class Workstation(Construct):
         )
         alarm.cfn_options.condition = props.idle_stop_enabled
 
-        acknowledge(
-            self.instance,
-            ["HIPAA.Security-EC2EBSOptimizedInstance", "NIST.800.53.R5-EC2EBSOptimizedInstance"],
-            "EbsOptimized is true; the rule cannot evaluate an instance type chosen at launch.",
-        )
-        acknowledge(
-            self.instance,
-            ["AwsSolutions-EC29", "HIPAA.Security-EC2InstanceTerminationProtection"],
-            "A researcher's workstation is meant to be terminated from Service Catalog; "
-            "termination protection would make Terminate fail.",
-        )
-
-    def _grant_agents(self) -> None:
-        statements = [
-            iam.PolicyStatement(
-                sid="SessionManagerAndStateManager",
-                actions=[
-                    "ssm:UpdateInstanceInformation",
-                    "ssm:ListAssociations",
-                    "ssm:ListInstanceAssociations",
-                    "ssm:DescribeAssociation",
-                    "ssm:GetDocument",
-                    "ssm:DescribeDocument",
-                    "ssm:PutConfigurePackageResult",
-                    "ssm:PutComplianceItems",
-                    "ssm:PutInventory",
-                    "ssm:UpdateAssociationStatus",
-                    "ssm:UpdateInstanceAssociationStatus",
-                    "ssm:GetManifest",
-                    "ssmmessages:CreateControlChannel",
-                    "ssmmessages:CreateDataChannel",
-                    "ssmmessages:OpenControlChannel",
-                    "ssmmessages:OpenDataChannel",
-                    "ec2messages:AcknowledgeMessage",
-                    "ec2messages:DeleteMessage",
-                    "ec2messages:FailMessage",
-                    "ec2messages:GetEndpoint",
-                    "ec2messages:GetMessages",
-                    "ec2messages:SendReply",
-                ],
-                resources=["*"],
-            ),
-            iam.PolicyStatement(
-                sid="ShipLogsToOwnGroup",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                resources=[self.log_group.log_group_arn, f"{self.log_group.log_group_arn}:*"],
-            ),
-            iam.PolicyStatement(
-                sid="AgentMetrics",
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": "CWAgent"}},
-            ),
-            iam.PolicyStatement(
-                sid="AgentDimensions",
-                actions=["ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeInstances"],
-                resources=["*"],
-            ),
-        ]
-        for statement in statements:
-            self.role.add_to_policy(statement)
-        acknowledge_wildcard_resources(
-            self.role,
-            statements,
-            "The Session Manager and State Manager agent APIs, cloudwatch:PutMetricData (limited "
-            "by namespace) and the EC2 Describe calls support no resource scoping; log streams "
-            "are those of the product's own log group.",
-        )
-        acknowledge(
-            self.role,
-            ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
-            "The instance policy is created and deleted with its role inside one provisioned "
-            "product and shared with nothing; an inline policy keeps that lifecycle and spares "
-            "the launch role the right to create managed policies.",
-        )
-
-    def _user_data(self, setup_script: str, wait_handle_url: str) -> str:
+    def _user_data(self, props: WorkstationProps, wait_handle_url: str) -> str:
         variables = {
             "WaitHandle": wait_handle_url,
             "LogGroupName": self.log_group.log_group_name,
             "DataVolumeId": self.data_volume.ref,
             **(self.bucket_mounts.sub_variables if self.bucket_mounts else {}),
             **({"CredentialSecretArn": self.credential.secret.ref} if self.credential else {}),
-            **self.setup_variables,
+            **props.setup_variables,
         }
         if self.windows:
             script = windows_setup.user_data(
-                setup_script=setup_script,
-                extra=[BUCKETS_WINDOWS_SETUP] if self.bucket_mounts else [],
+                setup_script=props.setup_script,
+                bucket_sync=BUCKETS_WINDOWS_SETUP if self.bucket_mounts else "",
             )
-            return Fn.sub(script, variables)
-        agent_config = {
-            "agent": {"metrics_collection_interval": 60, "run_as_user": "root"},
-            "logs": {
-                "logs_collected": {
-                    "files": {
-                        "collect_list": [
-                            {
-                                "file_path": path,
-                                "log_group_name": "${LogGroupName}",
-                                "log_stream_name": "{instance_id}/" + stream,
-                            }
-                            for path, stream in (
-                                ("/var/log/cloud-init-output.log", "cloud-init-output"),
-                                ("/var/log/cloud-init.log", "cloud-init"),
-                                (SETUP_LOG, "research-catalog-setup"),
-                                ("/var/log/messages", "messages"),
-                                ("/var/log/syslog", "syslog"),
-                            )
-                        ]
-                    }
-                }
-            },
-            "metrics": {
-                "namespace": "CWAgent",
-                "append_dimensions": {"InstanceId": "${!aws:InstanceId}"},
-                "metrics_collected": {
-                    "mem": {"measurement": ["mem_used_percent"]},
-                    "disk": {"measurement": ["used_percent"], "resources": ["/"]},
-                },
-            },
-        }
-        script = "\n".join(
-            [
-                "#!/bin/bash",
-                "set -euo pipefail",
-                f"exec >> {SETUP_LOG} 2>&1",
-                "signal() {",
-                "  curl -fsS -X PUT -H 'Content-Type:' --data-binary "
-                '"{\\"Status\\":\\"$1\\",\\"Reason\\":\\"$2\\",'
-                '\\"UniqueId\\":\\"setup\\",\\"Data\\":\\"$2\\"}" '
-                "'${WaitHandle}'",
-                "}",
-                "trap 'signal FAILURE \"setup failed at line $LINENO; see the "
-                "research-catalog-setup log stream\"' ERR",
-                "mkdir -p /opt/research-catalog",
-                f"cat > {contract.LINUX_CLOUDWATCH_AGENT_CONFIG_PATH} <<'JSON'",
-                json.dumps(agent_config, indent=1),
-                "JSON",
-                LINUX_DATA_VOLUME.strip(),
-                setup_script.strip(),
-                *([BUCKETS_LINUX_SETUP.strip()] if self.bucket_mounts else []),
-                "signal SUCCESS 'workstation ready'",
-                "",
-            ]
-        )
+        else:
+            script = linux_setup.user_data(
+                setup_script=props.setup_script,
+                bucket_mounts=BUCKETS_LINUX_SETUP if self.bucket_mounts else "",
+            )
         return Fn.sub(script, variables)
 
     def add_standard_outputs(self, *, documentation_page: str, context: ProductContext) -> None:

@@ -7,6 +7,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from catalog_constructs import contract
 from catalog_constructs.shared.product_context.handler.product_context_handlers import (
     bucket_mounts,
     dispatch,
@@ -142,3 +143,10 @@ def test_handler_answers_failed_with_the_refusal(s3: Any, captured: Any) -> None
     )
     assert [response["Status"] for response in captured.bodies] == ["FAILED"]
     assert "bob-data is neither yours nor shared" in captured.bodies[0]["Reason"]
+
+
+def test_the_sharing_tags_are_the_contracts() -> None:
+    # The handler is a self-contained Lambda asset with its own copy of the names; the docs and
+    # the operator guide tell operators the contract's.
+    assert bucket_mounts.MOUNTABLE_BY_TAG == contract.MOUNTABLE_BY_TAG
+    assert bucket_mounts.WRITABLE_BY_TAG == contract.WRITABLE_BY_TAG

@@ -1,0 +1,47 @@
+#!/bin/bash
+#: Installed as /usr/local/sbin/research-catalog-mount-buckets by linux_bucket_mounts.sh and run
+#: by a systemd unit at every boot. "${" never appears: the user data is an Fn::Sub template.
+# Mounts the buckets listed in this instance's user data under @LINUX_MOUNT_ROOT@/<name>.
+set -euo pipefail
+imds=http://169.254.169.254/latest
+token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+metadata() { curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }
+user_data=$(metadata user-data)
+region=$(metadata meta-data/placement/region)
+listed() {
+  printf '%s\n' "$user_data" | sed -n "s/^# research-catalog-$1-buckets: //p" |
+    tr ',' '\n' | sed '/^$/d'
+}
+root=@LINUX_MOUNT_ROOT@
+mkdir -p "$root"
+# Directories of buckets no longer listed (nothing is mounted yet at boot).
+find "$root" -mindepth 1 -maxdepth 1 -type d -empty -delete
+[ -n "$(listed read-only; listed read-write)" ] || exit 0
+if ! command -v mount-s3 >/dev/null; then
+  # shellcheck source=/dev/null
+  . /etc/os-release
+  case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; esac
+  if [ "$ID" = ubuntu ]; then package=deb; else package=rpm; fi
+  file="mount-s3-@MOUNTPOINT_VERSION@-$arch.$package"
+  curl -fsSL -o "/tmp/$file" \
+    "https://s3.amazonaws.com/mountpoint-s3-release/@MOUNTPOINT_VERSION@/$arch/$file"
+  if [ "$package" = deb ]; then
+    apt-get install -y -q "/tmp/$file"
+  else
+    dnf install -y "/tmp/$file"
+  fi
+  rm -f "/tmp/$file"
+fi
+owner_uid=$(id -u ssm-user)
+owner_gid=$(id -g ssm-user)
+mount_bucket() {
+  name=$1
+  shift
+  mountpoint -q "$root/$name" && return 0
+  mkdir -p "$root/$name"
+  mount-s3 "$name" "$root/$name" --region "$region" --allow-other \
+    --uid "$owner_uid" --gid "$owner_gid" "$@"
+  echo "mounted s3://$name at $root/$name ($*)"
+}
+for name in $(listed read-only); do mount_bucket "$name" --read-only; done
+for name in $(listed read-write); do mount_bucket "$name" --allow-delete --allow-overwrite; done

@@ -1,0 +1,64 @@
+"""Linux Docker EC2: identity, released versions and smoke test. No CDK import."""
+
+from products._workstation.definition import STANDARD_OUTPUT_CHECKS
+from products.definition import ProductDefinition, ProductVersion, SmokeTest
+
+DEFINITION = ProductDefinition(
+    key="linux-docker",
+    family="ec2",
+    display_name="Linux Docker EC2",
+    description=(
+        "A Linux virtual machine with Docker and the compose plugin, for your own containers "
+        "and tools. Private network, no public address: you connect from the browser through "
+        "Session Manager, and only you can. Stops itself when idle."
+    ),
+    versions=(
+        ProductVersion(
+            name="v1",
+            description=(
+                "First release: Amazon Linux 2023 or Ubuntu LTS with Docker and the compose "
+                "plugin, private subnet, SSM-only owner access, IMDSv2, encrypted disk, "
+                "idle auto-stop."
+            ),
+        ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Launches from the catalog's own Amazon Linux 2023 image (Docker, compose, "
+                "Mountpoint for S3 and the agents preinstalled, patched weekly) where its "
+                "pipeline has published one, else from AWS's public image; adds Image "
+                "generation to move to the newest image on purpose. Updating from v1 "
+                "replaces the instance and its disk."
+            ),
+        ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "Adds a separate encrypted data disk at /data that survives updates which "
+                "replace the instance (it moves to the new instance) and is snapshotted on "
+                "terminate. Updating from v1 or v2 replaces the instance: copy data off the "
+                "old disk first."
+            ),
+        ),
+        ProductVersion(
+            name="v4",
+            description=(
+                "Adds bucket mounts: S3 buckets of your own or shared with your community, "
+                "listed at launch, appear read-only or read-write under /data/buckets/<name> "
+                "(Mountpoint for Amazon S3); the instance role reaches only those buckets. "
+                "Updating from v3 keeps the instance and /data."
+            ),
+        ),
+    ),
+    smoke_test=SmokeTest(
+        parameters={
+            "InstanceType": "t4g.small",
+            "LinuxDistribution": "AmazonLinux2023",
+            "DiskSize": "30",
+            "IdleStopHours": "1",
+        },
+        outputs={
+            **STANDARD_OUTPUT_CHECKS,
+        },
+    ),
+)

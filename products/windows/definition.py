@@ -1,0 +1,36 @@
+"""Windows EC2: identity, released versions and smoke test. No CDK import."""
+
+from products._workstation.definition import STANDARD_OUTPUT_CHECKS
+from products.definition import HTTPS_URL, ProductDefinition, ProductVersion, SmokeTest
+
+DEFINITION = ProductDefinition(
+    key="windows",
+    family="ec2",
+    display_name="Windows EC2",
+    description=(
+        "A Windows Server 2022 desktop for Windows-only tools. Private network, no public "
+        "address: you open it in your browser (Fleet Manager Remote Desktop) or forward RDP to "
+        "your own computer, signing in with a password generated for you alone. The first "
+        "start takes 5 to 15 minutes. Stops itself when idle."
+    ),
+    versions=(
+        ProductVersion(
+            name="v1",
+            description=(
+                "First release: Windows Server 2022 in a private subnet, reached through "
+                "Fleet Manager Remote Desktop or RDP port forwarding, a generated password "
+                "only the owner can read, D: data disk that survives instance replacement, "
+                "bucket synchronisation, idle auto-stop."
+            ),
+        ),
+    ),
+    smoke_test=SmokeTest(
+        parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},
+        outputs={
+            **STANDARD_OUTPUT_CHECKS,
+            "SignInCredential": HTTPS_URL,
+            "PortForwardingCommand": r"aws ssm start-session --region [a-z0-9-]+ --target "
+            r"i-[0-9a-f]{8,17} .*localPortNumber=13389",
+        },
+    ),
+)

@@ -1,0 +1,44 @@
+"""Helpers the infrastructure tests share to read synthesized templates and cdk-nag's
+validation report. Not a test module: test modules import from here, never from each other."""
+
+from typing import Any
+
+# Properties that give a resource a fixed physical name: a product template that sets one could
+# be launched only once per account.
+FIXED_NAME_PROPERTIES = {
+    "RoleName",
+    "InstanceProfileName",
+    "LogGroupName",
+    "GroupName",
+    "FunctionName",
+    "BucketName",
+    "LaunchTemplateName",
+    "AlarmName",
+    "TopicName",
+    "ManagedPolicyName",
+}
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def user_data(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The Fn::Sub script and variables of the template's one EC2 instance."""
+    (instance,) = resources(template, "AWS::EC2::Instance").values()
+    script, variables = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Sub"]
+    return script, variables
+
+
+def violations(report: dict) -> list[tuple[str, str]]:
+    """(rule, construct path) of every finding in a cdk-nag validation report."""
+    return [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report.get("pluginReports", [])
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
