@@ -70,6 +70,8 @@ OWNER_PRINCIPAL_TAG = f"{PREFIX}:owner-principal-arn"
 # Equals the owner's ${aws:userid} ("<RoleId>:<session>"): the end-user policy compares the two.
 OWNER_USERID_TAG = f"{PREFIX}:owner-userid"
 COMMUNITY_TAG = "Community"
+# The TagOption researchers choose at launch (their community's cost centers).
+COST_CENTER_TAG = "CostCenter"
 # On a Studio user profile: the member's own "<RoleId>:<session>" (their ${aws:userid}).
 STUDIO_MEMBER_TAG = f"{PREFIX}:member-userid"
 # Operators share a bucket with communities for mounting on their workstations (space-separated

@@ -138,12 +138,9 @@ class CatalogConfig(BaseModel):
         return budget_name(self.stage_name, community_name, member)
 
     def member_principal_arns(self, community_name: str, member: str) -> list[str]:
-        """The assumed-role ARN of ``member`` in each role of the community: the value products
-        tag as the owner principal, so a member budget can only watch its own community's roles."""
-        return [
-            f"arn:{self.stage.partition}:sts::{self.stage.account}:assumed-role/{role}/{member}"
-            for role in self.communities[community_name].role_names_resolved()
-        ]
+        return self.communities[community_name].member_principal_arns(
+            member, self.stage.account, self.stage.partition
+        )
 
     def community_role_arns(self, community_name: str) -> list[str]:
         """Every principal ARN of a community, role_names expanded in the stage account."""

@@ -23,13 +23,13 @@ from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from catalog_constructs import contract
 from config import ConfigError, load_config
 from config.models import CatalogConfig
 from products.definition import HTTPS_URL, ProductDefinition, SmokeTest
 from products.registry import PRODUCTS
 
 NAME_PREFIX = "smoke-"
-COST_CENTER_KEY = "CostCenter"
 POLL_SECONDS = 15
 RUNNING = ("CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")
 
@@ -154,7 +154,7 @@ class SmokeTestRun:
             ProvisioningParameters=[
                 {"Key": key, "Value": value} for key, value in target.preset.parameters.items()
             ],
-            Tags=[{"Key": COST_CENTER_KEY, "Value": cost_center}] if cost_center else [],
+            Tags=[{"Key": contract.COST_CENTER_TAG, "Value": cost_center}] if cost_center else [],
             ProvisionToken=uuid.uuid4().hex,
         )
         result.record_id = response["RecordDetail"]["RecordId"]

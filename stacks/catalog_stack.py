@@ -96,7 +96,8 @@ class CatalogStack(Stack):
                 f"Community-{name}",
                 name=name,
                 community=community,
-                config=config,
+                stage=config.stage,
+                provider_name=config.catalog.provider_name,
                 products={key: products[key] for key in community.products},
                 launch_roles={
                     key: launch_roles[PRODUCTS[key].family].role for key in community.products

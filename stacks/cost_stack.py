@@ -49,7 +49,9 @@ class CostStack(Stack):
                 f"Budget-{name}",
                 name=name,
                 community=community,
-                config=config,
+                stage_name=config.stage_name,
+                stage=config.stage,
+                operators_email=config.operators.notification_email,
                 block_policy=block.policy,
                 stop_topic=self.stop_topics.get(name),
             )
@@ -68,7 +70,7 @@ class CostStack(Stack):
         WeeklyCostReport(
             self,
             "WeeklyReport",
-            config=config,
+            communities=config.communities,
             notifications=notifications,
             logs_key=shared.logs_key,
         )

@@ -3,13 +3,12 @@
 from aws_cdk import aws_iam as iam, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+from catalog_constructs import contract
 from catalog_constructs.catalog.admin import CatalogAdminFunction
 from catalog_constructs.catalog.end_user_access import EndUserPolicy
 from catalog_constructs.catalog.product import CatalogProduct
-from config.models import CatalogConfig
 from config.sections.communities import Community
-
-COST_CENTER_KEY = "CostCenter"
+from config.sections.stage import StageConfig
 
 
 class CostCenterTagOptions(Construct):
@@ -23,7 +22,7 @@ class CostCenterTagOptions(Construct):
         super().__init__(scope, construct_id)
         self.by_value: dict[str, servicecatalog.CfnTagOption] = {
             value: servicecatalog.CfnTagOption(
-                self, f"Value{index}", key=COST_CENTER_KEY, value=value, active=True
+                self, f"Value{index}", key=contract.COST_CENTER_TAG, value=value, active=True
             )
             for index, value in enumerate(values)
         }
@@ -42,7 +41,8 @@ class CommunityPortfolio(Construct):
         *,
         name: str,
         community: Community,
-        config: CatalogConfig,
+        stage: StageConfig,
+        provider_name: str,
         products: dict[str, CatalogProduct],
         launch_roles: dict[str, iam.IRole],
         tag_options: CostCenterTagOptions,
@@ -54,15 +54,15 @@ class CommunityPortfolio(Construct):
             self,
             "Portfolio",
             display_name=community.display_name,
-            provider_name=config.catalog.provider_name,
+            provider_name=provider_name,
             description=(
                 community.description
                 or f"Research computing products for the {community.display_name} community. "
                 f"Community manager: {community.manager_email}."
             ),
         )
-        account = config.stage.account
-        partition = config.stage.partition
+        account = stage.account
+        partition = stage.partition
         for index, role_arn in enumerate(community.role_arns_in(account, partition)):
             self.portfolio.give_access_to_role(
                 iam.Role.from_role_arn(self, f"Principal{index}", role_arn, mutable=False)

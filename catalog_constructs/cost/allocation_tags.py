@@ -6,7 +6,6 @@ from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.catalog.portfolio import COST_CENTER_KEY
 from catalog_constructs.cost.function import CostFunction
 
 # Activated as cost-allocation tags: what budgets filter on and reports group by.
@@ -14,7 +13,7 @@ COST_ALLOCATION_TAG_KEYS = (
     contract.COMMUNITY_TAG,
     contract.OWNER_TAG,
     contract.OWNER_EMAIL_TAG,
-    COST_CENTER_KEY,
+    contract.COST_CENTER_TAG,
     contract.PRODUCT_TAG,
     contract.OWNER_PRINCIPAL_TAG,
 )

@@ -10,9 +10,9 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.cost.notifications import from_this_accounts_budgets
-from config.models import CatalogConfig
-from config.sections.budgets import MemberBudgets
+from config.sections.budgets import MemberBudgets, budget_name
 from config.sections.communities import Community
+from config.sections.stage import StageConfig
 
 # What a blocked community can no longer do. An update can raise cost as easily as lower it
 # (instance type, disk size) and IAM cannot tell the two apart; stopping (a self-service
@@ -66,14 +66,16 @@ class CommunityBudgets(Construct):
         *,
         name: str,
         community: Community,
-        config: CatalogConfig,
+        stage_name: str,
+        stage: StageConfig,
+        operators_email: str,
         block_policy: iam.IManagedPolicy,
         stop_topic: sns.ITopic | None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         settings = community.budget
-        self.budget_name = config.budget_name(name)
+        self.budget_name = budget_name(stage_name, name)
         self.amount_usd = settings.amount_usd
         recipients = community.budget_recipients()
         block = settings.block_launches_at
@@ -109,17 +111,22 @@ class CommunityBudgets(Construct):
             self.block_action = self._block_action(
                 name=name,
                 community=community,
-                config=config,
+                stage=stage,
                 threshold=block,
                 block_policy=block_policy,
-                subscribers=_unique([*recipients, config.operators.notification_email]),
+                subscribers=_unique([*recipients, operators_email]),
             )
 
         if settings.member_budgets is not None:
-            self._member_budgets(name, community, config, settings.member_budgets)
+            self._member_budgets(name, community, stage_name, stage, settings.member_budgets)
 
     def _member_budgets(
-        self, name: str, community: Community, config: CatalogConfig, members: MemberBudgets
+        self,
+        name: str,
+        community: Community,
+        stage_name: str,
+        stage: StageConfig,
+        members: MemberBudgets,
     ) -> None:
         region = Stack.of(self).region
         for member in members.members:
@@ -129,13 +136,14 @@ class CommunityBudgets(Construct):
                 # budgets (a named budget cannot be replaced in place).
                 f"Member-{member}",
                 budget=_budget_data(
-                    config.budget_name(name, member),
+                    budget_name(stage_name, name, member),
                     amount=members.amount_for(member),
                     period=members.period,
                     # The member's sessions in this community's roles only: a member budget
                     # cannot watch another community's role (or a namesake elsewhere).
                     tag_filter=_tag_filter(
-                        contract.OWNER_PRINCIPAL_TAG, config.member_principal_arns(name, member)
+                        contract.OWNER_PRINCIPAL_TAG,
+                        community.member_principal_arns(member, stage.account, stage.partition),
                     ),
                     region=region,
                 ),
@@ -163,13 +171,13 @@ class CommunityBudgets(Construct):
         *,
         name: str,
         community: Community,
-        config: CatalogConfig,
+        stage: StageConfig,
         threshold: int,
         block_policy: iam.IManagedPolicy,
         subscribers: list[str],
     ) -> budgets.CfnBudgetsAction:
         stack = Stack.of(self)
-        role_arns = community.role_arns_in(config.stage.account, config.stage.partition)
+        role_arns = community.role_arns_in(stage.account, stage.partition)
         execution_role = iam.Role(
             self,
             "BlockExecutionRole",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import (
     Stack,
     aws_iam as iam,
@@ -14,7 +16,7 @@ from constructs import Construct
 from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
 from catalog_constructs.cost.function import CostFunction
 from catalog_constructs.cost.notifications import NotificationsKey
-from config.models import CatalogConfig
+from config.sections.communities import Community
 
 WEEKLY_REPORT_SCHEDULE = "cron(0 6 ? * MON *)"  # Mondays 06:00 UTC
 
@@ -29,14 +31,14 @@ class WeeklyCostReport(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: CatalogConfig,
+        communities: Mapping[str, Community],
         notifications: NotificationsKey,
         logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.topics: dict[str, sns.Topic] = {}
-        for name, community in config.communities.items():
+        for name, community in communities.items():
             topic = notifications.topic(
                 self, f"Topic-{name}", display_name=f"{community.display_name} cost report"
             )
@@ -82,7 +84,7 @@ class WeeklyCostReport(Construct):
                             "budget_usd": community.budget.amount_usd,
                             "period": community.budget.period,
                         }
-                        for name, community in config.communities.items()
+                        for name, community in communities.items()
                     }
                 ),
             },

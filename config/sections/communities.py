@@ -234,6 +234,14 @@ class Community(BaseModel):
             self.principals.role_names
         )
 
+    def member_principal_arns(self, member: str, account: str, partition: str) -> list[str]:
+        """The assumed-role ARN of ``member`` in each role of the community: the value products
+        tag as the owner principal, so a member budget can only watch its own community's roles."""
+        return [
+            f"arn:{partition}:sts::{account}:assumed-role/{role}/{member}"
+            for role in self.role_names_resolved()
+        ]
+
     def member_alert_recipients(self, member: str, threshold: int) -> list[str]:
         """Who hears about a member's budget: the member (when their email is known) at every
         threshold; the manager from 100 % on, or always when the member cannot be reached."""
