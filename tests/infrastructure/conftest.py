@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from products.registry import PRODUCTS
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 # The products built on the Workstation construct: the EC2 family.
 WORKSTATION_PRODUCTS = [key for key, definition in PRODUCTS.items() if definition.family == "ec2"]

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 
 def test_cfn_lint_is_clean(stage: SynthesizedStage) -> None:

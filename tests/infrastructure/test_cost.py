@@ -11,7 +11,7 @@ from catalog_constructs import contract
 from catalog_constructs.cost import BLOCKED_ACTIONS, COST_ALLOCATION_TAG_KEYS
 from config import load_config
 from config.sections.budgets import BudgetAlerts
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 
 def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ import boto3
 from aws_cdk import Stack
 
 from catalog_constructs.common.function import CatalogFunction
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_PACKAGES = str(Path(boto3.__file__).resolve().parent.parent)

@@ -8,8 +8,8 @@ import pytest
 
 from amis.images import IMAGES
 from catalog_constructs import contract
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 from catalog_constructs import contract
 from config.loader import load_config
 from products.registry import JOBS_PRODUCT_KEY
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
 
 
 def only(template: dict[str, Any], resource_type: str) -> dict[str, Any]:

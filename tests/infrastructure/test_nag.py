@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from products.registry import PRODUCTS
-from tests.conftest import SynthesizedStage, synthesize
 from tests.infrastructure.templates import violations
+from tests.synth import SynthesizedStage, synthesize
 
 PACKS = {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5"}
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"

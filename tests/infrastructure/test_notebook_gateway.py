@@ -5,8 +5,8 @@ import json
 from typing import Any
 
 from catalog_constructs import contract
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
 
 
 def _gateway_parameter(stack: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import pytest
 
 from catalog_app import CDK_CLI_VERSION
 from config.loader import load_config
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import violations
+from tests.synth import SynthesizedStage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO_ROOT / "product-stack-snapshots"

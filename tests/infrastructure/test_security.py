@@ -9,8 +9,8 @@ import pytest
 
 from catalog_constructs import contract
 from products.registry import PRODUCTS
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import FIXED_NAME_PROPERTIES, resources
+from tests.synth import SynthesizedStage
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.conftest import STAGES, SynthesizedStage
+from tests.synth import STAGES, SynthesizedStage
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
 

@@ -11,7 +11,7 @@ from catalog_constructs import contract
 from catalog_constructs.catalog.service_actions import LAUNCH_ROLE
 from config.loader import load_config
 from products.registry import PRODUCTS
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 SPOKE = "444444444444"
 

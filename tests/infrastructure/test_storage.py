@@ -11,8 +11,8 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.product_template.bucket import BUCKET_NAME_PATTERN
 from config import load_config
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
 
 BUCKET_PRODUCTS = {"private-bucket": "private", "synapse-bucket": "synapse"}
 

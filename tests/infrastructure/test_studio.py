@@ -8,8 +8,8 @@ from catalog_constructs import contract
 from catalog_constructs.shared.product_context.handler.product_context_handlers import (
     studio_team as team_handler,
 )
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
 
 
 def by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

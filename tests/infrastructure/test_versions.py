@@ -10,7 +10,7 @@ import pytest
 
 import stacks.catalog_stack
 from products.registry import PRODUCTS, ProductVersion
-from tests.conftest import STAGES, SynthesizedStage, synthesize
+from tests.synth import STAGES, SynthesizedStage, synthesize
 
 # Listed when pytest imports this module, before any test synthesizes: ProductStackHistory
 # writes a missing snapshot during synth, which would then hide that it was never committed.

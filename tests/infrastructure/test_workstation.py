@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources, user_data
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

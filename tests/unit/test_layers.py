@@ -238,3 +238,24 @@ def test_product_definitions_import_no_cdk() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared fixtures live in conftest.py files, which pytest loads itself; shared helpers in
+    plain modules (tests/synth.py, tests/infrastructure/templates.py, ...)."""
+    tests = ROOT / "tests"
+    problems = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                last = name.rpartition(".")[2]
+                if name.startswith("tests") and (last.startswith("test_") or last == "conftest"):
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: imports {name}")
+    assert not problems, "\n".join(problems)

@@ -9,7 +9,7 @@ import pytest
 
 from config import ConfigError, load_config
 from delivery.promote import PromotionError, promote
-from tests.unit.config.conftest import BASE, DELIVERY, DEV, FAKE_REGISTRY, PROD, write_config
+from tests.unit.config.example_configs import BASE, DELIVERY, DEV, FAKE_REGISTRY, PROD, write_config
 
 DEV_V2 = DEV + "# dev tries v2 first\nproducts:\n  linux-docker:\n    versions: [v1, v2]\n"
 

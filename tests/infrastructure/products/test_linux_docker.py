@@ -9,8 +9,8 @@ from aws_cdk.assertions import Template
 
 from catalog_constructs import contract
 from products.linux_docker.definition import DEFINITION
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import FIXED_NAME_PROPERTIES, resources
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from catalog_constructs import contract
 from products._workstation.form import INSTANCE_ARCHITECTURES
 from products.notebook import stack
 from products.notebook.definition import DEFINITION
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources, user_data
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

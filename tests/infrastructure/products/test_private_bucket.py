@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from products.private_bucket.definition import DEFINITION
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from catalog_constructs import contract
 from config.loader import load_config
 from products.scheduled_job.definition import DEFINITION
-from tests.conftest import STAGES, SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import STAGES, SynthesizedStage
 
 
 @pytest.fixture

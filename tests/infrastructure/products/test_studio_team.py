@@ -13,8 +13,8 @@ from catalog_constructs.shared.product_context.handler.product_context_handlers 
 )
 from products.studio_team.definition import DEFINITION
 from products.studio_team.form import MAX_MEMBERS
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from products.synapse_bucket.definition import DEFINITION
 from products.synapse_bucket.form import SYNAPSE_IDS
-from tests.conftest import SynthesizedStage
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from catalog_constructs.product_template.workstation import windows_setup
 from products._workstation.form import INSTANCE_ARCHITECTURES
 from products.windows import stack
 from products.windows.definition import DEFINITION
-from tests.conftest import SynthesizedStage
 from tests.infrastructure.templates import resources, user_data
+from tests.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import load_config
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     DEV,
     DEV_FILE,
     FAKE_REGISTRY,

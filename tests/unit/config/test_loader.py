@@ -15,7 +15,7 @@ from config import (
     ExistingNetwork,
     load_config,
 )
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     DELIVERY,
     DEV,
     DEV_FILE,

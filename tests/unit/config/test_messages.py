@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     BASE,
     BASE_FILE,
     DEV,

@@ -13,7 +13,7 @@ from config import (
     CatalogConfig,
     load_config,
 )
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     BASE,
     DEV,
     DEV_FILE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from config import load_config
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     BASE,
     DELIVERY,
     DEV,

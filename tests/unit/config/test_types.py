@@ -10,7 +10,7 @@ import pydantic
 import pytest
 
 from config.types import matching, unique
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     BASE_FILE,
     DEV_FILE,
     BadCase,

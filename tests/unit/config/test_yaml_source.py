@@ -13,7 +13,7 @@ from config import (
     available_stages,
     deep_merge,
 )
-from tests.unit.config.conftest import (
+from tests.unit.config.example_configs import (
     BASE,
     DEV,
     REPO_ROOT,

@@ -1,0 +1,46 @@
+"""Synthesizing a stage for the tests: its stacks, product templates and cdk-nag report."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STAGES = ("dev", "prod")
+
+
+@dataclass
+class SynthesizedStage:
+    stage: str
+    directory: Path
+    stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    product_files: dict[str, Path] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    app: Any = None
+
+    def all_templates(self) -> dict[str, dict[str, Any]]:
+        return {**self.stacks, **self.products}
+
+
+def synthesize(stage: str, outdir: Path) -> SynthesizedStage:
+    from catalog_app import build_app
+    from stacks.catalog_stack import CatalogStack
+
+    # Findings are asserted from the report instead of aborting synth, so the test names them.
+    app = build_app(
+        stage=stage,
+        context={"@aws-cdk/core:failSynthOnValidationErrors": False},
+        outdir=str(outdir),
+    )
+    assembly = app.synth()
+    result = SynthesizedStage(stage=stage, directory=Path(assembly.directory), app=app)
+    for artifact in assembly.stacks:
+        result.stacks[artifact.id] = artifact.template
+    catalog = next(c for c in app.node.children if isinstance(c, CatalogStack))
+    for key, product in catalog.products.items():
+        path = result.directory / product.template.template_file
+        result.product_files[key] = path
+        result.products[key] = json.loads(path.read_text())
+    report = result.directory / "validation-report.json"
+    result.report = json.loads(report.read_text()) if report.exists() else {}
+    return result
