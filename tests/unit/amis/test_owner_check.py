@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from amis.images import COMPONENTS
 
-SOURCE = Path(__file__).resolve().parents[2] / "amis" / "files" / "owner_check.py"
+SOURCE = Path(__file__).resolve().parents[3] / "amis" / "files" / "owner_check.py"
 LOAD_BALANCER = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/notebooks/abc"
 KEY_ID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
 
