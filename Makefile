@@ -66,14 +66,18 @@ format: install ## ruff fix and format
 typecheck: install ## mypy
 	$(RUN) mypy .
 
+# One worker per core; a test file runs whole on one worker, so module-scoped synths (the
+# pipeline, the cdk-nag canary) are built once. Each worker synthesizes each stage once.
+PYTEST := $(RUN) pytest -n auto --dist loadfile
+
 test: lint typecheck ## lint, type-check and run every test
-	$(RUN) pytest
+	$(PYTEST)
 
 unit: install ## the tests that synthesize nothing (config, handlers, tools)
-	$(RUN) pytest tests/unit
+	$(PYTEST) tests/unit
 
 infra: install ## the tests of synthesized templates (snapshots, cdk-nag, cfn-lint, policies)
-	$(RUN) pytest tests/infrastructure
+	$(PYTEST) tests/infrastructure
 
 update-snapshots: install ## rewrite stack snapshots (review the diff!)
 	$(RUN) pytest tests/infrastructure --snapshot-update
