@@ -5,7 +5,7 @@ from pathlib import Path
 from aws_cdk import DefaultStackSynthesizer, Stack
 from constructs import Construct
 
-from catalog_constructs.catalog.admin import CatalogAdminFunction
+from catalog_constructs.catalog.admin.function import CatalogAdminFunction
 from catalog_constructs.catalog.launch_roles import LaunchRole
 from catalog_constructs.catalog.portfolio import CommunityPortfolio, CostCenterTagOptions
 from catalog_constructs.catalog.product import CatalogProduct, ProductMetadata

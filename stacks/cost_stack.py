@@ -7,15 +7,11 @@ its portfolio, and deploy (or roll back) without touching the catalog.
 from aws_cdk import Stack
 from constructs import Construct
 
-from catalog_constructs.cost import (
-    BudgetEnforcement,
-    CommunityBudgets,
-    CostAllocationTags,
-    LaunchBlockPolicy,
-    NotificationsKey,
-    WeeklyCostReport,
-    allow_budgets_to_publish,
-)
+from catalog_constructs.cost.allocation_tags import CostAllocationTags
+from catalog_constructs.cost.community_budgets import CommunityBudgets, LaunchBlockPolicy
+from catalog_constructs.cost.enforcement import BudgetEnforcement
+from catalog_constructs.cost.notifications import NotificationsKey, allow_budgets_to_publish
+from catalog_constructs.cost.report import WeeklyCostReport
 from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 

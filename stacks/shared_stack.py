@@ -10,7 +10,7 @@ from catalog_constructs.shared.keys import CatalogKeys
 from catalog_constructs.shared.network import CatalogNetwork
 from catalog_constructs.shared.notebook_gateway import NotebookGateway, publish_disabled
 from catalog_constructs.shared.product_boundary import ProductRoleBoundary
-from catalog_constructs.shared.product_context import ProductContextFunction
+from catalog_constructs.shared.product_context.function import ProductContextFunction
 from catalog_constructs.shared.resources import SharedResources
 from catalog_constructs.shared.storage.services import StorageServices
 from config.models import CatalogConfig

@@ -4,7 +4,7 @@ from aws_cdk import aws_iam as iam, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.catalog.admin import CatalogAdminFunction
+from catalog_constructs.catalog.admin.function import CatalogAdminFunction
 from catalog_constructs.catalog.end_user_access import EndUserPolicy
 from catalog_constructs.catalog.product import CatalogProduct
 from config.sections.communities import Community

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from catalog_constructs.cost import BLOCKED_ACTIONS, COST_ALLOCATION_TAG_KEYS
+from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
+from catalog_constructs.cost.community_budgets import BLOCKED_ACTIONS
 from config import load_config
 from config.sections.budgets import BudgetAlerts
 from tests.synth import SynthesizedStage

@@ -119,7 +119,9 @@ def server(keys: Any) -> Iterator[int]:
     httpd = owner_check.ThreadingHTTPServer(
         ("127.0.0.1", 0), owner_check.make_handler(SETTINGS, keys)
     )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     yield int(httpd.server_address[1])
     httpd.shutdown()

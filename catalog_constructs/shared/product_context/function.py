@@ -1,0 +1,203 @@
+"""The product-context function: one Lambda per stage, under a fixed name, that answers the
+custom resources product templates declare (the constructs that declare them are in
+:mod:`catalog_constructs.product_template`).
+
+Service Catalog tags every stack it provisions with ``aws:servicecatalog:provisioningPrincipalArn``
+but gives the template no parameter for it. ``Custom::ProductContext`` reads that tag and resolves
+the owner, community and placement once per launch; the other types (images, data volumes,
+scheduled jobs, Studio teams, bucket mounts, notebook routes) have one module each in
+``handler/product_context_handlers/``, behind its dispatch table.
+"""
+
+import json
+from pathlib import Path
+
+from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
+from constructs import Construct
+
+from catalog_constructs import contract
+from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.common.iam import product_roles_arn
+
+HANDLER_DIRECTORY = Path(__file__).parent / "handler"
+
+
+class ProductContextFunction(CatalogFunction):
+    """The shared handler, deployed once per stage in the shared stack under a fixed name."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        communities: dict[str, dict[str, str | None]],
+        documentation_url: str,
+        logs_key: kms.IKey,
+        ebs_key: kms.IKey,
+    ) -> None:
+        stack = Stack.of(scope)
+        statements = [
+            iam.PolicyStatement(
+                sid="ReadProvisionedStackTags",
+                actions=["cloudformation:DescribeStacks"],
+                resources=[
+                    stack.format_arn(
+                        service="cloudformation",
+                        resource="stack",
+                        resource_name=f"{contract.PROVISIONED_STACK_PREFIX}*",
+                    )
+                ],
+            ),
+            # The role ID turns a session ARN into the owner's aws:userid. Launchers outside
+            # the configured communities (an administrator testing a product) must resolve too.
+            iam.PolicyStatement(
+                sid="ReadLauncherIds",
+                actions=["iam:GetRole", "iam:GetUser"],
+                resources=[
+                    stack.format_arn(service="iam", region="", resource="role", resource_name="*"),
+                    stack.format_arn(service="iam", region="", resource="user", resource_name="*"),
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="ReadPlacementAndImages",
+                actions=["ssm:GetParameter"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=contract.PARAMETER_ROOT.lstrip("/") + "/*",
+                    ),
+                    stack.format_arn(
+                        service="ssm",
+                        account="",
+                        resource="parameter",
+                        resource_name="aws/service/*",
+                    ),
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="DescribeSubnetsInstancesVolumesAndJobQueues",
+                actions=[
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeVolumes",
+                    "batch:DescribeJobQueues",
+                ],
+                resources=["*"],
+            ),
+            # Moves a product's data volume to the instance that replaces the old one; only
+            # resources the catalog's products created (they carry the product tag).
+            iam.PolicyStatement(
+                sid="MoveDataVolumes",
+                actions=["ec2:StopInstances", "ec2:AttachVolume", "ec2:DetachVolume"],
+                resources=[
+                    stack.format_arn(service="ec2", resource="instance", resource_name="*"),
+                    stack.format_arn(service="ec2", resource="volume", resource_name="*"),
+                ],
+                conditions={"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}},
+            ),
+            # Stopping an instance and attaching a volume encrypted with the catalog key.
+            iam.PolicyStatement(
+                sid="EncryptedVolumes",
+                actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"],
+                resources=[ebs_key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"}
+                },
+            ),
+            # Scheduled jobs: CloudFormation cannot build a job definition's environment from
+            # a validated list, so this function registers the definitions (see handler).
+            iam.PolicyStatement(
+                sid="RegisterCatalogJobDefinitions",
+                actions=[
+                    "batch:RegisterJobDefinition",
+                    "batch:DeregisterJobDefinition",
+                    "batch:TagResource",
+                ],
+                resources=[
+                    stack.format_arn(
+                        service="batch",
+                        resource="job-definition",
+                        resource_name=f"{contract.JOB_DEFINITION_PREFIX}*",
+                    )
+                ],
+            ),
+            # Studio teams: this function creates the members' user profiles and, on
+            # termination, deletes the apps, spaces and profiles of domains the catalog made.
+            iam.PolicyStatement(
+                sid="StudioTeamsList",
+                actions=[
+                    "sagemaker:ListApps",
+                    "sagemaker:ListSpaces",
+                    "sagemaker:ListUserProfiles",
+                ],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="StudioTeamsManage",
+                actions=[
+                    "sagemaker:CreateUserProfile",
+                    "sagemaker:DeleteUserProfile",
+                    "sagemaker:DeleteApp",
+                    "sagemaker:DeleteSpace",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    stack.format_arn(service="sagemaker", resource=kind, resource_name="*/*")
+                    for kind in ("user-profile", "app", "space")
+                ],
+            ),
+            # Bucket mounts: whether a bucket carries the owner's or a community's tag.
+            iam.PolicyStatement(
+                sid="CheckMountedBuckets",
+                actions=["s3:GetBucketTagging"],
+                resources=[f"arn:{stack.partition}:s3:::*"],
+            ),
+            # Only roles under the product path, which all carry the product boundary.
+            iam.PolicyStatement(
+                sid="PassProductRolesToJobs",
+                actions=["iam:PassRole"],
+                resources=[product_roles_arn(stack)],
+            ),
+        ]
+        super().__init__(
+            scope,
+            construct_id,
+            code_directory=HANDLER_DIRECTORY,
+            handler="index.handler",
+            function_name=contract.PRODUCT_CONTEXT_FUNCTION_NAME,
+            description="Custom resource: owner, community, subnet and image of a product",
+            role_description="Resolves the owner, community, subnet and image of provisioned "
+            "products and registers scheduled-job definitions",
+            policy_description="Product context handler: lookups and scheduled-job definitions",
+            logs_key=logs_key,
+            # Moving a data volume waits for the replaced instance to stop (a few minutes).
+            timeout_seconds=900,
+            environment={
+                "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
+                "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+                "DOCUMENTATION_URL": documentation_url,
+            },
+            statements=statements,
+            wildcard_reason=(
+                "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "
+                "launcher can be any role or user of the account, AMI parameters are public AWS "
+                "ones or the catalog's own, EC2 and Batch Describe calls support no resource "
+                "scoping, instances and volumes are limited to those carrying the catalog's "
+                "product tag, job definitions are named at launch under the catalog prefix and "
+                "the roles passed to them live under the product path. Studio domains get their "
+                "IDs at launch; List calls support no resource scoping. Bucket tags are read for "
+                "any bucket an owner names, to refuse those that are not theirs to mount."
+            ),
+            reasons=ControlPlaneReasons(
+                outside_vpc="It calls only AWS control-plane APIs (IAM has no VPC endpoint) and "
+                "touches no research data; outside the VPC it keeps working when the VPC has no "
+                "NAT.",
+                no_dead_letter_queue="Only CloudFormation invokes it; every failure is reported "
+                "back to CloudFormation as a FAILED custom-resource response, which is where the "
+                "operator looks.",
+                no_reserved_concurrency="Reserved concurrency would fail to deploy in accounts "
+                "with the default quota of 10 and is not needed: one short call per product "
+                "launch.",
+            ),
+        )
