@@ -33,5 +33,5 @@ class ProductPublication(BaseModel):
 
     versions: Annotated[list[str], unique("version")] = Field(
         min_length=1,
-        description="Published versions, names from products/registry.py, in listed order.",
+        description="Published versions in order, named in products/<package>/definition.py.",
     )
