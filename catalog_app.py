@@ -27,22 +27,32 @@ CDK_CLI_VERSION: str = json.loads((REPO_ROOT / "package.json").read_text())["dev
 
 
 def build_app(
-    *, stage: str | None = None, context: dict[str, Any] | None = None, outdir: str | None = None
+    *,
+    stage: str | None = None,
+    context: dict[str, Any] | None = None,
+    outdir: str | None = None,
+    config_dir: Path = CONFIG_DIR,
 ) -> App:
-    """Load and validate the stage's config first, then build every stack of the stage."""
+    """Load and validate the stage's config first, then build every stack of the stage.
+    ``config_dir``: the shipped ``config/``, or another organisation's (the tests' own)."""
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     stage_name = stage or app.node.try_get_context(STAGE_CONTEXT_KEY)
-    config = load_config(stage_name)
+    config = load_config(stage_name, config_dir)
     build_stage(app, config)
     _add_nag(app)
     return app
 
 
-def build_pipeline_app(*, context: dict[str, Any] | None = None, outdir: str | None = None) -> App:
+def build_pipeline_app(
+    *,
+    context: dict[str, Any] | None = None,
+    outdir: str | None = None,
+    config_dir: Path = CONFIG_DIR,
+) -> App:
     """The delivery pipeline and, inside it, one CatalogStage per stage of
     ``delivery.stage_order``. Fails with a ConfigError when base.yaml has no delivery section."""
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
-    configs = load_pipeline_configs()
+    configs = load_pipeline_configs(config_dir)
     delivery = configs[0].delivery
     assert delivery is not None
     PipelineStack(

@@ -1,11 +1,28 @@
-"""Synthesizing a stage for the tests: its stacks, product templates and cdk-nag report."""
+"""Synthesizing a stage for the tests: its stacks, product templates and cdk-nag report.
+
+The suite tests the code against an example organisation it owns, ``tests/example_org/``: the
+shipped ``config/`` is an example adopters replace, and
+``tests/infrastructure/test_shipped_config.py`` checks it only for what every valid
+configuration must satisfy.
+"""
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from config.models import CatalogConfig
 
 STAGES = ("dev", "prod")
+EXAMPLE_CONFIG_DIR = Path(__file__).resolve().parent / "example_org" / "config"
+
+
+def load_example(stage: str | None = None) -> "CatalogConfig":
+    """A stage of the example organisation, validated."""
+    from config.loader import load_config
+
+    return load_config(stage, EXAMPLE_CONFIG_DIR)
 
 
 @dataclass
@@ -17,13 +34,15 @@ class SynthesizedStage:
     product_files: dict[str, Path] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     app: Any = None
+    config: Any = None
 
     def all_templates(self) -> dict[str, dict[str, Any]]:
         return {**self.stacks, **self.products}
 
 
-def synthesize(stage: str, outdir: Path) -> SynthesizedStage:
+def synthesize(stage: str, outdir: Path, config_dir: Path = EXAMPLE_CONFIG_DIR) -> SynthesizedStage:
     from catalog_app import build_app
+    from config.loader import load_config
     from stacks.catalog_stack import CatalogStack
 
     # Findings are asserted from the report instead of aborting synth, so the test names them.
@@ -31,9 +50,15 @@ def synthesize(stage: str, outdir: Path) -> SynthesizedStage:
         stage=stage,
         context={"@aws-cdk/core:failSynthOnValidationErrors": False},
         outdir=str(outdir),
+        config_dir=config_dir,
     )
     assembly = app.synth()
-    result = SynthesizedStage(stage=stage, directory=Path(assembly.directory), app=app)
+    result = SynthesizedStage(
+        stage=stage,
+        directory=Path(assembly.directory),
+        app=app,
+        config=load_config(stage, config_dir),
+    )
     for artifact in assembly.stacks:
         result.stacks[artifact.id] = artifact.template
     catalog = next(c for c in app.node.children if isinstance(c, CatalogStack))

@@ -1,6 +1,10 @@
 """Helpers the infrastructure tests share to read synthesized templates and cdk-nag's
 validation report. Not a test module: test modules import from here, never from each other."""
 
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 # Properties that give a resource a fixed physical name: a product template that sets one could
@@ -42,3 +46,14 @@ def violations(report: dict) -> list[tuple[str, str]]:
         for violation in plugin["violations"]
         for construct in violation["violatingConstructs"]
     ]
+
+
+def cfn_lint(paths: Iterable[Path]) -> str:
+    """cfn-lint's findings on the given templates, in its parseable format ("" when clean)."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return (result.stdout + result.stderr).strip() if result.returncode else result.stdout.strip()

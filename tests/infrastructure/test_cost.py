@@ -10,9 +10,8 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
 from catalog_constructs.cost.community_budgets import BLOCKED_ACTIONS
-from config import load_config
 from config.sections.budgets import BudgetAlerts
-from tests.synth import SynthesizedStage
+from tests.synth import SynthesizedStage, load_example
 
 
 def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -50,7 +49,7 @@ def cost(stage: SynthesizedStage) -> dict[str, Any]:
 def test_one_budget_per_community_with_configured_amount_thresholds_and_recipients(
     stage: SynthesizedStage, cost: dict[str, Any]
 ) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     budgets = budgets_by_name(cost)
     for name, community in config.communities.items():
         budget = budgets[config.budget_name(name)]
@@ -174,7 +173,7 @@ def test_launch_block_denies_provisioning_and_leaves_stop_and_terminate(
 def test_block_action_per_community_scoped_to_its_roles(
     stage: SynthesizedStage, cost: dict[str, Any]
 ) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     actions = resources(cost, "AWS::Budgets::BudgetsAction")
     budget_ids = {
         r["Properties"]["Budget"]["BudgetName"]: logical_id
@@ -243,7 +242,7 @@ def test_block_action_per_community_scoped_to_its_roles(
 def test_stop_instances_only_where_configured(
     stage: SynthesizedStage, cost: dict[str, Any]
 ) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     stopping = sorted(n for n, c in config.communities.items() if c.budget.stop_instances)
     subscriptions = [
         s["Properties"]
@@ -289,7 +288,7 @@ def test_cost_allocation_tags_custom_resource(cost: dict[str, Any]) -> None:
 
 
 def test_weekly_report_reaches_every_manager(stage: SynthesizedStage, cost: dict[str, Any]) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     rules = [
         r["Properties"]["ScheduleExpression"] for r in resources(cost, "AWS::Events::Rule").values()
     ]
@@ -328,7 +327,7 @@ def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
     from catalog_constructs.shared.resources import SharedResources
     from stacks.cost_stack import CostStack
 
-    config = load_config("prod")
+    config = load_example("prod")
     config = config.model_copy(
         update={
             "communities": {

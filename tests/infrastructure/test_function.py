@@ -101,7 +101,8 @@ def test_synth_never_imports_boto3(tmp_path: Path) -> None:
     script = f"""
 import sys
 from catalog_app import build_pipeline_app
-build_pipeline_app(outdir={str(tmp_path)!r}).synth()
+from tests.synth import EXAMPLE_CONFIG_DIR
+build_pipeline_app(outdir={str(tmp_path)!r}, config_dir=EXAMPLE_CONFIG_DIR).synth()
 print(sorted({{name.partition(".")[0] for name in sys.modules}} & {{"boto3", "botocore"}}))
 """
     result = subprocess.run(

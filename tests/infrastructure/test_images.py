@@ -9,7 +9,7 @@ import pytest
 from amis.images import IMAGES
 from catalog_constructs import contract
 from tests.infrastructure.templates import resources
-from tests.synth import SynthesizedStage
+from tests.synth import SynthesizedStage, load_example
 
 
 @pytest.fixture
@@ -63,9 +63,8 @@ def test_images_are_encrypted_with_the_images_key(images: dict[str, Any]) -> Non
 
 
 def test_distribution_publishes_parameters_in_every_stage_account(images: dict[str, Any]) -> None:
-    from config.loader import load_config
 
-    prod = load_config("prod").stage.account
+    prod = load_example("prod").stage.account
     for distribution in resources(images, "AWS::ImageBuilder::DistributionConfiguration").values():
         (target,) = distribution["Properties"]["Distributions"]
         pipeline = distribution["Properties"]["Name"].removeprefix("research-catalog-")
@@ -136,9 +135,8 @@ def test_every_registered_image_has_pipelines_for_its_architectures(images: dict
 
 
 def test_launch_roles_may_read_images_of_the_building_account(stage: SynthesizedStage) -> None:
-    from config.loader import load_config
 
-    source = load_config("dev").stage.account
+    source = load_example("dev").stage.account
     catalog = json.dumps(stage.stacks["Catalog"])
     assert f":kms:us-east-1:{source}:key/*" in catalog
     assert (

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from catalog_constructs import contract
-from config.loader import load_config
 from products.registry import JOBS_PRODUCT_KEY
 from tests.infrastructure.templates import resources
 from tests.synth import SynthesizedStage
@@ -65,11 +64,11 @@ def test_submit_api_is_throttled_logged_and_limited_to_the_account(
     (statement,) = only(shared, "AWS::ApiGateway::RestApi")["Policy"]["Statement"]
     assert (statement["Effect"], statement["Action"]) == ("Allow", "execute-api:Invoke")
     principal = json.dumps(statement["Principal"])
-    assert f":iam::{load_config(stage.stage).stage.account}:root" in principal
+    assert f":iam::{stage.config.stage.account}:root" in principal
 
 
 def test_owners_may_submit_only_their_own_job_definitions(stage: SynthesizedStage) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     policies = [
         p["Properties"]
         for p in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
@@ -92,7 +91,7 @@ def test_owners_may_submit_only_their_own_job_definitions(stage: SynthesizedStag
 def test_each_community_with_jobs_has_fargate_and_spot_queues_with_fair_share(
     stage: SynthesizedStage,
 ) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     shared = stage.stacks["Shared"]
     communities = [n for n, c in config.communities.items() if JOBS_PRODUCT_KEY in c.products]
     environments = resources(shared, "AWS::Batch::ComputeEnvironment")

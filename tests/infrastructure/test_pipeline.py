@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from catalog_app import CDK_CLI_VERSION
-from config.loader import load_config
 from tests.infrastructure.templates import violations
-from tests.synth import SynthesizedStage
+from tests.synth import EXAMPLE_CONFIG_DIR, SynthesizedStage, load_example
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO_ROOT / "product-stack-snapshots"
@@ -40,6 +39,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineAssembly:
     app = build_pipeline_app(
         context={"@aws-cdk/core:failSynthOnValidationErrors": False},
         outdir=str(tmp_path_factory.mktemp("cdk-pipeline")),
+        config_dir=EXAMPLE_CONFIG_DIR,
     )
     assembly = app.synth()
     directory = Path(assembly.directory)
@@ -76,7 +76,7 @@ def _commands(buildspec: dict[str, Any]) -> list[str]:
 def test_stages_deploy_in_config_order_after_self_mutation(pipeline: PipelineAssembly) -> None:
     names = [s["Name"] for s in _stages(pipeline.template)]
     assert names[:3] == ["Source", "Build", "UpdatePipeline"]
-    order = load_config("dev").delivery.stage_order  # type: ignore[union-attr]
+    order = load_example("dev").delivery.stage_order  # type: ignore[union-attr]
     assert [n for n in names if n.lower() in order] == [s.capitalize() for s in order]
     assert names.index("Dev") < names.index("Prod")
 
@@ -103,7 +103,7 @@ def test_each_stage_is_smoke_tested_after_it_deploys(
     assert all(smoke["RunOrder"] > a["RunOrder"] for a in deploys)
     # Each stack deploys into its stage's account through that account's bootstrap role; a
     # spoke stack into its spoke account, after the stage's Catalog stack.
-    spokes = load_config(stage.lower()).spoke_accounts()
+    spokes = load_example(stage.lower()).spoke_accounts()
     for action in deploys:
         spoke = next((s for s in spokes if f"-spoke-{s}." in action["Name"]), None)
         assert f":iam::{spoke or account}:role/cdk-" in json.dumps(action["RoleArn"]), action
@@ -224,7 +224,7 @@ def test_pipeline_without_delivery_section_fails_clearly(tmp_path: Path) -> None
     from catalog_app import load_pipeline_configs
     from config import ConfigError
 
-    for path in (REPO_ROOT / "config").glob("*.yaml"):
+    for path in EXAMPLE_CONFIG_DIR.glob("*.yaml"):
         text = path.read_text()
         if path.name == "base.yaml":
             text = text[: text.index("\ndelivery:")] + "\n"
@@ -237,7 +237,7 @@ def test_pipeline_without_delivery_section_fails_clearly(tmp_path: Path) -> None
 def test_pipeline_loads_every_stage_in_order() -> None:
     from catalog_app import load_pipeline_configs
 
-    assert [c.stage_name for c in load_pipeline_configs()] == ["dev", "prod"]
+    assert [c.stage_name for c in load_pipeline_configs(EXAMPLE_CONFIG_DIR)] == ["dev", "prod"]
 
 
 def test_smoke_steps_may_assume_only_their_stage_smoke_role(pipeline: PipelineAssembly) -> None:

@@ -104,9 +104,8 @@ def test_portfolios_and_products_carry_provider_and_support(stage: SynthesizedSt
 
 
 def test_cost_center_tag_options_follow_the_config(stage: SynthesizedStage) -> None:
-    from config.loader import load_config
 
-    config = load_config(stage.stage)
+    config = stage.config
     catalog = stage.stacks["Catalog"]
     options = resources(catalog, "AWS::ServiceCatalog::TagOption")
     values = sorted(option["Properties"]["Value"] for option in options.values())
@@ -128,9 +127,8 @@ def test_start_stop_restart_actions_cover_every_ec2_product_version(
     }
     assert documents == {"AWS-StartEC2Instance", "AWS-StopEC2Instance", "AWS-RestartEC2Instance"}
     associations = resources(catalog, "AWS::ServiceCatalog::ServiceActionAssociation")
-    from config.loader import load_config
 
-    config = load_config(stage.stage)
+    config = stage.config
     versions = sum(
         len(config.published_versions(key))
         for key, definition in PRODUCTS.items()
@@ -159,9 +157,8 @@ def test_provisioned_product_calls_are_limited_to_own_products(stage: Synthesize
 
 
 def test_end_user_policy_attached_to_every_community_role(stage: SynthesizedStage) -> None:
-    from config.loader import load_config
 
-    config = load_config(stage.stage)
+    config = stage.config
     catalog = stage.stacks["Catalog"]
     attached = {
         role

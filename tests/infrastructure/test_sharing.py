@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.infrastructure.templates import violations
+from tests.synth import EXAMPLE_CONFIG_DIR, load_example
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PATTERN = "aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_DataChallenge_*"
@@ -28,7 +29,7 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from config.loader import load_config
 
     config_dir = tmp_path_factory.mktemp("config")
-    for path in (REPO_ROOT / "config").glob("*.yaml"):
+    for path in EXAMPLE_CONFIG_DIR.glob("*.yaml"):
         shutil.copy(path, config_dir / path.name)
     shipped_sharing = '    sharing:\n      accounts: ["444444444444"]\n'
     dev = (config_dir / "dev.yaml").read_text()
@@ -92,10 +93,9 @@ def test_shares_go_through_the_custom_resource_with_every_target(
 def test_superseded_versions_get_guidance_from_the_newest_published(
     shared_catalog: dict[str, Any],
 ) -> None:
-    from config.loader import load_config
     from products.registry import PRODUCTS
 
-    dev = load_config("dev")
+    dev = load_example("dev")
     guidances = _resources(shared_catalog["catalog"], "Custom::VersionGuidance")
     # One per published product, naming that product's newest published version.
     assert sorted(g["Properties"]["CurrentVersionName"] for g in guidances) == sorted(

@@ -9,9 +9,8 @@ import pytest
 
 from catalog_constructs import contract
 from catalog_constructs.catalog.service_actions import LAUNCH_ROLE
-from config.loader import load_config
 from products.registry import PRODUCTS
-from tests.synth import SynthesizedStage
+from tests.synth import SynthesizedStage, load_example
 
 SPOKE = "444444444444"
 
@@ -48,7 +47,7 @@ def spoke(dev: SynthesizedStage) -> dict[str, Any]:
 
 
 def test_every_spoke_account_gets_a_stack_in_the_stage_region(dev: SynthesizedStage) -> None:
-    config = load_config("dev")
+    config = load_example("dev")
     assert config.spoke_accounts() == [SPOKE]
     stack = dev.app.node.find_child(f"Spoke{SPOKE}")
     assert (stack.account, stack.region) == (SPOKE, config.stage.region)

@@ -10,9 +10,8 @@ import pytest
 
 from catalog_constructs import contract
 from catalog_constructs.product_template.bucket import BUCKET_NAME_PATTERN
-from config import load_config
 from tests.infrastructure.templates import resources
-from tests.synth import SynthesizedStage
+from tests.synth import SynthesizedStage, load_example
 
 BUCKET_PRODUCTS = {"private-bucket": "private", "synapse-bucket": "synapse"}
 
@@ -105,7 +104,7 @@ def test_no_stage_configuration_in_bucket_templates(
     bucket_product: tuple[str, dict[str, Any]],
 ) -> None:
     _, template = bucket_product
-    config = load_config("prod")
+    config = load_example("prod")
     text = json.dumps(template)
     for value in (
         config.storage.synapse_account_id,
@@ -155,7 +154,7 @@ def functions(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
 
 
 def test_bucket_functions_get_the_stage_configuration(stage: SynthesizedStage) -> None:
-    config = load_config(stage.stage)
+    config = stage.config
     for name in (contract.BUCKET_ACCESS_FUNCTION_NAME, contract.BUCKET_PURGE_FUNCTION_NAME):
         variables = functions(stage)[name]["Environment"]["Variables"]
         assert json.loads(variables["ADMIN_ROLE_ARNS"]) == list(config.operators.admin_role_arns)
@@ -215,7 +214,7 @@ def key_policy(stage: SynthesizedStage, description_part: str) -> list[dict[str,
 def test_bucket_keys_work_only_through_s3_and_only_synapse_admits_synapse(
     stage: SynthesizedStage,
 ) -> None:
-    synapse_account = load_config(stage.stage).storage.synapse_account_id
+    synapse_account = stage.config.storage.synapse_account_id
     private = key_policy(stage, "private bucket products")
     synapse = key_policy(stage, "Synapse bucket products")
     assert synapse_account not in json.dumps(private)
@@ -248,6 +247,6 @@ def test_access_log_bucket_accepts_only_this_accounts_log_delivery(
     (delivery,) = [s for s in statements if s.get("Sid") == "ServerAccessLogsOfThisAccount"]
     assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert delivery["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": load_config(stage.stage).stage.account}
+        "StringEquals": {"aws:SourceAccount": stage.config.stage.account}
     }
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)

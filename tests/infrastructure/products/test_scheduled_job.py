@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from config.loader import load_config
 from products.scheduled_job.definition import DEFINITION
 from tests.infrastructure.templates import resources
-from tests.synth import STAGES, SynthesizedStage
+from tests.synth import STAGES, SynthesizedStage, load_example
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def test_the_product_owns_no_compute_and_names_no_community_or_stage(
             r for r in template["Resources"].values() if r["Type"].startswith("AWS::Batch::")
         ]
         text = json.dumps(template)
-        config = load_config(stage_name)
+        config = load_example(stage_name)
         for name in config.communities:
             assert f'"{name}"' not in text and f"-{name}-" not in text
         assert config.stage.account not in text

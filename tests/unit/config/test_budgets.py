@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import load_config
+from tests.synth import EXAMPLE_CONFIG_DIR
 from tests.unit.config.example_configs import (
     DEV,
     DEV_FILE,
@@ -20,7 +21,7 @@ from tests.unit.config.example_configs import (
 
 
 def test_shipped_budgets() -> None:
-    dev, prod = load_config("dev"), load_config("prod")
+    dev, prod = load_config("dev", EXAMPLE_CONFIG_DIR), load_config("prod", EXAMPLE_CONFIG_DIR)
     biomedical = dev.communities["biomedical"]
     challenge = dev.communities["challenge"]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import load_config
+from tests.synth import EXAMPLE_CONFIG_DIR
 from tests.unit.config.example_configs import (
     BASE,
     DELIVERY,
@@ -31,7 +32,7 @@ def test_delivery_section_loads_with_defaults(tmp_path: Path) -> None:
 
 
 def test_shipped_pipeline_promotes_dev_then_prod_with_approval() -> None:
-    config = load_config("prod")
+    config = load_config("prod", EXAMPLE_CONFIG_DIR)
     assert config.delivery is not None
     assert config.delivery.stage_order == ["dev", "prod"]
     assert config.delivery.approval_before == ["prod"]

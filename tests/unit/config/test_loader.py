@@ -15,6 +15,7 @@ from config import (
     ExistingNetwork,
     load_config,
 )
+from tests.synth import EXAMPLE_CONFIG_DIR
 from tests.unit.config.example_configs import (
     DELIVERY,
     DEV,
@@ -31,8 +32,8 @@ from tests.unit.config.example_configs import (
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_shipped_stage_loads(stage: str) -> None:
-    config = load_config(stage)
+def test_example_stage_loads(stage: str) -> None:
+    config = load_config(stage, EXAMPLE_CONFIG_DIR)
 
     assert isinstance(config, CatalogConfig)
     assert config.stage_name == stage
@@ -49,8 +50,8 @@ def test_shipped_stage_loads(stage: str) -> None:
             assert f":iam::{config.stage.account}:role/" in arn
 
 
-def test_shipped_stages_differ_where_they_should() -> None:
-    dev, prod = load_config("dev"), load_config("prod")
+def test_example_stages_differ_where_they_should() -> None:
+    dev, prod = load_config("dev", EXAMPLE_CONFIG_DIR), load_config("prod", EXAMPLE_CONFIG_DIR)
 
     assert (dev.stage.account, prod.stage.account) == ("111111111111", "222222222222")
     assert isinstance(dev.network, CreateVpcNetwork)
@@ -65,11 +66,11 @@ def test_shipped_stages_differ_where_they_should() -> None:
 
 
 def test_default_stage_is_dev() -> None:
-    assert load_config().stage_name == "dev"
+    assert load_config(None, EXAMPLE_CONFIG_DIR).stage_name == "dev"
 
 
-def test_shipped_dev_communities() -> None:
-    config = load_config("dev")
+def test_example_dev_communities() -> None:
+    config = load_config("dev", EXAMPLE_CONFIG_DIR)
     biomedical = config.communities["biomedical"]
     challenge = config.communities["challenge"]
 

@@ -15,6 +15,7 @@ from config import (
     CatalogConfig,
     load_config,
 )
+from tests.synth import EXAMPLE_CONFIG_DIR
 from tests.unit.config.example_configs import (
     BASE,
     DEV,
@@ -23,7 +24,7 @@ from tests.unit.config.example_configs import (
 
 
 def test_config_is_frozen() -> None:
-    config = load_config("dev")
+    config = load_config("dev", EXAMPLE_CONFIG_DIR)
     with pytest.raises(pydantic.ValidationError):
         config.stage_name = "prod"  # type: ignore[misc]
     with pytest.raises(pydantic.ValidationError):

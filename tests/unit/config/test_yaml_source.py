@@ -13,10 +13,10 @@ from config import (
     available_stages,
     deep_merge,
 )
+from tests.synth import EXAMPLE_CONFIG_DIR
 from tests.unit.config.example_configs import (
     BASE,
     DEV,
-    REPO_ROOT,
     edit,
     load_error,
     write_config,
@@ -24,7 +24,7 @@ from tests.unit.config.example_configs import (
 
 
 def test_available_stages_lists_stage_files_not_base() -> None:
-    stages = available_stages(REPO_ROOT / "config")
+    stages = available_stages(EXAMPLE_CONFIG_DIR)
     assert {"dev", "prod"} <= set(stages)
     assert "base" not in stages
     assert stages == sorted(stages)

@@ -14,6 +14,7 @@ from botocore.stub import ANY, Stubber
 from delivery import smoke
 from delivery.smoke import Result, SmokeTestRun, Target
 from products.definition import HTTPS_URL, SmokeTest
+from tests.synth import EXAMPLE_CONFIG_DIR
 
 PRESET = SmokeTest(
     parameters={"InstanceType": "t4g.small"},
@@ -262,7 +263,7 @@ def test_newest_published_version_is_the_target() -> None:
     from config.loader import load_config
     from products.registry import PRODUCTS
 
-    config = load_config("dev")
+    config = load_config("dev", EXAMPLE_CONFIG_DIR)
     targets = smoke.targets_for(config, PRODUCTS)
     assert [(t.key, t.version) for t in targets] == [
         (key, config.published_versions(key)[-1]) for key in config.products
