@@ -230,3 +230,14 @@ def notebooks_dev(*replacements: tuple[str, str], network: str | None = None) ->
     if network is not None:
         text = text.replace(NETWORK_CREATE, network)
     return text
+
+
+def challenge_problem(tmp_path: Path, *, after: str, added: str, key: str) -> str:
+    """The error line for ``key`` once ``added`` follows the ``after`` line of the challenge
+    community in DEV."""
+    dev = edit(DEV, (after, after + added))
+    return problem_line(load_error(write_config(tmp_path, stages={"dev": dev})), key)
+
+
+MANAGER_LINE = "    manager_email: challenge@example.org\n"
+ROLE_NAMES_LINE = "      role_names: [ChallengeUsers]\n"

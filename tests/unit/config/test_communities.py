@@ -11,14 +11,15 @@ from tests.unit.config.example_configs import (
     DEV,
     DEV_FILE,
     FAKE_REGISTRY,
+    MANAGER_LINE,
+    ROLE_NAMES_LINE,
     SHARING,
     SPOKES,
     BadCase,
     as_params,
     assert_bad_input,
+    challenge_problem,
     edit,
-    load_error,
-    problem_line,
     write_config,
 )
 
@@ -174,15 +175,11 @@ def test_sharing_and_role_patterns_load(tmp_path: Path) -> None:
     ],
 )
 def test_bad_sharing(tmp_path: Path, sharing: str, key: str, fragment: str) -> None:
-    dev = edit(
-        DEV,
-        (
-            "    manager_email: challenge@example.org\n",
-            "    manager_email: challenge@example.org\n    sharing:\n" + sharing,
-        ),
+    added = "    sharing:\n" + sharing
+    line = challenge_problem(
+        tmp_path, after=MANAGER_LINE, added=added, key=f"communities.challenge.{key}"
     )
-    error = load_error(write_config(tmp_path, stages={"dev": dev}))
-    assert fragment in problem_line(error, f"communities.challenge.{key}")
+    assert fragment in line
 
 
 @pytest.mark.parametrize(
@@ -198,12 +195,8 @@ def test_bad_sharing(tmp_path: Path, sharing: str, key: str, fragment: str) -> N
     ],
 )
 def test_bad_role_patterns(tmp_path: Path, patterns: str, key: str, fragment: str) -> None:
-    dev = edit(
-        DEV,
-        (
-            "      role_names: [ChallengeUsers]\n",
-            f"      role_names: [ChallengeUsers]\n      role_patterns: {patterns}\n",
-        ),
+    added = f"      role_patterns: {patterns}\n"
+    line = challenge_problem(
+        tmp_path, after=ROLE_NAMES_LINE, added=added, key=f"communities.challenge.principals.{key}"
     )
-    error = load_error(write_config(tmp_path, stages={"dev": dev}))
-    assert fragment in problem_line(error, f"communities.challenge.principals.{key}")
+    assert fragment in line

@@ -18,9 +18,12 @@ from tests.unit.config.example_configs import (
     DEV,
     DEV_FILE,
     FAKE_REGISTRY,
+    MANAGER_LINE,
+    ROLE_NAMES_LINE,
     BadCase,
     as_params,
     assert_bad_input,
+    challenge_problem,
     edit,
     load_error,
     problem_line,
@@ -102,15 +105,11 @@ def test_bad_input_is_reported_with_file_key_and_allowed(tmp_path: Path, case: B
     ],
 )
 def test_bad_sharing(tmp_path: Path, sharing: str, key: str, fragment: str) -> None:
-    dev = edit(
-        DEV,
-        (
-            "    manager_email: challenge@example.org\n",
-            "    manager_email: challenge@example.org\n    sharing:\n" + sharing,
-        ),
+    added = "    sharing:\n" + sharing
+    line = challenge_problem(
+        tmp_path, after=MANAGER_LINE, added=added, key=f"communities.challenge.{key}"
     )
-    error = load_error(write_config(tmp_path, stages={"dev": dev}))
-    assert fragment in problem_line(error, f"communities.challenge.{key}")
+    assert fragment in line
 
 
 @pytest.mark.parametrize(
@@ -120,15 +119,11 @@ def test_bad_sharing(tmp_path: Path, sharing: str, key: str, fragment: str) -> N
     ],
 )
 def test_bad_role_patterns(tmp_path: Path, patterns: str, key: str, fragment: str) -> None:
-    dev = edit(
-        DEV,
-        (
-            "      role_names: [ChallengeUsers]\n",
-            f"      role_names: [ChallengeUsers]\n      role_patterns: {patterns}\n",
-        ),
+    added = f"      role_patterns: {patterns}\n"
+    line = challenge_problem(
+        tmp_path, after=ROLE_NAMES_LINE, added=added, key=f"communities.challenge.principals.{key}"
     )
-    error = load_error(write_config(tmp_path, stages={"dev": dev}))
-    assert fragment in problem_line(error, f"communities.challenge.principals.{key}")
+    assert fragment in line
 
 
 def test_at_most_25_communities_may_list_scheduled_jobs() -> None:
