@@ -1,5 +1,5 @@
-"""The purge of archived product buckets: notices, deletion of every version, retries,
-resuming within the Lambda's time limit, dry runs (moto's S3)."""
+"""The purge of archived product buckets: notices, retries, dry runs (moto's S3). Buckets of
+more than one page of versions are in test_purge_paging.py."""
 
 import datetime as dt
 from typing import Any
@@ -13,55 +13,7 @@ from catalog_constructs.shared.storage.handler.storage_handlers import (
     s3_calls,
     settings,
 )
-
-
-class Mailbox:
-    """Stands in for SES v2 and keeps what would have been sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def send_email(self, **kwargs: Any) -> dict[str, str]:
-        self.sent.append(kwargs)
-        return {"MessageId": str(len(self.sent))}
-
-    @property
-    def subjects(self) -> list[str]:
-        return [mail["Content"]["Simple"]["Subject"]["Data"] for mail in self.sent]
-
-
-def versioned_objects(s3: Any, bucket: str, count: int) -> int:
-    """``count`` objects with two versions each, half of them deleted (delete markers)."""
-    for number in range(count):
-        key = f"data/{number:05d}.txt"
-        s3.put_object(Bucket=bucket, Key=key, Body=b"v1")
-        s3.put_object(Bucket=bucket, Key=key, Body=b"v2")
-        if number % 2:
-            s3.delete_object(Bucket=bucket, Key=key)
-    return count * 2 + count // 2
-
-
-def test_purge_deletes_every_version_of_a_large_bucket_after_the_period(
-    s3: Any, buckets: Any, example: Any
-) -> None:
-    buckets.product_bucket("old-data")
-    expected = versioned_objects(s3, "old-data", 520)
-    assert expected > 1000
-    s3.create_multipart_upload(Bucket="old-data", Key="unfinished.bin")
-    buckets.archived(
-        "old-data",
-        on=example.today - dt.timedelta(days=31),
-        noticed=example.today - dt.timedelta(8),
-    )
-    mailbox = Mailbox()
-
-    report = purge.purge(example.settings, s3=s3, ses=mailbox, today=example.today)
-
-    assert report.purged == {"old-data": expected}
-    assert not buckets.exists("old-data")
-    assert mailbox.subjects == ["Archived bucket old-data was deleted"]
-    assert mailbox.sent[0]["Destination"]["ToAddresses"] == ["alice@example.org"]
-    assert mailbox.sent[0]["FromEmailAddress"] == "catalog@example.org"
+from tests.unit.shared.storage.fakes import Mailbox, versioned_objects
 
 
 def test_purge_notifies_before_and_waits_for_the_notice_period(
@@ -193,34 +145,6 @@ def test_purge_treats_a_bucket_gone_meanwhile_as_done(s3: Any, buckets: Any, exa
     report = purge.purge(example.settings, s3=flaky, ses=Mailbox(), today=example.today)
 
     assert report.already_gone == ["old-data"] and not report.failed
-
-
-def test_purge_stops_before_the_time_limit_and_resumes(s3: Any, buckets: Any, example: Any) -> None:
-    buckets.product_bucket("old-data")
-    expected = versioned_objects(s3, "old-data", 600)
-    assert expected == 1500
-    buckets.archived(
-        "old-data",
-        on=example.today - dt.timedelta(days=31),
-        noticed=example.today - dt.timedelta(8),
-    )
-    # Enough time for the first page of 1,000 versions, not for the second.
-    budget = iter([10**6, 0])
-
-    first = purge.purge(
-        example.settings,
-        s3=s3,
-        ses=Mailbox(),
-        today=example.today,
-        time_left=lambda: next(budget, 0),
-    )
-    assert first.incomplete == ["old-data"] and not first.purged
-    assert buckets.exists("old-data")
-
-    second = purge.purge(example.settings, s3=s3, ses=Mailbox(), today=example.today)
-
-    assert second.purged == {"old-data": expected - 1000}
-    assert not buckets.exists("old-data")
 
 
 def test_purge_handler_raises_when_a_bucket_fails(
