@@ -150,3 +150,47 @@ def test_the_sharing_tags_are_the_contracts() -> None:
     # the operator guide tell operators the contract's.
     assert bucket_mounts.MOUNTABLE_BY_TAG == contract.MOUNTABLE_BY_TAG
     assert bucket_mounts.WRITABLE_BY_TAG == contract.WRITABLE_BY_TAG
+
+
+class ForeignBucketS3:
+    """moto's S3 plus one bucket of another account (999999999999) whose policy lets anyone
+    read its tags and which carries the owner's tag.
+
+    moto keeps every bucket in one account and ignores ``ExpectedBucketOwner``; this wrapper
+    answers as S3 documents it: AccessDenied when the named owner is not the bucket's. Whether
+    real S3 refuses in exactly this way is not something an offline test can show."""
+
+    FOREIGN = "foreign-data"
+    FOREIGN_ACCOUNT = "999999999999"
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.expected_owners: list[str | None] = []
+
+    def get_bucket_tagging(self, **kwargs: Any) -> Any:
+        self.expected_owners.append(kwargs.get("ExpectedBucketOwner"))
+        if kwargs["Bucket"] != self.FOREIGN:
+            return self.real.get_bucket_tagging(**kwargs)
+        if kwargs.get("ExpectedBucketOwner", self.FOREIGN_ACCOUNT) != self.FOREIGN_ACCOUNT:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "GetBucketTagging")
+        return {"TagSet": [{"Key": bucket_mounts.OWNER_USERID_TAG, "Value": OWNER}]}
+
+
+def test_a_bucket_of_another_account_with_the_owners_tag_is_refused(s3: Any) -> None:
+    foreign = ForeignBucketS3(s3)
+    with pytest.raises(bucket_mounts.MountRefused, match="foreign-data is not a bucket of this"):
+        bucket_mounts.check_mounts(event(read_write=[foreign.FOREIGN]), s3=foreign)
+    assert foreign.expected_owners == ["123456789012"]
+
+
+def test_every_tag_read_names_the_stacks_account(s3: Any) -> None:
+    recording = ForeignBucketS3(s3)
+    bucket_mounts.check_mounts(event(["alice-data", "study-reference"]), s3=recording)
+    assert recording.expected_owners == ["123456789012", "123456789012"]
+
+
+def test_a_request_without_an_account_in_its_stack_id_is_refused(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="names no account"):
+        bucket_mounts.check_mounts({**event(["alice-data"]), "StackId": "not-an-arn"}, s3=s3)

@@ -7,6 +7,12 @@ the tag operators set on shared study buckets: ``research-catalog:mountable-by``
 mounts, ``research-catalog:writable-by`` for read-write ones (space-separated community names).
 The instance role's policy depends on this resource, so nothing is granted before the check.
 Delete does nothing: the grant goes with the instance role.
+
+Every tag read names the expected bucket owner (the account of the calling stack): a bucket of
+another account that lets anyone read its tags and carries the owner's tag would otherwise pass
+the check and become a read-write channel out of the account. The grants the template builds
+from this check also carry ``s3:ResourceAccount``, so a name that later moves to another
+account (a purged bucket claimed from outside) is not reachable either.
 """
 
 from __future__ import annotations
@@ -45,10 +51,11 @@ def bucket_names(value: object) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _tags(name: str, s3: Any) -> dict[str, str] | str:
-    """The bucket's tags, or why they cannot be read."""
+def _tags(name: str, s3: Any, account: str) -> dict[str, str] | str:
+    """The bucket's tags, or why they cannot be read. S3 answers AccessDenied when the bucket
+    belongs to another account than ``account``, whatever that bucket's policy allows."""
     try:
-        tag_set = s3.get_bucket_tagging(Bucket=name)["TagSet"]
+        tag_set = s3.get_bucket_tagging(Bucket=name, ExpectedBucketOwner=account)["TagSet"]
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "NoSuchTagSet":
@@ -61,8 +68,18 @@ def _tags(name: str, s3: Any) -> dict[str, str] | str:
     return {tag["Key"]: tag["Value"] for tag in tag_set}
 
 
-def _refusal(name: str, *, writable: bool, owner: str, community: str, s3: Any) -> str | None:
-    tags = _tags(name, s3)
+def stack_account(stack_id: str) -> str:
+    """The account of the calling stack (``arn:<partition>:cloudformation:<region>:<account>:...``)."""
+    account = stack_id.split(":")[4] if stack_id.count(":") >= 5 else ""
+    if not (len(account) == 12 and account.isdigit()):
+        raise MountRefused(f"the request's StackId {stack_id!r} names no account")
+    return account
+
+
+def _refusal(
+    name: str, *, writable: bool, owner: str, community: str, account: str, s3: Any
+) -> str | None:
+    tags = _tags(name, s3, account)
     if isinstance(tags, str):
         return f"{name} {tags}"
     if tags.get(OWNER_USERID_TAG) == owner:
@@ -89,11 +106,21 @@ def check_mounts(event: Mapping[str, Any], *, s3: Any) -> tuple[str, dict[str, s
         raise MountRefused(f"at most {MAX_MOUNTS} buckets can be mounted on one workstation")
     owner = str(properties["OwnerAwsUserId"])
     community = str(properties["Community"])
+    account = stack_account(str(event["StackId"]))
     refusals = [
         refusal
         for names, writable in ((read_only, False), (read_write, True))
         for name in names
-        if (refusal := _refusal(name, writable=writable, owner=owner, community=community, s3=s3))
+        if (
+            refusal := _refusal(
+                name,
+                writable=writable,
+                owner=owner,
+                community=community,
+                account=account,
+                s3=s3,
+            )
+        )
     ]
     if refusals:
         raise MountRefused(
