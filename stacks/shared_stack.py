@@ -90,6 +90,7 @@ class SharedStack(Stack):
             storage=config.storage,
             operators=config.operators,
             logs_key=self.keys.logs_key,
+            vpc_id=self.network.vpc.vpc_id,
         )
         if config.notebooks is None:
             publish_disabled(self)
