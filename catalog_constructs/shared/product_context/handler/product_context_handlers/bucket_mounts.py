@@ -69,7 +69,7 @@ def _tags(name: str, s3: Any, account: str) -> dict[str, str] | str:
 
 
 def stack_account(stack_id: str) -> str:
-    """The account of the calling stack (``arn:<partition>:cloudformation:<region>:<account>:...``)."""
+    """The account of the calling stack (arn:<partition>:cloudformation:<region>:<account>:...)."""
     account = stack_id.split(":")[4] if stack_id.count(":") >= 5 else ""
     if not (len(account) == 12 and account.isdigit()):
         raise MountRefused(f"the request's StackId {stack_id!r} names no account")

@@ -160,6 +160,7 @@ def _notebook_route(request: Request) -> Result:
         ec2=request.client("ec2"),
         secrets=request.client("secretsmanager"),
         sleep=request.sleep,
+        seconds_left=request.deadline().seconds_left,
     )
 
 
