@@ -59,7 +59,7 @@ COMPONENTS: dict[str, Component] = {
         Component(key="workstation-user", version="1.0.0", platform="Linux"),
         Component(key="rstudio-server", version="1.0.0", platform="Linux"),
         Component(key="jupyterlab", version="1.0.0", platform="Linux"),
-        Component(key="owner-check-proxy", version="1.0.0", platform="Linux"),
+        Component(key="owner-check-proxy", version="1.1.0", platform="Linux"),
         Component(key="windows-bucket-sync", version="1.0.0", platform="Windows"),
     )
 }
@@ -128,7 +128,7 @@ IMAGES: dict[str, ImageDefinition] = {
             aws_components=LINUX_AWS_COMPONENTS,
             root_device="/dev/sda1",
             root_volume_gib=40,
-            recipe_version="1.1.0",
+            recipe_version="1.2.0",
         ),
         ImageDefinition(
             key="windows",

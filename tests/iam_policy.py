@@ -95,7 +95,7 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
     negated = operator in _NEGATED
     base = _NEGATED.get(operator, operator)
     if actual is None:
-        return True if (if_exists or negated) else False
+        return bool(if_exists or negated)
 
     def matches(value: str) -> bool:
         return any(_match(base, item, value) for item in expected_values)
@@ -176,3 +176,22 @@ def decide(
     else:
         allowed = "Allow" in from_identity and "Allow" in from_resource
     return ALLOW if allowed else IMPLICIT_DENY
+
+
+def substitute(value: Any, refs: Mapping[str, str]) -> Any:
+    """A policy from a synthesized template with ``Ref`` and ``Fn::Sub`` resolved from
+    ``refs`` (pseudo parameters and logical IDs); other intrinsics become ``<unresolved>``,
+    which no request matches."""
+    if isinstance(value, list):
+        return [substitute(item, refs) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return refs.get(value["Ref"], "<unresolved>")
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return re.sub(
+            r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), "<unresolved>"), value["Fn::Sub"]
+        )
+    if len(value) == 1 and next(iter(value)).startswith("Fn::"):
+        return "<unresolved>"
+    return {key: substitute(item, refs) for key, item in value.items()}

@@ -16,7 +16,7 @@ an update reaches the mounts without replacing the instance or its data volume.
 from pathlib import Path
 
 import yaml
-from aws_cdk import CfnCondition, CustomResource, Fn, aws_iam as iam
+from aws_cdk import Aws, CfnCondition, CustomResource, Fn, aws_iam as iam
 from constructs import Construct
 
 from amis.images import COMPONENT_DIRECTORY
@@ -108,6 +108,9 @@ class BucketMounts(Construct):
         )
 
         no = Fn.ref("AWS::NoValue")
+        # Only buckets of this account: a checked name that later belongs to another account
+        # (a purged bucket claimed from outside) is not reachable with these grants.
+        in_this_account = {"StringEquals": {"s3:ResourceAccount": Aws.ACCOUNT_ID}}
 
         def arns(attribute: str) -> list[str]:
             return Fn.split(",", check.get_att_string(attribute))
@@ -117,11 +120,13 @@ class BucketMounts(Construct):
                 sid="ListMountedBuckets",
                 actions=["s3:ListBucket", "s3:GetBucketLocation"],
                 resources=arns("ReadOnlyBucketArns"),
+                conditions=in_this_account,
             ),
             iam.PolicyStatement(
                 sid="ReadMountedBuckets",
                 actions=["s3:GetObject", "s3:GetObjectVersion"],
                 resources=arns("ReadOnlyObjectArns"),
+                conditions=in_this_account,
             ),
         ]
         write_statements = [
@@ -129,6 +134,7 @@ class BucketMounts(Construct):
                 sid="ListWritableBuckets",
                 actions=["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
                 resources=arns("ReadWriteBucketArns"),
+                conditions=in_this_account,
             ),
             iam.PolicyStatement(
                 sid="ReadWriteWritableBuckets",
@@ -140,6 +146,7 @@ class BucketMounts(Construct):
                     "s3:AbortMultipartUpload",
                 ],
                 resources=arns("ReadWriteObjectArns"),
+                conditions=in_this_account,
             ),
         ]
         # Always present, so the instance can depend on it: with no bucket listed, only the

@@ -147,11 +147,17 @@ class ProductContextFunction(CatalogFunction):
                     for kind in ("user-profile", "app", "space")
                 ],
             ),
-            # Bucket mounts: whether a bucket carries the owner's or a community's tag.
+            # Bucket mounts and Studio training data: whether a bucket carries the owner's or a
+            # community's tag, and (training data) which key it encrypts with.
             iam.PolicyStatement(
                 sid="CheckMountedBuckets",
-                actions=["s3:GetBucketTagging"],
+                actions=["s3:GetBucketTagging", "s3:GetEncryptionConfiguration"],
                 resources=[f"arn:{stack.partition}:s3:::*"],
+            ),
+            iam.PolicyStatement(
+                sid="ResolveBucketKeyAliases",
+                actions=["kms:DescribeKey"],
+                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
             ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(

@@ -8,6 +8,12 @@ token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seco
 metadata() { curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }
 user_data=$(metadata user-data)
 region=$(metadata meta-data/placement/region)
+# Every bucket must belong to this account: a name that moved to another account (a purged
+# bucket claimed from outside) is refused by S3 instead of mounted. The instance role's grants
+# carry the same condition (s3:ResourceAccount).
+account=$(metadata dynamic/instance-identity/document |
+  sed -n 's/.*"accountId"[[:space:]]*:[[:space:]]*"\([0-9]\{12\}\)".*/\1/p')
+[ -n "$account" ] || { echo "cannot read this instance's account" >&2; exit 1; }
 listed() {
   printf '%s\n' "$user_data" | sed -n "s/^# research-catalog-$1-buckets: //p" |
     tr ',' '\n' | sed '/^$/d'
@@ -40,7 +46,7 @@ mount_bucket() {
   mountpoint -q "$root/$name" && return 0
   mkdir -p "$root/$name"
   mount-s3 "$name" "$root/$name" --region "$region" --allow-other \
-    --uid "$owner_uid" --gid "$owner_gid" "$@"
+    --expected-bucket-owner "$account" --uid "$owner_uid" --gid "$owner_gid" "$@"
   echo "mounted s3://$name at $root/$name ($*)"
 }
 for name in $(listed read-only); do mount_bucket "$name" --read-only; done

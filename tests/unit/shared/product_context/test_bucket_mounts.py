@@ -194,3 +194,39 @@ def test_every_tag_read_names_the_stacks_account(s3: Any) -> None:
 def test_a_request_without_an_account_in_its_stack_id_is_refused(s3: Any) -> None:
     with pytest.raises(bucket_mounts.MountRefused, match="names no account"):
         bucket_mounts.check_mounts({**event(["alice-data"]), "StackId": "not-an-arn"}, s3=s3)
+
+
+def test_studio_training_data_gets_exactly_its_buckets_default_key(s3: Any) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/study", TargetKeyId=key["KeyId"])
+    encrypted = {"alice-data": key["Arn"], "study-reference": "alias/study"}
+    for name, key_id in encrypted.items():
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key_id,
+                        }
+                    }
+                ]
+            },
+        )
+    for name in encrypted:
+        _, data = bucket_mounts.check_mounts(event([name], ResolveKeys="true"), s3=s3, kms=kms)
+        assert data["ReadOnlyKeyArns"] == key["Arn"], name
+
+
+def test_a_bucket_without_a_customer_key_gets_a_key_arn_that_names_none(s3: Any) -> None:
+    _, data = bucket_mounts.check_mounts(
+        event(["study-reference"], ResolveKeys="true"), s3=s3, kms=None
+    )
+    assert data["ReadOnlyKeyArns"] == "arn:aws:kms:us-east-1:123456789012:key/none"
+
+
+def test_workstation_mounts_resolve_no_keys(s3: Any) -> None:
+    _, data = bucket_mounts.check_mounts(event(["alice-data"]), s3=s3, kms=None)
+    assert "ReadOnlyKeyArns" not in data

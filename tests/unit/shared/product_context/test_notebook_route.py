@@ -433,7 +433,7 @@ def test_simultaneous_launches_all_get_a_route_before_the_deadline(
                 sleep=lambda seconds: clock.__setitem__(0, clock[0] + seconds),
                 seconds_left=lambda: 840 - clock[0],
             )
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             failures.append(error)
         finally:
             racing.leave()

@@ -149,7 +149,9 @@ def _teardown_failure(request: Request, error: Exception) -> str:
 
 
 def _bucket_mounts(request: Request) -> Result:
-    return bucket_mounts.check_mounts(request.event, s3=request.client("s3"))
+    return bucket_mounts.check_mounts(
+        request.event, s3=request.client("s3"), kms=request.client("kms")
+    )
 
 
 def _notebook_route(request: Request) -> Result:
