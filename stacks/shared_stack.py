@@ -70,6 +70,9 @@ class SharedStack(Stack):
             documentation_url=config.catalog.documentation_url,
             logs_key=self.keys.logs_key,
             ebs_key=self.keys.ebs_key,
+            image_owner_accounts=sorted(
+                {config.stage.account, config.images.source_account or config.stage.account}
+            ),
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
         self.jobs = JobsPlatform(

@@ -34,6 +34,7 @@ class ProductContextFunction(CatalogFunction):
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
+        image_owner_accounts: list[str],
     ) -> None:
         stack = Stack.of(scope)
         statements = [
@@ -79,6 +80,8 @@ class ProductContextFunction(CatalogFunction):
                 sid="DescribeSubnetsInstancesVolumesAndJobQueues",
                 actions=[
                     "ec2:DescribeSubnets",
+                    # Whose image an AMI parameter names (Custom::MachineImage).
+                    "ec2:DescribeImages",
                     "ec2:DescribeInstances",
                     "ec2:DescribeVolumes",
                     "batch:DescribeJobQueues",
@@ -183,6 +186,8 @@ class ProductContextFunction(CatalogFunction):
                 "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
                 "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
                 "DOCUMENTATION_URL": documentation_url,
+                # Accounts whose images the catalog's own AMI parameters may name.
+                "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),
             },
             statements=statements,
             wildcard_reason=(

@@ -114,7 +114,13 @@ def _product_context(request: Request) -> Result:
 
 
 def _machine_image(request: Request) -> Result:
-    return machine_image.resolve_image(request.event, ssm=request.client("ssm"))
+    owners = os.environ.get("IMAGE_OWNER_ACCOUNTS", "")
+    return machine_image.resolve_image(
+        request.event,
+        ssm=request.client("ssm"),
+        ec2=request.client("ec2"),
+        image_owner_accounts=frozenset(filter(None, owners.split(","))),
+    )
 
 
 def _data_volume(request: Request) -> Result:
