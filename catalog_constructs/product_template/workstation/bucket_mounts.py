@@ -32,17 +32,19 @@ LINUX_MOUNT_ROOT = "/data/buckets"
 WINDOWS_SYNC_ROOT = "D:\\buckets"
 
 
-def _mountpoint_version() -> str:
-    """The release the catalog's images install, used where an image lacks Mountpoint."""
+def _mountpoint_parameter(name: str) -> str:
+    """A default of the component the catalog's images install Mountpoint with (its release,
+    its signing keys), used where an image lacks Mountpoint."""
     component = COMPONENT_DIRECTORY / "mountpoint-s3.yaml"
     document = yaml.safe_load(component.read_text(encoding="utf-8"))
     for parameter in document["parameters"]:
-        if "MountpointVersion" in parameter:
-            return str(parameter["MountpointVersion"]["default"])
-    raise ValueError(f"{component}: no MountpointVersion parameter")
+        if name in parameter:
+            return str(parameter[name]["default"])
+    raise ValueError(f"{component}: no {name} parameter")
 
 
-MOUNTPOINT_VERSION = _mountpoint_version()
+MOUNTPOINT_VERSION = _mountpoint_parameter("MountpointVersion")
+MOUNTPOINT_SIGNING_KEYS = _mountpoint_parameter("SigningKeys")
 
 # User-data parts (scripts/linux_bucket_mounts.sh, scripts/windows_bucket_sync.ps1). Each
 # installs a script that reads the lists from the user data again at every boot (Linux) or
@@ -54,6 +56,7 @@ LINUX_SETUP = render_file(
         SCRIPTS / "mount_buckets.sh",
         LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
         MOUNTPOINT_VERSION=MOUNTPOINT_VERSION,
+        MOUNTPOINT_SIGNING_KEYS=MOUNTPOINT_SIGNING_KEYS,
     ),
 )
 # Sync-Buckets.ps1 comes with the catalog's Windows image (amis/).
