@@ -179,9 +179,9 @@ def decide(
 
 
 def substitute(value: Any, refs: Mapping[str, str]) -> Any:
-    """A policy from a synthesized template with ``Ref`` and ``Fn::Sub`` resolved from
-    ``refs`` (pseudo parameters and logical IDs); other intrinsics become ``<unresolved>``,
-    which no request matches."""
+    """A policy from a synthesized template with ``Ref``, ``Fn::Sub`` (string form) and
+    ``Fn::Join`` resolved from ``refs`` (pseudo parameters and logical IDs); other intrinsics
+    become ``<unresolved>``, which no request matches."""
     if isinstance(value, list):
         return [substitute(item, refs) for item in value]
     if not isinstance(value, dict):
@@ -192,6 +192,12 @@ def substitute(value: Any, refs: Mapping[str, str]) -> Any:
         return re.sub(
             r"\$\{([^}]+)\}", lambda m: refs.get(m.group(1), "<unresolved>"), value["Fn::Sub"]
         )
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        resolved = [substitute(part, refs) for part in parts]
+        if all(isinstance(part, str) for part in resolved):
+            return str(separator).join(resolved)
+        return "<unresolved>"
     if len(value) == 1 and next(iter(value)).startswith("Fn::"):
         return "<unresolved>"
     return {key: substitute(item, refs) for key, item in value.items()}
