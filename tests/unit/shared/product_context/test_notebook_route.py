@@ -410,12 +410,13 @@ class LockStepElbv2:
             self._next_round_if_all_read()
 
 
-@pytest.mark.parametrize("launches", [90])
+@pytest.mark.parametrize("launches", [45])
 def test_simultaneous_launches_all_get_a_route_before_the_deadline(
     aws: Aws, gateway: dict[str, Any], launches: int
 ) -> None:
     """Before, every launch took the lowest free priority and gave up after ten tries: in such
-    rounds only one launch wins per round, so most of 60 or 90 failed."""
+    rounds only one launch wins per round, so 35 of these 45 failed (and 50 of 60, 80 of 90
+    in the same harness)."""
     racing = LockStepElbv2(aws.elbv2, launches)
     failures: list[BaseException] = []
 
