@@ -23,6 +23,15 @@ DEFINITION = ProductDefinition(
                 "bucket synchronisation, idle auto-stop."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Synchronised buckets reach only buckets of this account (a bucket of another "
+                "account, or a deleted bucket's name claimed from outside, is refused). Your "
+                "sign-in credential's policy, key and value can be changed only by the catalog. "
+                "Updating from v1 keeps the instance and D:."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},

@@ -34,6 +34,7 @@ class ProductContextFunction(CatalogFunction):
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
+        image_owner_accounts: list[str],
     ) -> None:
         stack = Stack.of(scope)
         statements = [
@@ -79,6 +80,8 @@ class ProductContextFunction(CatalogFunction):
                 sid="DescribeSubnetsInstancesVolumesAndJobQueues",
                 actions=[
                     "ec2:DescribeSubnets",
+                    # Whose image an AMI parameter names (Custom::MachineImage).
+                    "ec2:DescribeImages",
                     "ec2:DescribeInstances",
                     "ec2:DescribeVolumes",
                     "batch:DescribeJobQueues",
@@ -147,11 +150,17 @@ class ProductContextFunction(CatalogFunction):
                     for kind in ("user-profile", "app", "space")
                 ],
             ),
-            # Bucket mounts: whether a bucket carries the owner's or a community's tag.
+            # Bucket mounts and Studio training data: whether a bucket carries the owner's or a
+            # community's tag, and (training data) which key it encrypts with.
             iam.PolicyStatement(
                 sid="CheckMountedBuckets",
-                actions=["s3:GetBucketTagging"],
+                actions=["s3:GetBucketTagging", "s3:GetEncryptionConfiguration"],
                 resources=[f"arn:{stack.partition}:s3:::*"],
+            ),
+            iam.PolicyStatement(
+                sid="ResolveBucketKeyAliases",
+                actions=["kms:DescribeKey"],
+                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
             ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(
@@ -177,6 +186,8 @@ class ProductContextFunction(CatalogFunction):
                 "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
                 "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
                 "DOCUMENTATION_URL": documentation_url,
+                # Accounts whose images the catalog's own AMI parameters may name.
+                "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),
             },
             statements=statements,
             wildcard_reason=(

@@ -34,6 +34,7 @@ ENVIRON = {
     "PRODUCT_ROLE_PATTERN": f"arn:aws:iam::{ACCOUNT}:role/research-catalog/products/*",
     "SYNAPSE_ACCOUNT": "325565585839",
     "SYNAPSE_ORIGINS": json.dumps(["https://www.synapse.org"]),
+    "VPC_ID": "vpc-0123456789abcdef0",
     "ARCHIVE_DAYS": "30",
     "NOTICE_DAYS": "7",
     "SENDER": "catalog@example.org",

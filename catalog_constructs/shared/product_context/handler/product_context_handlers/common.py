@@ -53,6 +53,9 @@ class Deadline:
         self._sleep = sleep
         self._end = clock() + seconds
 
+    def seconds_left(self) -> float:
+        return self._end - self._clock()
+
     def wait(self, what: str, remaining: Callable[[], list[str]], interval: float = 10) -> None:
         while True:
             left = remaining()

@@ -114,7 +114,13 @@ def _product_context(request: Request) -> Result:
 
 
 def _machine_image(request: Request) -> Result:
-    return machine_image.resolve_image(request.event, ssm=request.client("ssm"))
+    owners = os.environ.get("IMAGE_OWNER_ACCOUNTS", "")
+    return machine_image.resolve_image(
+        request.event,
+        ssm=request.client("ssm"),
+        ec2=request.client("ec2"),
+        image_owner_accounts=frozenset(filter(None, owners.split(","))),
+    )
 
 
 def _data_volume(request: Request) -> Result:
@@ -149,7 +155,9 @@ def _teardown_failure(request: Request, error: Exception) -> str:
 
 
 def _bucket_mounts(request: Request) -> Result:
-    return bucket_mounts.check_mounts(request.event, s3=request.client("s3"))
+    return bucket_mounts.check_mounts(
+        request.event, s3=request.client("s3"), kms=request.client("kms")
+    )
 
 
 def _notebook_route(request: Request) -> Result:
@@ -160,6 +168,7 @@ def _notebook_route(request: Request) -> Result:
         ec2=request.client("ec2"),
         secrets=request.client("secretsmanager"),
         sleep=request.sleep,
+        seconds_left=request.deadline().seconds_left,
     )
 
 

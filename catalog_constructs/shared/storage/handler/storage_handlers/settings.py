@@ -44,6 +44,8 @@ class Settings:
     product_role_pattern: str
     synapse_account: str
     synapse_origins: tuple[str, ...]
+    # The products' VPC: the only network restricted downloads may come through.
+    vpc_id: str
     archive_days: int = 30
     notice_days: int = 7
     sender: str = ""
@@ -63,6 +65,7 @@ class Settings:
                 product_role_pattern=environ["PRODUCT_ROLE_PATTERN"],
                 synapse_account=environ["SYNAPSE_ACCOUNT"],
                 synapse_origins=tuple(json.loads(environ["SYNAPSE_ORIGINS"])),
+                vpc_id=environ["VPC_ID"],
                 archive_days=int(environ.get("ARCHIVE_DAYS", "30")),
                 notice_days=int(environ.get("NOTICE_DAYS", "7")),
                 sender=environ.get("SENDER", ""),
