@@ -131,7 +131,7 @@ def handler(
 
     custom_resource = is_custom_resource_request(event)
     if custom_resource and event["RequestType"] == "Delete":
-        respond(event, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
+        respond(event, context, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
     try:
         released = release_blocks(settings, client("budgets"))
@@ -142,6 +142,7 @@ def handler(
         # A deploy must not fail because a block could not be lifted; the schedule retries.
         respond(
             event,
+            context,
             status="SUCCESS",
             physical_id=PHYSICAL_ID,
             reason=f"could not check the launch blocks ({error}); retried on schedule",
@@ -151,6 +152,7 @@ def handler(
     if custom_resource:
         respond(
             event,
+            context,
             status="SUCCESS",
             physical_id=PHYSICAL_ID,
             reason=f"released: {', '.join(released) or 'none'}",

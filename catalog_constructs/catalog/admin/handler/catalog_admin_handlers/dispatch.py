@@ -18,7 +18,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from . import portfolio_share, version_guidance
-from .cfn import FAILED, SUCCESS, Sender, log_stream_hint, respond, send_response
+from .cfn import FAILED, SUCCESS, Sender, respond, send_response
 from .common import AdminError, Client
 
 
@@ -139,11 +139,4 @@ def handler(
             }
         )
     )
-    respond(
-        event,
-        status=status,
-        physical_id=physical_id,
-        reason=reason,
-        default_reason=log_stream_hint(context),
-        send=send,
-    )
+    respond(event, context, status=status, physical_id=physical_id, reason=reason, send=send)

@@ -280,10 +280,10 @@ def handler(
         status, reason, physical_id, data = _create_or_update(resource_type, request, ids)
     respond(
         event,
+        context,
         status=status,
         physical_id=physical_id,
         reason=reason,
         data=data,
-        default_reason=log_stream_hint(context),
         send=send,
     )

@@ -20,9 +20,6 @@ from .settings import BucketError, Client, Settings
 
 __all__ = ["handler", "purge_handler"]
 
-# This function's Reason when it gives none.
-_NO_REASON = "see the function's CloudWatch logs"
-
 
 def handler(
     event: Mapping[str, Any],
@@ -60,12 +57,5 @@ def handler(
         log("unexpected error", error=repr(error), trace=traceback.format_exc(), **request)
         status = FAILED
         reason = f"bucket access failed unexpectedly ({type(error).__name__}: {error})"
-    respond(
-        event,
-        status=status,
-        physical_id=physical_id,
-        reason=reason,
-        default_reason=_NO_REASON,
-        send=send,
-    )
+    respond(event, context, status=status, physical_id=physical_id, reason=reason, send=send)
     return None
