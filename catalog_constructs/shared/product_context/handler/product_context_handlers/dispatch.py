@@ -28,14 +28,10 @@ from . import (
     studio_team,
 )
 from .cfn import FAILED, SUCCESS, Sender, log, log_stream_hint, respond, send_response
-from .common import Client, Deadline, ProductContextError
+from .common import Client, ProductContextError
+from .deadline import Deadline, DeadlineExceeded
 
 Result = tuple[str, dict[str, str]]
-
-# Time kept back from Lambda's limit to answer CloudFormation.
-_ANSWER_SECONDS = 60
-# Lambda's maximum, for a context that cannot tell the remaining time (tests).
-_DEFAULT_REMAINING_MS = 900_000
 
 
 @dataclass(frozen=True)
@@ -60,10 +56,8 @@ class Request:
         )
 
     def deadline(self) -> Deadline:
-        remaining = getattr(
-            self.context, "get_remaining_time_in_millis", lambda: _DEFAULT_REMAINING_MS
-        )()
-        return Deadline(remaining / 1000 - _ANSWER_SECONDS, clock=time.monotonic, sleep=self.sleep)
+        """Every wait ends in time to answer: from the context's remaining time."""
+        return Deadline(self.context, sleep=self.sleep)
 
 
 @dataclass(frozen=True)
@@ -239,7 +233,7 @@ def _create_or_update(
     )
     try:
         physical_id, data = resolve(request)
-    except ProductContextError as error:
+    except (ProductContextError, DeadlineExceeded) as error:
         log("failed", reason=str(error), **ids)
         return FAILED, str(error), request.physical_id, {}
     except Exception as error:
