@@ -8,7 +8,6 @@ whose Delete must touch nothing).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from . import portfolio_share, version_guidance
-from .cfn import FAILED, SUCCESS, Sender, respond, send_response
+from .cfn import FAILED, SUCCESS, Sender, log, respond, send_response
 from .common import AdminError, Client
 
 
@@ -28,9 +27,15 @@ class Request:
 
     properties: Mapping[str, Any]
     physical_id: str
-    servicecatalog: Client
+    client: Callable[[str], Client]
     sleep: Callable[[float], None]
     clock: Callable[[], float]
+
+    @property
+    def servicecatalog(self) -> Client:
+        """Made when an operation needs it: a Delete that calls nothing must not fail because
+        the client could not be made."""
+        return self.client("servicecatalog")
 
 
 @dataclass(frozen=True)
@@ -113,30 +118,32 @@ def handler(
         request = Request(
             properties=event.get("ResourceProperties", {}),
             physical_id=physical_id,
-            servicecatalog=client("servicecatalog"),
+            client=client,
             sleep=sleep,
             clock=clock,
         )
         known = RESOURCE_TYPES.get(str(resource_type))
-        if known is None:
+        if known is not None:
+            physical_id = _run(known, request_type, request)
+        elif request_type == "Delete":
+            # Nothing of a type this function does not know was ever created by it; a FAILED
+            # Delete would leave the stack in DELETE_FAILED.
+            log(f"unknown resource type {resource_type!r}: nothing to delete")
+        else:
             raise AdminError(
                 f"unknown resource type {resource_type!r}; allowed: {', '.join(RESOURCE_TYPES)}"
             )
-        physical_id = _run(known, request_type, request)
     except (AdminError, ClientError) as error:
         status, reason = FAILED, str(error)
     except Exception as error:
         status, reason = FAILED, f"{type(error).__name__}: {error}"
-    print(
-        json.dumps(
-            {
-                "request_type": request_type,
-                "resource_type": resource_type,
-                "logical_resource_id": event.get("LogicalResourceId"),
-                "physical_id": physical_id,
-                "status": status,
-                "reason": reason,
-            }
-        )
+    log(
+        "answered",
+        request_type=request_type,
+        resource_type=resource_type,
+        logical_resource_id=event.get("LogicalResourceId"),
+        physical_id=physical_id,
+        status=status,
+        reason=reason,
     )
     respond(event, context, status=status, physical_id=physical_id, reason=reason, send=send)

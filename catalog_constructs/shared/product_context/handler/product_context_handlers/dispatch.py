@@ -206,9 +206,17 @@ RESOURCE_TYPES: Mapping[str, ResourceType] = {
         ),
     ),
 }
-# Templates declared Custom::ProductContext before any other type existed; any type this
-# table does not know is answered as one.
-DEFAULT_TYPE = product_context.RESOURCE_TYPE
+
+
+def _unknown_type(request: Request, ids: Mapping[str, Any]) -> tuple[str, str]:
+    """``(status, reason)`` for a type the table does not know: nothing of it was ever
+    created, so its Delete succeeds (a FAILED one would keep the product from terminating);
+    anything else fails, naming the types there are."""
+    name = str(request.event.get("ResourceType"))
+    log(f"unknown resource type {name!r}", **ids)
+    if request.event["RequestType"] == "Delete":
+        return SUCCESS, ""
+    return FAILED, f"unknown resource type {name!r}; allowed: {', '.join(RESOURCE_TYPES)}"
 
 
 def _delete(deletion: Deletion | None, request: Request, ids: Mapping[str, Any]) -> tuple[str, str]:
@@ -265,9 +273,12 @@ def handler(
         "request_id": event["RequestId"],
     }
     request = Request(event=event, context=context, client=client, sleep=sleep)
-    resource_type = RESOURCE_TYPES.get(str(event.get("ResourceType")), RESOURCE_TYPES[DEFAULT_TYPE])
+    resource_type = RESOURCE_TYPES.get(str(event.get("ResourceType")))
     data: dict[str, str] = {}
-    if request_type == "Delete":
+    if resource_type is None:
+        physical_id = request.physical_id
+        status, reason = _unknown_type(request, ids)
+    elif request_type == "Delete":
         physical_id = request.physical_id
         status, reason = _delete(resource_type.delete, request, ids)
     else:
