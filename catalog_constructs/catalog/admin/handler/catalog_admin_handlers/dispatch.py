@@ -2,8 +2,9 @@
 resource type to its module's functions, and ``handler`` answers CloudFormation.
 
 What a Delete does is data in the table: whether the type has anything to delete, and which
-physical IDs name something it created (a Create that failed answered with the logical ID,
-whose Delete must touch nothing).
+physical IDs name something it created (a Create that failed before creating anything answered
+with the logical ID, whose Delete must touch nothing; one that failed after answered with what
+it left behind, ``AdminError.physical_id``, so that the rollback's Delete removes it).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 from . import portfolio_share, version_guidance
 from .cfn import FAILED, SUCCESS, Sender, log, respond, send_response
 from .common import AdminError, Client
+from .deadline import Deadline, DeadlineExceeded
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,7 @@ class Request:
     properties: Mapping[str, Any]
     physical_id: str
     client: Callable[[str], Client]
-    sleep: Callable[[float], None]
-    clock: Callable[[], float]
+    deadline: Deadline
 
     @property
     def servicecatalog(self) -> Client:
@@ -57,19 +58,13 @@ def _version_guidance(request: Request) -> str:
 
 def _share(request: Request) -> str:
     return portfolio_share.create_share(
-        request.properties,
-        servicecatalog=request.servicecatalog,
-        sleep=request.sleep,
-        clock=request.clock,
+        request.properties, servicecatalog=request.servicecatalog, deadline=request.deadline
     )
 
 
 def _unshare(request: Request) -> None:
     portfolio_share.delete_share(
-        request.physical_id,
-        servicecatalog=request.servicecatalog,
-        sleep=request.sleep,
-        clock=request.clock,
+        request.physical_id, servicecatalog=request.servicecatalog, deadline=request.deadline
     )
 
 
@@ -109,7 +104,8 @@ def handler(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Lambda entry point. ``send``, ``client``, ``sleep`` and ``clock`` are seams for tests."""
+    """Lambda entry point. ``send``, ``client``, ``sleep`` and ``clock`` are seams for tests;
+    every wait ends in time to answer (``Deadline``, from the context's remaining time)."""
     request_type = event["RequestType"]
     resource_type = event.get("ResourceType")
     physical_id = str(event.get("PhysicalResourceId") or event["LogicalResourceId"])
@@ -119,8 +115,7 @@ def handler(
             properties=event.get("ResourceProperties", {}),
             physical_id=physical_id,
             client=client,
-            sleep=sleep,
-            clock=clock,
+            deadline=Deadline(context, sleep=sleep, clock=clock),
         )
         known = RESOURCE_TYPES.get(str(resource_type))
         if known is not None:
@@ -133,7 +128,11 @@ def handler(
             raise AdminError(
                 f"unknown resource type {resource_type!r}; allowed: {', '.join(RESOURCE_TYPES)}"
             )
-    except (AdminError, ClientError) as error:
+    except AdminError as error:
+        status, reason = FAILED, str(error)
+        if request_type == "Create" and error.physical_id:
+            physical_id = error.physical_id
+    except (ClientError, DeadlineExceeded) as error:
         status, reason = FAILED, str(error)
     except Exception as error:
         status, reason = FAILED, f"{type(error).__name__}: {error}"
