@@ -112,7 +112,9 @@ def _machine_image(request: Request) -> Result:
 
 
 def _data_volume(request: Request) -> Result:
-    return data_volume.attach_data_volume(request.event, ec2=request.client("ec2"))
+    return data_volume.attach_data_volume(
+        request.event, ec2=request.client("ec2"), deadline=request.deadline()
+    )
 
 
 def _batch_job(request: Request) -> Result:
