@@ -116,9 +116,9 @@ def handler(
     client: Callable[[str], Any] = boto3.client,
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Any]:
-    settings = Settings.from_environ(environ)
     records = event.get("Records") or []
     if records:
+        settings = Settings.from_environ(environ)
         stopped: dict[str, list[str]] = {}
         for record in records:
             topic = record.get("Sns", {}).get("TopicArn", "")
@@ -134,7 +134,8 @@ def handler(
         respond(event, context, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
     try:
-        released = release_blocks(settings, client("budgets"))
+        # Inside the try: a bad setting must still be answered.
+        released = release_blocks(Settings.from_environ(environ), client("budgets"))
     except Exception as error:
         log("release failed", error=repr(error), trace=traceback.format_exc())
         if not custom_resource:
@@ -145,7 +146,10 @@ def handler(
             context,
             status="SUCCESS",
             physical_id=PHYSICAL_ID,
-            reason=f"could not check the launch blocks ({error}); retried on schedule",
+            reason=(
+                f"could not check the launch blocks ({type(error).__name__}: {error}); "
+                "retried on schedule"
+            ),
             send=send,
         )
         return {}

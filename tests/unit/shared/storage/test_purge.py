@@ -13,6 +13,7 @@ from catalog_constructs.shared.storage.handler.storage_handlers import (
     s3_calls,
     settings,
 )
+from catalog_constructs.shared.storage.handler.storage_handlers.deadline import Deadline
 from tests.unit.shared.storage.fakes import Mailbox, versioned_objects
 
 
@@ -125,7 +126,11 @@ def test_purge_retries_throttled_calls(
     naps: list[float] = []
 
     report = purge.purge(
-        example.settings, s3=flaky, ses=Mailbox(), today=example.today, sleep=naps.append
+        example.settings,
+        s3=flaky,
+        ses=Mailbox(),
+        today=example.today,
+        deadline=Deadline(None, sleep=naps.append),
     )
 
     assert report.purged == {"old-data": expected} and not report.failed

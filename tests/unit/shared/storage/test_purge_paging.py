@@ -3,9 +3,11 @@ and a run that runs out of Lambda time stops between pages and the next run resu
 S3; a module of their own because filling the buckets takes most of the storage tests' time)."""
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from catalog_constructs.shared.storage.handler.storage_handlers import purge
+from catalog_constructs.shared.storage.handler.storage_handlers.deadline import Deadline
 from tests.unit.shared.storage.fakes import Mailbox, versioned_objects
 
 
@@ -43,13 +45,10 @@ def test_purge_stops_before_the_time_limit_and_resumes(s3: Any, buckets: Any, ex
     )
     # Enough time for the first page of 1,000 versions, not for the second.
     budget = iter([10**6, 0])
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: next(budget, 0))
 
     first = purge.purge(
-        example.settings,
-        s3=s3,
-        ses=Mailbox(),
-        today=example.today,
-        time_left=lambda: next(budget, 0),
+        example.settings, s3=s3, ses=Mailbox(), today=example.today, deadline=Deadline(context)
     )
     assert first.incomplete == ["old-data"] and not first.purged
     assert buckets.exists("old-data")

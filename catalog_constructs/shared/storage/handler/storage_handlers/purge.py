@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +19,12 @@ import boto3
 from botocore.exceptions import ClientError
 
 from .cfn import log
+from .deadline import Deadline
 from .policies import ARCHIVED_SID
 from .s3_calls import (
     GONE_CODES,
     THROTTLING_CODES,
+    backoff,
     bucket_tags,
     call,
     current_policy,
@@ -39,9 +40,6 @@ from .settings import (
     Client,
     Settings,
 )
-
-# Stop starting new work this long before Lambda would kill the function.
-TIME_MARGIN_MS = 60_000
 
 
 @dataclass
@@ -64,7 +62,7 @@ def all_buckets(s3: Client) -> Iterator[str]:
             yield str(bucket["Name"])
 
 
-def _versions(s3: Client, bucket: str) -> Iterator[list[dict[str, str]]]:
+def _versions(s3: Client, bucket: str, deadline: Deadline) -> Iterator[list[dict[str, str]]]:
     """Pages of up to 1,000 object versions and delete markers."""
     key_marker: str | None = None
     version_marker: str | None = None
@@ -73,7 +71,7 @@ def _versions(s3: Client, bucket: str) -> Iterator[list[dict[str, str]]]:
         if key_marker is not None:
             kwargs["KeyMarker"] = key_marker
             kwargs["VersionIdMarker"] = version_marker
-        page = call(s3.list_object_versions, **kwargs)
+        page = call(s3.list_object_versions, deadline=deadline, **kwargs)
         entries = [
             {"Key": item["Key"], "VersionId": item["VersionId"]}
             for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
@@ -86,14 +84,13 @@ def _versions(s3: Client, bucket: str) -> Iterator[list[dict[str, str]]]:
         version_marker = page.get("NextVersionIdMarker")
 
 
-def count_versions(s3: Client, bucket: str) -> int:
-    return sum(len(page) for page in _versions(s3, bucket))
+def count_versions(s3: Client, bucket: str, deadline: Deadline) -> int:
+    return sum(len(page) for page in _versions(s3, bucket, deadline))
 
 
-def empty_bucket(
-    s3: Client, bucket: str, *, time_left: Callable[[], float], sleep: Callable[[float], None]
-) -> tuple[int, bool]:
-    """Delete every version, delete marker and unfinished upload; ``(deleted, finished)``."""
+def empty_bucket(s3: Client, bucket: str, *, deadline: Deadline) -> tuple[int, bool]:
+    """Delete every version, delete marker and unfinished upload; ``(deleted, finished)``:
+    not finished when the Lambda's time ran out first (the next run resumes)."""
     deleted = 0
     for uploads in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
         for upload in uploads.get("Uploads", []):
@@ -102,13 +99,13 @@ def empty_bucket(
                 Bucket=bucket,
                 Key=upload["Key"],
                 UploadId=upload["UploadId"],
-                sleep=sleep,
+                deadline=deadline,
             )
     # Deleting while listing shifts the markers; list again from the start until nothing is left.
     while True:
         progressed = False
-        for entries in _versions(s3, bucket):
-            if time_left() < TIME_MARGIN_MS:
+        for entries in _versions(s3, bucket, deadline):
+            if deadline.seconds_left() <= 0:
                 return deleted, False
             pending = entries
             for attempt in range(8):
@@ -116,7 +113,7 @@ def empty_bucket(
                     s3.delete_objects,
                     Bucket=bucket,
                     Delete={"Objects": pending, "Quiet": True},
-                    sleep=sleep,
+                    deadline=deadline,
                 )
                 errors = result.get("Errors", [])
                 deleted += len(pending) - len(errors)
@@ -126,7 +123,9 @@ def empty_bucket(
                 if any(error.get("Code") not in THROTTLING_CODES for error in errors):
                     raise BucketError(f"cannot delete from {bucket}: {errors[:3]}")
                 pending = [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in errors]
-                sleep(min(2**attempt * 0.5, 20))
+                if not deadline.allows(backoff(attempt)):
+                    return deleted, False
+                deadline.sleep(backoff(attempt), "throttled deletes")
             else:
                 raise BucketError(f"{bucket}: deletes still throttled after retries")
         if not progressed:
@@ -156,14 +155,14 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def archived_bucket(s3: Client, bucket: str) -> Archived | None:
+def archived_bucket(s3: Client, bucket: str, deadline: Deadline) -> Archived | None:
     """The bucket's archive record, or None for buckets that are not the catalog's archives."""
-    tags = bucket_tags(s3, bucket)
+    tags = bucket_tags(s3, bucket, deadline=deadline)
     archived_on = _date(tags.get(ARCHIVED_TAG))
     if PRODUCT_TAG not in tags or archived_on is None:
         return None
     # Only a bucket that is really locked is purged: a hand-set tag alone is not enough.
-    policy = current_policy(s3, bucket) or "{}"
+    policy = current_policy(s3, bucket, deadline=deadline) or "{}"
     if not any(s.get("Sid") == ARCHIVED_SID for s in json.loads(policy).get("Statement", [])):
         return None
     return Archived(
@@ -175,11 +174,19 @@ def archived_bucket(s3: Client, bucket: str) -> Archived | None:
     )
 
 
-def notify(ses: Client, settings: Settings, entry: Archived, subject: str, text: str) -> None:
+def notify(
+    ses: Client,
+    settings: Settings,
+    entry: Archived,
+    subject: str,
+    text: str,
+    deadline: Deadline,
+) -> None:
     recipients = [entry.owner_email] if entry.owner_email else [settings.operators_email]
     cc = [settings.operators_email] if entry.owner_email and settings.operators_email else []
     call(
         ses.send_email,
+        deadline=deadline,
         FromEmailAddress=settings.sender,
         Destination={"ToAddresses": recipients, "CcAddresses": cc},
         Content={
@@ -197,13 +204,15 @@ def purge(
     s3: Client,
     ses: Client,
     today: dt.date,
-    time_left: Callable[[], float] = lambda: float("inf"),
-    sleep: Callable[[float], None] = time.sleep,
+    deadline: Deadline | None = None,
 ) -> PurgeReport:
+    """One run over every bucket; stops a minute before the Lambda's time runs out
+    (``deadline``: Lambda's 15 minutes from now when None)."""
+    deadline = deadline or Deadline(None)
     report = PurgeReport(dry_run=settings.dry_run)
     for bucket in all_buckets(s3):
         try:
-            _purge_one(settings, s3, ses, bucket, today, time_left, sleep, report)
+            _purge_one(settings, s3, ses, bucket, today, deadline, report)
         except ClientError as error:
             if error_code(error) in GONE_CODES:
                 report.already_gone.append(bucket)
@@ -220,11 +229,10 @@ def _purge_one(
     ses: Client,
     bucket: str,
     today: dt.date,
-    time_left: Callable[[], float],
-    sleep: Callable[[float], None],
+    deadline: Deadline,
     report: PurgeReport,
 ) -> None:
-    entry = archived_bucket(s3, bucket)
+    entry = archived_bucket(s3, bucket, deadline)
     if entry is None:
         return
     purge_on = entry.purge_date(settings)
@@ -242,24 +250,25 @@ def _purge_one(
             f"{entry.archived_on.isoformat()} when its product was terminated. It and every "
             f"file in it will be deleted permanently on or after {new_date.isoformat()}.\n\n"
             "To keep it, ask the research computing operators to restore it before then.",
+            deadline,
         )
-        tags = bucket_tags(s3, bucket)
+        tags = bucket_tags(s3, bucket, deadline=deadline)
         tags[NOTICE_TAG] = today.isoformat()
-        put_bucket_tags(s3, bucket, tags)
+        put_bucket_tags(s3, bucket, tags, deadline=deadline)
         report.noticed.append(bucket)
         return
     if entry.noticed_on is None or today < purge_on:
         return
     if settings.dry_run:
-        report.would_purge[bucket] = count_versions(s3, bucket)
+        report.would_purge[bucket] = count_versions(s3, bucket, deadline)
         log("dry run: would purge", bucket=bucket, versions=report.would_purge[bucket])
         return
-    deleted, finished = empty_bucket(s3, bucket, time_left=time_left, sleep=sleep)
+    deleted, finished = empty_bucket(s3, bucket, deadline=deadline)
     log("deleted object versions", bucket=bucket, count=deleted, finished=finished)
     if not finished:
         report.incomplete.append(bucket)
         return
-    call(s3.delete_bucket, Bucket=bucket, sleep=sleep)
+    call(s3.delete_bucket, deadline=deadline, Bucket=bucket)
     report.purged[bucket] = deleted
     log("purged", bucket=bucket, archived_on=entry.archived_on.isoformat())
     notify(
@@ -269,6 +278,7 @@ def _purge_one(
         f"Archived bucket {bucket} was deleted",
         f"Your {entry.product} bucket {bucket}, archived on {entry.archived_on.isoformat()}, "
         "was deleted with all its files as announced.",
+        deadline,
     )
 
 
@@ -284,13 +294,12 @@ def purge_handler(
     settings = Settings.from_environ(os.environ)
     if event.get("DryRun"):
         settings = Settings(**{**settings.__dict__, "dry_run": True})
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
     report = purge(
         settings,
         s3=client("s3"),
         ses=client("sesv2"),
         today=today or dt.datetime.now(dt.UTC).date(),
-        time_left=remaining if callable(remaining) else (lambda: float("inf")),
+        deadline=Deadline(context),
     )
     summary = report.__dict__
     log("purge run", **summary)
