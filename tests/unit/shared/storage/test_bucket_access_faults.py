@@ -1,14 +1,16 @@
 """The bucket-access function (``Custom::ProductBucket``) under faults (issue 17): a bad
-setting, S3 throttling longer than the function's 120 s. Each test names the issue's item it
-reproduces; the purge's faults are in test_purge_faults.py."""
+setting, S3 throttling longer than the function's 120 s, a bucket policy in a form S3 also
+accepts. Each test names the issue's item it reproduces; the purge's faults are in
+test_purge_faults.py."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from catalog_constructs.shared.storage.handler.storage_handlers import dispatch
+from catalog_constructs.shared.storage.handler.storage_handlers import dispatch, policies
 
 EventMaker = Callable[..., dict[str, Any]]
 
@@ -69,3 +71,32 @@ def test_throttling_retries_end_in_time_to_answer(
     # second here): no backoff starts once it would end inside that minute.
     assert lambda_context.get_remaining_time_in_millis() >= 59_000
     assert sum(throttled.attempts.values()) > 1  # it did retry
+
+
+def test_a_single_statement_policy_does_not_block_update_or_termination(
+    s3: Any, buckets: Any, lambda_context: Any, capture: Any, event: EventMaker, example: Any
+) -> None:
+    """Item 4: IAM's grammar lets ``Statement`` be one object instead of a list; reading it
+    as a list failed the product's Update and its termination. Whether S3 hands back a
+    single-object Statement exactly as it was written cannot be checked offline (moto stores
+    the document as given); the code accepts both forms wherever it reads a policy."""
+    buckets.product_bucket("alice-data")
+    added = {
+        "Sid": "MacieScan",
+        "Effect": "Allow",
+        "Principal": {"AWS": example.admin},
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::alice-data/*",
+    }
+    s3.put_bucket_policy(
+        Bucket="alice-data", Policy=json.dumps({"Version": "2012-10-17", "Statement": added})
+    )
+
+    updated, deleted = capture(), capture()
+    dispatch.handler(event("Update", "alice-data"), lambda_context, send=updated)
+    assert updated.only["Status"] == "SUCCESS"
+    assert {"MacieScan", "ResearchCatalogOwner"} <= set(buckets.statements("alice-data"))
+    dispatch.handler(event("Delete", "alice-data"), lambda_context, send=deleted)
+
+    assert deleted.only["Status"] == "SUCCESS"
+    assert {"MacieScan", policies.ARCHIVED_SID} <= set(buckets.statements("alice-data"))

@@ -11,6 +11,7 @@ from .policies import archive_statements, owner_statements
 from .s3_calls import bucket_exists, bucket_tags, call, put_bucket_tags, put_policy
 from .settings import (
     ARCHIVED_TAG,
+    DELETED_NOTICE_TAG,
     KIND_TAG,
     NOTICE_TAG,
     OWNER_FILE,
@@ -76,8 +77,8 @@ def archive(
         return False
     put_policy(s3, bucket, archive_statements(bucket, settings), deadline=deadline)
     tags = bucket_tags(s3, bucket, deadline=deadline)
-    tags.pop(RESTORED_TAG, None)
-    tags.pop(NOTICE_TAG, None)
+    for stale in (RESTORED_TAG, NOTICE_TAG, DELETED_NOTICE_TAG):
+        tags.pop(stale, None)
     tags.update(
         {
             ARCHIVED_TAG: tags.get(ARCHIVED_TAG, today.isoformat()),
@@ -115,6 +116,7 @@ def restore(
     put_policy(s3, bucket, owner_statements(spec, settings), deadline=deadline)
     archived_on = tags.pop(ARCHIVED_TAG)
     tags.pop(NOTICE_TAG, None)
+    tags.pop(DELETED_NOTICE_TAG, None)
     tags[RESTORED_TAG] = today.isoformat()
     put_bucket_tags(s3, bucket, tags, deadline=deadline)
     return {"bucket": bucket, "owner": owner, "archived_on": archived_on}
