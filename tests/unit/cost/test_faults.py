@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from catalog_constructs.cost.handler.cost_handlers import enforcement
 
@@ -48,3 +49,80 @@ def test_a_bad_setting_fails_the_scheduled_run(no_aws: Callable[[str], Any]) -> 
             client=no_aws,
             environ={"ACCOUNT_ID": ACCOUNT, "BLOCK_BUDGETS": "not json"},
         )
+
+
+class FakeEC2:
+    """EC2 as the budget stop sees it: instances of one community in given states, and AWS's
+    rule that StopInstances fails as a whole when it cannot stop one of the instances named
+    (IncorrectInstanceState for a pending one, or another error for one that cannot be
+    stopped at all). moto stops whatever it is given, so the rule lives here; that AWS
+    refuses the whole call is its documented behaviour, which nothing offline can run."""
+
+    def __init__(self, states: dict[str, str], unstoppable: dict[str, str] | None = None):
+        self.states = dict(states)
+        self.unstoppable = {
+            **{i: "IncorrectInstanceState" for i, s in states.items() if s == "pending"},
+            **(unstoppable or {}),
+        }
+        self.calls: list[list[str]] = []
+
+    def get_paginator(self, name: str) -> Any:
+        assert name == "describe_instances"
+        ec2 = self
+
+        class Paginator:
+            def paginate(self, Filters: list[dict[str, Any]]) -> Any:
+                (wanted,) = [f["Values"] for f in Filters if f["Name"] == "instance-state-name"]
+                instances = [
+                    {"InstanceId": i, "State": {"Name": s}}
+                    for i, s in ec2.states.items()
+                    if s in wanted
+                ]
+                return [{"Reservations": [{"Instances": instances}]}]
+
+        return Paginator()
+
+    def stop_instances(self, InstanceIds: list[str]) -> dict[str, Any]:
+        self.calls.append(list(InstanceIds))
+        refused = [i for i in InstanceIds if i in self.unstoppable]
+        if refused:
+            raise ClientError(
+                {"Error": {"Code": self.unstoppable[refused[0]], "Message": refused[0]}},
+                "StopInstances",
+            )
+        for instance in InstanceIds:
+            self.states[instance] = "stopping"
+        return {"StoppingInstances": [{"InstanceId": i} for i in InstanceIds]}
+
+
+STOP_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:stop-genomics"
+STOP_ENVIRON = {"ACCOUNT_ID": ACCOUNT, "STOP_TOPICS": json.dumps({STOP_TOPIC: "genomics"})}
+BUDGET_MESSAGE = {"Records": [{"Sns": {"TopicArn": STOP_TOPIC, "Message": "AWS Budgets"}}]}
+
+
+def test_a_pending_instance_does_not_keep_the_others_running() -> None:
+    """Item 6: the stop named pending and running instances in batches of 50; AWS refuses a
+    batch with a pending instance in it, so that batch and every later one stayed running.
+    Running instances are stopped; a pending one is reported, and the run fails so that
+    Lambda invokes it again (a minute later the instance is running and is stopped)."""
+    states = {f"i-{n:017x}": "running" for n in range(3)} | {"i-0000000000000000f": "pending"}
+    ec2 = FakeEC2(states)
+
+    with pytest.raises(RuntimeError, match=r"i-0000000000000000f \(pending"):
+        enforcement.handler(BUDGET_MESSAGE, None, client=lambda _: ec2, environ=STOP_ENVIRON)
+
+    assert [ec2.states[f"i-{n:017x}"] for n in range(3)] == ["stopping"] * 3
+    assert ec2.states["i-0000000000000000f"] == "pending"
+
+
+def test_a_batch_that_fails_is_stopped_one_by_one() -> None:
+    """Item 6: an instance that cannot be stopped at all (here UnsupportedOperation) failed its
+    batch and ended the stop; every later batch stayed running."""
+    states = {f"i-{n:017x}": "running" for n in range(60)}
+    ec2 = FakeEC2(states, unstoppable={"i-00000000000000007": "UnsupportedOperation"})
+
+    with pytest.raises(RuntimeError, match=r"i-00000000000000007 \(UnsupportedOperation"):
+        enforcement.handler(BUDGET_MESSAGE, None, client=lambda _: ec2, environ=STOP_ENVIRON)
+
+    assert sorted(i for i, s in ec2.states.items() if s == "running") == ["i-00000000000000007"]
+    assert max(len(call) for call in ec2.calls) <= 50
