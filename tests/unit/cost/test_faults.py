@@ -3,17 +3,19 @@ community whose report breaks. Each test names the issue's item it reproduces.""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
-from catalog_constructs.cost.handler.cost_handlers import enforcement
+from catalog_constructs.cost.handler.cost_handlers import enforcement, report
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
@@ -126,3 +128,55 @@ def test_a_batch_that_fails_is_stopped_one_by_one() -> None:
 
     assert sorted(i for i, s in ec2.states.items() if s == "running") == ["i-00000000000000007"]
     assert max(len(call) for call in ec2.calls) <= 50
+
+
+class FakeCostExplorer:
+    """Cost Explorer with no spending, except that one community's query breaks with an error
+    that is not a ClientError (the network, after botocore's retries)."""
+
+    def __init__(self, broken: str) -> None:
+        self.broken = broken
+
+    def list_cost_allocation_tags(self, **kwargs: Any) -> dict[str, Any]:
+        return {"CostAllocationTags": []}
+
+    def get_cost_and_usage(self, **request: Any) -> dict[str, Any]:
+        community = request["Filter"]["And"][0]["Tags"]["Values"][0]
+        if community == self.broken:
+            raise EndpointConnectionError(endpoint_url="https://ce.us-east-1.amazonaws.com")
+        return {"ResultsByTime": []}
+
+
+class Topics:
+    def __init__(self) -> None:
+        self.published: list[str] = []
+
+    def publish(self, TopicArn: str, **kwargs: Any) -> dict[str, str]:
+        self.published.append(TopicArn)
+        return {"MessageId": str(len(self.published))}
+
+
+def test_one_communitys_error_does_not_stop_the_other_reports() -> None:
+    """Item 7: only ClientError was caught per community, so any other error in one
+    community's report stopped the weekly report of every community after it."""
+    topics = Topics()
+    communities = {
+        name: {
+            "display_name": name.title(),
+            "topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:report-{name}",
+            "budget_usd": 100,
+            "period": "MONTHLY",
+        }
+        for name in ("alpha", "beta")
+    }
+    clients = {
+        "ce": FakeCostExplorer(broken="alpha"),
+        "sns": topics,
+        "ec2": FakeEC2({}),
+    }
+    environ = {"REPORT_REGION": REGION, "COMMUNITIES": json.dumps(communities)}
+
+    with pytest.raises(RuntimeError, match="cost report failed for: alpha"):
+        report.handler({}, None, client=clients.__getitem__, environ=environ, now=NOW)
+
+    assert topics.published == [f"arn:aws:sns:{REGION}:{ACCOUNT}:report-beta"]
