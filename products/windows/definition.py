@@ -23,6 +23,16 @@ DEFINITION = ProductDefinition(
                 "bucket synchronisation, idle auto-stop."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Read-write buckets keep your edits: a file you changed is uploaded and never "
+                "overwritten by an older bucket copy (changed on both sides, the bucket's copy "
+                "is kept beside yours); files you delete in D:\\buckets are deleted in the "
+                "bucket, and files deleted in the bucket are deleted here; failures are logged. "
+                "Synchronisation no longer needs the catalog's Windows image."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},
