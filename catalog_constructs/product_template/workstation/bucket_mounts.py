@@ -5,8 +5,8 @@ resource on the shared product-context function refuses any bucket that is neith
 nor shared with their community (``Custom::BucketMounts``, see
 :mod:`catalog_constructs.shared.product_context`); only then does the instance
 role get a policy naming exactly those buckets. On Linux, Mountpoint for Amazon S3 mounts each
-under ``/data/buckets/<name>``; on Windows, the image's sync script copies each to
-``D:\\buckets\\<name>`` (and back, for read-write buckets).
+under ``/data/buckets/<name>``; on Windows, the product's sync script (``Sync-Buckets.ps1``)
+copies each to ``D:\\buckets\\<name>`` (and back, for read-write buckets).
 
 The lists travel in the instance's user data, which the instance re-reads at every boot: a
 changed list changes the user data, which makes CloudFormation stop and start the instance, so
@@ -21,6 +21,7 @@ from constructs import Construct
 
 from amis.images import COMPONENT_DIRECTORY
 from catalog_constructs.common.nag import acknowledge
+from catalog_constructs.contract import WINDOWS_DATA_ROOT
 from catalog_constructs.product_template.context import (
     ProductContext,
     product_context_service_token,
@@ -59,12 +60,18 @@ LINUX_SETUP = render_file(
         MOUNTPOINT_SIGNING_KEYS=MOUNTPOINT_SIGNING_KEYS,
     ),
 )
-# Sync-Buckets.ps1 comes with the catalog's Windows image (amis/).
-WINDOWS_SYNC_SCRIPT = "C:\\ProgramData\\research-catalog\\Sync-Buckets.ps1"
+# Windows: the product installs its own synchronisation (scripts/Sync-Buckets.ps1); the record of
+# what was synchronised lives on D: with the files.
+WINDOWS_SYNC_SCRIPT = f"{WINDOWS_DATA_ROOT}\\Sync-Buckets.ps1"
+WINDOWS_SYNC_STATE = f"{WINDOWS_SYNC_ROOT}\\.sync-state"
+WINDOWS_SYNC = render_file(
+    SCRIPTS / "Sync-Buckets.ps1", SYNC_ROOT=WINDOWS_SYNC_ROOT, STATE_ROOT=WINDOWS_SYNC_STATE
+)
 WINDOWS_SETUP = render_file(
     SCRIPTS / "windows_bucket_sync.ps1",
     SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT,
-    UPDATE_SCRIPT=render_file(SCRIPTS / "Update-Buckets.ps1", SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT),
+    # Without its indentation, which PowerShell does not need: user data holds at most 16 KB.
+    SYNC_BUCKETS="\n".join(line.lstrip() for line in WINDOWS_SYNC.splitlines()),
 )
 
 

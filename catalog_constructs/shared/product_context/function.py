@@ -20,6 +20,9 @@ from catalog_constructs.common.function import CatalogFunction, ControlPlaneReas
 from catalog_constructs.common.iam import product_roles_arn
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
+# The tag the handler marks an instance with when a data-volume move stopped it
+# (data_volume.STOPPED_FOR_MOVE_TAG; the asset cannot import it, a test compares them).
+STOPPED_FOR_MOVE_TAG = "research-catalog:stopped-for-volume-move"
 
 
 class ProductContextFunction(CatalogFunction):
@@ -90,14 +93,36 @@ class ProductContextFunction(CatalogFunction):
             ),
             # Moves a product's data volume to the instance that replaces the old one; only
             # resources the catalog's products created (they carry the product tag).
+            # Starting again an instance a move stopped, once a rolled-back update has moved
+            # the volume back to it.
             iam.PolicyStatement(
                 sid="MoveDataVolumes",
-                actions=["ec2:StopInstances", "ec2:AttachVolume", "ec2:DetachVolume"],
+                actions=[
+                    "ec2:StopInstances",
+                    "ec2:StartInstances",
+                    "ec2:AttachVolume",
+                    "ec2:DetachVolume",
+                ],
                 resources=[
                     stack.format_arn(service="ec2", resource="instance", resource_name="*"),
                     stack.format_arn(service="ec2", resource="volume", resource_name="*"),
                 ],
                 conditions={"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}},
+            ),
+            # The mark on an instance a move stopped, and only that tag.
+            iam.PolicyStatement(
+                sid="MarkInstancesAMoveStopped",
+                actions=["ec2:CreateTags", "ec2:DeleteTags"],
+                resources=[stack.format_arn(service="ec2", resource="instance", resource_name="*")],
+                # Null on aws:TagKeys: DeleteTags without tags would remove them all, and
+                # ForAllValues alone holds for a request that names no key.
+                conditions={
+                    "Null": {
+                        f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false",
+                        "aws:TagKeys": "false",
+                    },
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [STOPPED_FOR_MOVE_TAG]},
+                },
             ),
             # Stopping an instance and attaching a volume encrypted with the catalog key.
             iam.PolicyStatement(

@@ -5,8 +5,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from catalog_constructs.shared.storage.handler.storage_handlers import (
     dispatch,
     policies,
@@ -14,34 +12,6 @@ from catalog_constructs.shared.storage.handler.storage_handlers import (
 )
 
 EventMaker = Callable[..., dict[str, Any]]
-
-
-@pytest.fixture
-def event(example: Any) -> EventMaker:
-    """A request of the bucket products' ``Custom::ProductBucket`` for the example owner."""
-
-    def make(request_type: str, bucket: str, **properties: Any) -> dict[str, Any]:
-        account, region = example.account, example.region
-        result: dict[str, Any] = {
-            "RequestType": request_type,
-            "ResponseURL": "https://example.com/signed",
-            "StackId": f"arn:aws:cloudformation:{region}:{account}:stack/SC-{account}-pp-x/guid",
-            "RequestId": "request",
-            "LogicalResourceId": "StorageAccess",
-            "ResourceType": "Custom::ProductBucket",
-            "ResourceProperties": {
-                "BucketName": bucket,
-                "Kind": "private",
-                "OwnerAwsUserId": example.owner,
-                "RestrictDownloadsToRegion": "false",
-                **properties,
-            },
-        }
-        if request_type != "Create":
-            result["PhysicalResourceId"] = bucket
-        return result
-
-    return make
 
 
 def test_create_writes_owner_only_tls_only_policy(

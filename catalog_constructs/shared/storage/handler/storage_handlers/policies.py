@@ -225,13 +225,22 @@ def archive_statements(bucket: str, settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
+def policy_statements(document: str | None) -> list[dict[str, Any]]:
+    """The statements of a policy document. IAM's grammar allows ``Statement`` to be a single
+    object as well as a list (an administrator may write either); both are read here."""
+    if not document:
+        return []
+    statements = json.loads(document).get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    return [statement for statement in statements if isinstance(statement, dict)]
+
+
 def merged_policy(current: str | None, statements: list[dict[str, Any]]) -> str:
     """Our statements replace our previous ones; statements an administrator added stay."""
-    foreign = []
-    if current:
-        foreign = [
-            statement
-            for statement in json.loads(current).get("Statement", [])
-            if not str(statement.get("Sid", "")).startswith(SID_PREFIX)
-        ]
+    foreign = [
+        statement
+        for statement in policy_statements(current)
+        if not str(statement.get("Sid", "")).startswith(SID_PREFIX)
+    ]
     return json.dumps({"Version": "2012-10-17", "Statement": [*statements, *foreign]})

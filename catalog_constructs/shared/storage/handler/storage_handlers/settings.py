@@ -18,6 +18,8 @@ OWNER_USERID_TAG = "research-catalog:owner-userid"
 OWNER_EMAIL_TAG = "OwnerEmail"
 ARCHIVED_TAG = "research-catalog:archived-on"
 NOTICE_TAG = "research-catalog:purge-notice-on"
+# The owner was told that the (emptied) bucket is deleted: sent once, before DeleteBucket.
+DELETED_NOTICE_TAG = "research-catalog:deleted-notice-on"
 KIND_TAG = "research-catalog:bucket-kind"
 RESTRICT_TAG = "research-catalog:restrict-region"
 RESTORED_TAG = "research-catalog:restored-on"
