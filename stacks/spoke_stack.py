@@ -72,6 +72,7 @@ class SpokeStack(SharedStack):
                 f"EndUserAccess-{name}",
                 community=name,
                 role_names=[],
+                volume_key_arn=self.resources.ebs_key.key_arn,
                 scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
                 managed_policy_name=contract.end_user_policy_name(name),
             )

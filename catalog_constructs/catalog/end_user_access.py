@@ -4,6 +4,7 @@ from aws_cdk import Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
 from catalog_constructs.common.nag import acknowledge_wildcard_resources
 
 OWN = {"StringEquals": {"servicecatalog:userLevel": "self"}}
@@ -17,8 +18,11 @@ class EndUserPolicy(Construct):
 
     Service Catalog decides which products a principal sees (portfolio association); this
     policy lets them browse and launch, limits every provisioned-product call to their own
-    products, and opens Session Manager only on instances whose owner tag equals the caller's
-    ``aws:userid``. No AWS managed *FullAccess policy is involved.
+    products, and opens Session Manager (and starts and stops) only instances whose owner tag
+    equals the caller's ``aws:userid``. No AWS managed *FullAccess policy is involved.
+
+    ``volume_key_arn``: the key of product volumes, which EC2 uses as the caller when the
+    caller starts their own instance (the Start and Restart actions run as the caller).
     """
 
     def __init__(
@@ -28,6 +32,7 @@ class EndUserPolicy(Construct):
         *,
         community: str,
         role_names: list[str],
+        volume_key_arn: str,
         scheduled_jobs: bool = False,
         managed_policy_name: str | None = None,
     ) -> None:
@@ -95,6 +100,7 @@ class EndUserPolicy(Construct):
                 sid="ConsoleLookups",
                 actions=[
                     "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
                     "ssm:DescribeInstanceInformation",
                     "ssm:DescribeInstanceProperties",
                     "ssm:DescribeSessions",
@@ -159,6 +165,7 @@ class EndUserPolicy(Construct):
                 ],
             ),
         ]
+        statements += _instance_action_statements(stack, volume_key_arn)
         if scheduled_jobs:
             statements += _job_statements(stack, community)
         self.policy = iam.ManagedPolicy(
@@ -182,6 +189,49 @@ class EndUserPolicy(Construct):
             "definitions and secrets are limited by the same owner tag, job "
             "queues to the community's own.",
         )
+
+
+def _instance_action_statements(stack: Stack, volume_key_arn: str) -> list[iam.PolicyStatement]:
+    """Start, Stop and Restart (catalog_constructs.catalog.service_actions) run the AWS-owned
+    Automation documents in the caller's context, whatever instance ID the caller passes: EC2
+    allows the calls only on instances tagged with the caller's own aws:userid."""
+    region_account = f"{stack.region}:{stack.account}"
+    return [
+        iam.PolicyStatement(
+            # AWS-owned documents: any account part, these names only. The caller can pass
+            # no role to Automation (no iam:PassRole), so the steps run as the caller.
+            sid="RunInstanceActions",
+            actions=["ssm:StartAutomationExecution"],
+            resources=[
+                f"arn:{stack.partition}:ssm:{stack.region}:*:automation-definition/{document}:*"
+                for document in ACTION_DOCUMENTS
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="FollowInstanceActions",
+            actions=["ssm:GetAutomationExecution"],
+            resources=[f"arn:{stack.partition}:ssm:{region_account}:automation-execution/*"],
+        ),
+        iam.PolicyStatement(
+            sid="StartAndStopOwnInstances",
+            actions=["ec2:StartInstances", "ec2:StopInstances"],
+            resources=[f"arn:{stack.partition}:ec2:{region_account}:instance/*"],
+            conditions={
+                "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
+            },
+        ),
+        iam.PolicyStatement(
+            # Starting an instance with encrypted volumes makes EC2 create a grant on the
+            # volume key as the caller.
+            sid="StartOwnEncryptedVolumes",
+            actions=["kms:CreateGrant"],
+            resources=[volume_key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"},
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        ),
+    ]
 
 
 def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:

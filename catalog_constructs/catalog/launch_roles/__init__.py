@@ -21,9 +21,6 @@ from catalog_constructs.common.iam import product_roles_arn
 from catalog_constructs.common.nag import acknowledge_wildcard_resources
 from catalog_constructs.shared.resources import SharedResources
 
-# Families whose launch role also runs self-service actions: SSM Automation assumes it then.
-ACTION_FAMILIES = frozenset({"ec2"})
-
 # What each product family's templates create, beyond the stack operations every family needs.
 FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyStatement]]] = {
     "ec2": ec2_family,
@@ -56,14 +53,13 @@ class LaunchRole(Construct):
         )
         region_account = f"{stack.region}:{stack.account}"
 
-        principals: list[iam.IPrincipal] = [iam.ServicePrincipal("servicecatalog.amazonaws.com")]
-        if family in ACTION_FAMILIES:
-            principals.append(iam.ServicePrincipal("ssm.amazonaws.com"))
         self.role = iam.Role(
             self,
             "Role",
             role_name=contract.launch_role_name(family),
-            assumed_by=iam.CompositePrincipal(*principals),
+            # Only Service Catalog: the self-service actions run as their caller, not as this
+            # role, which may act on every catalog instance.
+            assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
             description=f"Service Catalog launch role for the {family} product family",
         )
         statements = [

@@ -1,0 +1,151 @@
+"""Owner-only, evaluated the way IAM evaluates it (tests/iam_eval.py): what a researcher, a
+colleague in the same community and a researcher of another community can do to an instance,
+a Studio profile, an image or a job through the synthesized policies.
+
+Each test names the path of docs/security.md it proves. What IAM does with a request is
+modelled for identity policies and boundaries only; trust and resource policies are checked
+structurally here, and what no offline test can show is listed in docs/security.md.
+"""
+
+import json
+from typing import Any
+
+from catalog_constructs import contract
+from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
+from tests.iam_eval import REGION, Request, allowed, evaluate, resolve
+from tests.infrastructure.templates import resources
+from tests.synth import SynthesizedStage
+
+ALICE = "AROAEXAMPLEROLEID:alice"
+BOB = "AROAEXAMPLEROLEID:bob"
+
+
+def account(stage: SynthesizedStage) -> str:
+    return str(stage.config.stage.account)
+
+
+def instance_arn(stage: SynthesizedStage) -> str:
+    return f"arn:aws:ec2:{REGION}:{account(stage)}:instance/i-0123456789abcdef0"
+
+
+def end_user_policy(stage: SynthesizedStage, community: str) -> dict[str, Any]:
+    (policy,) = (
+        resource["Properties"]["PolicyDocument"]
+        for resource in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        if resource["Properties"]["Description"]
+        == f"Research catalog end users of the {community} community"
+    )
+    return resolve(policy, {"AWS::AccountId": account(stage)})
+
+
+def catalog_instance_tags(owner: str, community: str = "biomedical") -> dict[str, str]:
+    return {
+        f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": owner,
+        f"aws:ResourceTag/{contract.PRODUCT_TAG}": "linux-docker",
+        f"aws:ResourceTag/{contract.COMMUNITY_TAG}": community,
+    }
+
+
+def roles_trusting(template: dict[str, Any], service: str) -> dict[str, dict[str, Any]]:
+    found = {}
+    for logical_id, role in resources(template, "AWS::IAM::Role").items():
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+            services = statement.get("Principal", {}).get("Service", [])
+            if service in (services if isinstance(services, list) else [services]):
+                found[logical_id] = role
+    return found
+
+
+def attached_policies(
+    template: dict[str, Any], logical_id: str, refs_account: str
+) -> list[dict[str, Any]]:
+    documents = [
+        policy["PolicyDocument"]
+        for policy in resources(template, "AWS::IAM::Role")[logical_id]["Properties"].get(
+            "Policies", []
+        )
+    ]
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for resource in resources(template, kind).values():
+            if {"Ref": logical_id} in resource["Properties"].get("Roles", []):
+                documents.append(resource["Properties"]["PolicyDocument"])
+    return [resolve(document, {"AWS::AccountId": refs_account}) for document in documents]
+
+
+# --- Start, Stop and Restart (security.md: "Another researcher's instance") ------------------
+
+
+def test_instance_actions_run_with_the_callers_own_rights(stage: SynthesizedStage) -> None:
+    """A caller may override the TARGET parameter of an action with any instance ID
+    (ExecuteProvisionedProductServiceAction), so the action must not run as a role that can
+    reach other instances: without AssumeRole, Automation runs in the caller's context."""
+    actions = resources(stage.stacks["Catalog"], "AWS::ServiceCatalog::ServiceAction")
+    assert actions
+    for action in actions.values():
+        keys = {entry["Key"] for entry in action["Properties"]["Definition"]}
+        assert "AssumeRole" not in keys, action["Properties"]["Name"]
+
+
+def test_no_role_automation_can_assume_reaches_an_instance(stage: SynthesizedStage) -> None:
+    for name in ("Catalog", *(s for s in stage.stacks if s.startswith("Spoke"))):
+        template = stage.stacks[name]
+        for logical_id in roles_trusting(template, "ssm.amazonaws.com"):
+            request = Request(
+                "ec2:StopInstances",
+                instance_arn(stage),
+                {"aws:userid": ALICE, **catalog_instance_tags(BOB)},
+            )
+            policies = attached_policies(template, logical_id, account(stage))
+            assert not allowed(request, policies), logical_id
+
+
+def test_researchers_start_and_stop_only_their_own_instances(stage: SynthesizedStage) -> None:
+    policy = end_user_policy(stage, "biomedical")
+    instance = instance_arn(stage)
+    for action in ("ec2:StartInstances", "ec2:StopInstances"):
+        own = Request(action, instance, {"aws:userid": ALICE, **catalog_instance_tags(ALICE)})
+        assert allowed(own, [policy]), action
+        colleague = Request(action, instance, {"aws:userid": ALICE, **catalog_instance_tags(BOB)})
+        assert not allowed(colleague, [policy]), action
+        untagged = Request(action, instance, {"aws:userid": ALICE})
+        assert not allowed(untagged, [policy]), action
+    for document in ACTION_DOCUMENTS:
+        run = Request(
+            "ssm:StartAutomationExecution",
+            f"arn:aws:ssm:{REGION}:{account(stage)}:automation-definition/{document}:$DEFAULT",
+            {"aws:userid": ALICE},
+        )
+        assert allowed(run, [policy]), document
+    # Nothing else: the caller cannot run another document, nor pass a role to Automation.
+    other = Request(
+        "ssm:StartAutomationExecution",
+        f"arn:aws:ssm:{REGION}:{account(stage)}:automation-definition/AWS-RunShellScript:$DEFAULT",
+        {"aws:userid": ALICE},
+    )
+    assert not allowed(other, [policy])
+    assert evaluate(Request("iam:PassRole", "*", {"aws:userid": ALICE}), [policy]) != "Allow"
+
+
+def test_starting_an_own_instance_may_use_the_volume_key_only_through_ec2(
+    stage: SynthesizedStage,
+) -> None:
+    """EC2 creates a grant on the volume key as the caller when it starts an instance with
+    encrypted volumes; the caller gets exactly that, only through EC2, only for AWS resources."""
+    policy = end_user_policy(stage, "biomedical")
+    statements = [
+        s
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow" and any(str(a).startswith("kms:") for a in _list(s["Action"]))
+    ]
+    assert statements
+    for statement in statements:
+        assert _list(statement["Action"]) == ["kms:CreateGrant"]
+        assert statement["Condition"] == {
+            "StringEquals": {"kms:ViaService": f"ec2.{REGION}.amazonaws.com"},
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+        }
+        assert "*" not in json.dumps(statement["Resource"])
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
