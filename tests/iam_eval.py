@@ -48,7 +48,9 @@ IMPLICIT_DENY = "ImplicitDeny"
 # a key of DescribeRecord, DescribeProvisionedProduct, ... but not of
 # GetProvisionedProductOutputs, so a condition on it never holds for that action.
 SERVICE_CONTEXT_KEYS: dict[str, frozenset[str]] = {
-    action: frozenset({"servicecatalog:userLevel", "servicecatalog:accountLevel"})
+    action: frozenset(
+        {"servicecatalog:userLevel", "servicecatalog:roleLevel", "servicecatalog:accountLevel"}
+    )
     for action in (
         "servicecatalog:DescribeProvisionedProduct",
         "servicecatalog:DescribeRecord",

@@ -58,13 +58,16 @@ class EndUserPolicy(Construct):
                 resources=["*"],
             ),
             iam.PolicyStatement(
+                # Every action here carries servicecatalog:userLevel. GetProvisionedProductOutputs
+                # does not (an Allow conditioned on it would never apply, and one without the
+                # condition would reach every product of the account): outputs are read from
+                # the product's record (DescribeRecord's RecordOutputs) instead.
                 sid="OwnProvisionedProductsOnly",
                 actions=[
                     "servicecatalog:DescribeProvisionedProduct",
                     "servicecatalog:DescribeRecord",
                     "servicecatalog:DescribeServiceActionExecutionParameters",
                     "servicecatalog:ExecuteProvisionedProductServiceAction",
-                    "servicecatalog:GetProvisionedProductOutputs",
                     "servicecatalog:ListRecordHistory",
                     "servicecatalog:ScanProvisionedProducts",
                     "servicecatalog:SearchProvisionedProducts",

@@ -7,15 +7,18 @@ modelled for identity policies and boundaries only; trust and resource policies 
 structurally here, and what no offline test can show is listed in docs/security.md.
 """
 
+import ast
 import json
+from pathlib import Path
 from typing import Any
 
 from catalog_constructs import contract
 from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
-from tests.iam_eval import REGION, Request, allowed, evaluate, resolve
+from tests.iam_eval import REGION, SERVICE_CONTEXT_KEYS, Request, allowed, evaluate, resolve
 from tests.infrastructure.templates import resources
 from tests.synth import SynthesizedStage
 
+ROOT = Path(__file__).resolve().parents[2]
 ALICE = "AROAEXAMPLEROLEID:alice"
 BOB = "AROAEXAMPLEROLEID:bob"
 
@@ -149,3 +152,52 @@ def test_starting_an_own_instance_may_use_the_volume_key_only_through_ec2(
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# --- reading one's own outputs (security.md: "Own provisioned products") -------------------
+
+
+def _service_catalog_calls(path: Path) -> set[str]:
+    """The Service Catalog operations a tool calls (``self.sc.<operation>(...)``), as IAM
+    action names."""
+    tree = ast.parse(path.read_text())
+    names = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "sc"
+    }
+    return {"servicecatalog:" + "".join(w.capitalize() for w in n.split("_")) for n in names}
+
+
+def test_the_smoke_test_needs_only_what_researchers_may_do(stage: SynthesizedStage) -> None:
+    """The smoke test launches as a researcher does. servicecatalog:userLevel is a key of
+    DescribeRecord but not of GetProvisionedProductOutputs, so an Allow conditioned on it
+    never applies to the latter: every call must be allowed with the keys its action carries."""
+    policy = end_user_policy(stage, "biomedical")
+    calls = _service_catalog_calls(ROOT / "delivery" / "smoke.py")
+    assert "servicecatalog:DescribeRecord" in calls
+    for action in sorted(calls):
+        keys = SERVICE_CONTEXT_KEYS.get(action, frozenset())
+        context = {"aws:userid": ALICE}
+        if "servicecatalog:userLevel" in keys:
+            context["servicecatalog:userLevel"] = "self"
+        assert allowed(Request(action, "*", context), [policy]), action
+
+
+def test_researchers_reach_no_one_elses_provisioned_product(stage: SynthesizedStage) -> None:
+    """Every provisioned-product call needs userLevel=self; none is allowed without it (an
+    account- or role-level request is another researcher's product)."""
+    policy = end_user_policy(stage, "biomedical")
+    for action, keys in SERVICE_CONTEXT_KEYS.items():
+        if "servicecatalog:userLevel" not in keys:
+            continue
+        for level in ("account", "role"):
+            request = Request(
+                action, "*", {"aws:userid": ALICE, f"servicecatalog:{level}Level": "self"}
+            )
+            assert not allowed(request, [policy]), (action, level)
+    outputs = Request("servicecatalog:GetProvisionedProductOutputs", "*", {"aws:userid": ALICE})
+    assert not allowed(outputs, [policy])
