@@ -100,6 +100,10 @@ DENIED_ACTIONS = [
 ]
 
 
+# Every tagging action ALLOWED_SERVICE_ACTIONS contains (a test keeps the two in step).
+TAGGING_ACTIONS = ["sagemaker:AddTags", "sagemaker:DeleteTags"]
+
+
 class ProductRoleBoundary(Construct):
     """A managed policy with a fixed name, so product templates and launch roles can name it."""
 
@@ -123,6 +127,20 @@ class ProductRoleBoundary(Construct):
                     effect=iam.Effect.DENY,
                     actions=DENIED_ACTIONS,
                     resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    # The only tagging a product role may do (Studio's shared execution role
+                    # tags its spaces): never a reserved key. A member could otherwise write
+                    # their own aws:userid into a teammate's profile tag and open it.
+                    sid="NeverSetReservedTags",
+                    effect=iam.Effect.DENY,
+                    actions=TAGGING_ACTIONS,
+                    resources=["*"],
+                    conditions={
+                        "ForAnyValue:StringLike": {
+                            "aws:TagKeys": list(contract.RESERVED_TAG_KEY_PATTERNS)
+                        }
+                    },
                 ),
             ],
         )

@@ -14,6 +14,11 @@ from typing import Any
 
 from catalog_constructs import contract
 from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
+from catalog_constructs.shared.product_boundary import (
+    ALLOWED_SERVICE_ACTIONS,
+    DENIED_ACTIONS,
+    TAGGING_ACTIONS,
+)
 from tests.iam_eval import REGION, SERVICE_CONTEXT_KEYS, Request, allowed, evaluate, resolve
 from tests.infrastructure.templates import resources
 from tests.synth import SynthesizedStage
@@ -60,7 +65,7 @@ def roles_trusting(template: dict[str, Any], service: str) -> dict[str, dict[str
 
 
 def attached_policies(
-    template: dict[str, Any], logical_id: str, refs_account: str
+    template: dict[str, Any], logical_id: str, refs: dict[str, str]
 ) -> list[dict[str, Any]]:
     documents = [
         policy["PolicyDocument"]
@@ -72,7 +77,7 @@ def attached_policies(
         for resource in resources(template, kind).values():
             if {"Ref": logical_id} in resource["Properties"].get("Roles", []):
                 documents.append(resource["Properties"]["PolicyDocument"])
-    return [resolve(document, {"AWS::AccountId": refs_account}) for document in documents]
+    return [resolve(document, refs) for document in documents]
 
 
 # --- Start, Stop and Restart (security.md: "Another researcher's instance") ------------------
@@ -98,7 +103,7 @@ def test_no_role_automation_can_assume_reaches_an_instance(stage: SynthesizedSta
                 instance_arn(stage),
                 {"aws:userid": ALICE, **catalog_instance_tags(BOB)},
             )
-            policies = attached_policies(template, logical_id, account(stage))
+            policies = attached_policies(template, logical_id, {"AWS::AccountId": account(stage)})
             assert not allowed(request, policies), logical_id
 
 
@@ -201,3 +206,51 @@ def test_researchers_reach_no_one_elses_provisioned_product(stage: SynthesizedSt
             assert not allowed(request, [policy]), (action, level)
     outputs = Request("servicecatalog:GetProvisionedProductOutputs", "*", {"aws:userid": ALICE})
     assert not allowed(outputs, [policy])
+
+
+# --- reserved tags (security.md: "A teammate's Studio profile") -----------------------------
+
+
+def product_role_boundary(stage: SynthesizedStage) -> dict[str, Any]:
+    (boundary,) = (
+        resource["Properties"]["PolicyDocument"]
+        for resource in resources(stage.stacks["Shared"], "AWS::IAM::ManagedPolicy").values()
+        if resource["Properties"].get("ManagedPolicyName") == contract.PRODUCT_ROLE_BOUNDARY_NAME
+    )
+    return resolve(boundary, {"AWS::AccountId": account(stage)})
+
+
+def product_role(
+    stage: SynthesizedStage, product: str, service: str, refs: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The identity policies of the product's one role that ``service`` assumes."""
+    template = stage.products[product]
+    (logical_id,) = roles_trusting(template, service)
+    return attached_policies(template, logical_id, {"AWS::AccountId": account(stage), **refs})
+
+
+def test_no_product_role_sets_or_removes_reserved_tags(stage: SynthesizedStage) -> None:
+    """A Studio member (the shared execution role) cannot rewrite the member tag of a
+    teammate's profile and then open it as their own, nor strip it."""
+    template = stage.products["studio-team"]
+    (domain,) = resources(template, "AWS::SageMaker::Domain")
+    policies = product_role(
+        stage, "studio-team", "sagemaker.amazonaws.com", {f"{domain}.DomainId": "d-team"}
+    )
+    boundary = product_role_boundary(stage)
+    profile = f"arn:aws:sagemaker:{REGION}:{account(stage)}:user-profile/d-team/bob"
+    for action in ("sagemaker:AddTags", "sagemaker:DeleteTags"):
+        for key in (contract.STUDIO_MEMBER_TAG, contract.OWNER_USERID_TAG, contract.COMMUNITY_TAG):
+            request = Request(action, profile, {"aws:TagKeys": [key]})
+            assert evaluate(request, policies, boundary=boundary) == "ExplicitDeny", (action, key)
+    # Studio's own tags on spaces and apps stay possible.
+    space = f"arn:aws:sagemaker:{REGION}:{account(stage)}:space/d-team/analysis"
+    context = {"aws:TagKeys": ["project"], "aws:RequestedRegion": REGION}
+    own = Request("sagemaker:AddTags", space, context)
+    assert allowed(own, policies, boundary=boundary)
+
+
+def test_the_boundary_guards_every_tagging_action_it_allows() -> None:
+    tagging = {a for a in ALLOWED_SERVICE_ACTIONS if "tag" in a.split(":")[1].lower()}
+    tagging -= {"ec2:DescribeTags", "sagemaker:ListTags"}
+    assert tagging <= set(TAGGING_ACTIONS) | set(DENIED_ACTIONS)
