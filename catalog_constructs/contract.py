@@ -78,6 +78,10 @@ STUDIO_MEMBER_TAG = f"{PREFIX}:member-userid"
 # community names), read-only or read-write. The product-context handler checks them.
 MOUNTABLE_BY_TAG = f"{PREFIX}:mountable-by"
 WRITABLE_BY_TAG = f"{PREFIX}:writable-by"
+# Operators share a private ECR repository with communities' jobs (space-separated community
+# names); a repository tagged with a researcher's owner-userid serves that researcher's jobs.
+# Untagged repositories serve no product.
+PULLABLE_BY_TAG = f"{PREFIX}:pullable-by"
 # Tags that decide who may reach a resource, who pays for it and what happens to it (the
 # catalog's own keys and the owner and community tags): only templates and the catalog's own
 # functions set them, never a role a researcher or their code controls, nor a tag update.

@@ -21,6 +21,14 @@ DEFINITION = ProductDefinition(
                 "logs, failure alerts by e-mail."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Private Amazon ECR images only from repositories shared with you (tagged "
+                "with your user ID) or with your community (research-catalog:pullable-by); "
+                "other repositories of the account are refused."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={

@@ -254,3 +254,87 @@ def test_the_boundary_guards_every_tagging_action_it_allows() -> None:
     tagging = {a for a in ALLOWED_SERVICE_ACTIONS if "tag" in a.split(":")[1].lower()}
     tagging -= {"ec2:DescribeTags", "sagemaker:ListTags"}
     assert tagging <= set(TAGGING_ACTIONS) | set(DENIED_ACTIONS)
+
+
+# --- container images (security.md: "Another researcher's private image") -------------------
+
+SNAPSHOTS = ROOT / "product-stack-snapshots"
+JOB_PRINCIPAL_TAGS = {
+    f"aws:PrincipalTag/{contract.OWNER_USERID_TAG}": ALICE,
+    f"aws:PrincipalTag/{contract.COMMUNITY_TAG}": "biomedical",
+}
+
+
+def job_execution_policies(stage: SynthesizedStage, template: dict[str, Any]) -> list[Any]:
+    (logical_id,) = (
+        logical_id
+        for logical_id, role in resources(template, "AWS::IAM::Role").items()
+        if role["Properties"]["Description"].startswith("Scheduled job: pulls the image")
+    )
+    (context,) = resources(template, "Custom::ProductContext")
+    refs = {
+        "AWS::AccountId": account(stage),
+        f"{context}.OwnerAwsUserId": ALICE,
+        f"{context}.Community": "biomedical",
+    }
+    return attached_policies(template, logical_id, refs)
+
+
+def _pull(stage: SynthesizedStage, tags: dict[str, str], action: str) -> Request:
+    repository = f"arn:aws:ecr:{REGION}:{account(stage)}:repository/lab/tool"
+    context = {
+        "aws:RequestedRegion": REGION,
+        **JOB_PRINCIPAL_TAGS,
+        **{f"aws:ResourceTag/{key}": value for key, value in tags.items()},
+    }
+    return Request(action, repository, context)
+
+
+def test_jobs_pull_only_images_of_their_owner_or_community(stage: SynthesizedStage) -> None:
+    """Checked for the current version and for every released one: the boundary holds the
+    rule, so a released template cannot pull another community's private image either."""
+    released = sorted(SNAPSHOTS.glob("*ScheduledJob*.product.template.json"))
+    templates = [stage.products["scheduled-job"], *(json.loads(p.read_text()) for p in released)]
+    boundary = product_role_boundary(stage)
+    allowed_tags = [
+        {contract.OWNER_USERID_TAG: ALICE},
+        {contract.PULLABLE_BY_TAG: "biomedical"},
+        {contract.PULLABLE_BY_TAG: "genomics biomedical imaging"},
+    ]
+    refused_tags = [
+        {},
+        {contract.OWNER_USERID_TAG: BOB},
+        {contract.PULLABLE_BY_TAG: "genomics"},
+        {contract.PULLABLE_BY_TAG: "biomedical-archive"},
+        {contract.COMMUNITY_TAG: "biomedical"},
+    ]
+    for template in templates:
+        policies = job_execution_policies(stage, template)
+        for action in ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"):
+            for tags in allowed_tags:
+                request = _pull(stage, tags, action)
+                assert allowed(request, policies, boundary=boundary), tags
+            for tags in refused_tags:
+                request = _pull(stage, tags, action)
+                assert not allowed(request, policies, boundary=boundary), tags
+    # The current version's own policy holds the rule too, not only the boundary.
+    current = job_execution_policies(stage, stage.products["scheduled-job"])
+    for tags in refused_tags:
+        assert not allowed(_pull(stage, tags, "ecr:BatchGetImage"), current), tags
+
+
+def test_a_product_role_without_owner_tags_pulls_nothing(stage: SynthesizedStage) -> None:
+    """The boundary's image rule compares the role's own tags; a role without them must not
+    slip through an unresolvable policy variable."""
+    boundary = product_role_boundary(stage)
+    everything = {"Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]}
+    repository = f"arn:aws:ecr:{REGION}:{account(stage)}:repository/lab/tool"
+    for missing in JOB_PRINCIPAL_TAGS:
+        context = {
+            "aws:RequestedRegion": REGION,
+            **{k: v for k, v in JOB_PRINCIPAL_TAGS.items() if k != missing},
+            f"aws:ResourceTag/{contract.PULLABLE_BY_TAG}": "biomedical",
+            f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": ALICE,
+        }
+        request = Request("ecr:BatchGetImage", repository, context)
+        assert not allowed(request, [everything], boundary=boundary), missing
