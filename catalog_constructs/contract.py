@@ -62,6 +62,13 @@ def end_user_policy_name(community: str) -> str:
     return f"{PREFIX}-end-user-{community}"
 
 
+# A community's launch block for its role patterns (IAM Identity Center permission-set roles,
+# which only Identity Center may attach policies to): a customer managed policy with a fixed
+# name, so permission sets can reference it. It denies only while the community is blocked.
+def launch_block_policy_name(community: str) -> str:
+    return f"{PREFIX}-launch-block-{community}"
+
+
 # Tag keys the catalog sets on every product resource.
 PRODUCT_TAG = f"{PREFIX}:product"
 OWNER_TAG = "Owner"
@@ -82,6 +89,9 @@ WRITABLE_BY_TAG = f"{PREFIX}:writable-by"
 # names); a repository tagged with a researcher's owner-userid serves that researcher's jobs.
 # Untagged repositories serve no product.
 PULLABLE_BY_TAG = f"{PREFIX}:pullable-by"
+# On a product role while its community's budget is spent (set by the budget enforcement
+# function); the product boundary then denies what starts spending from inside a product.
+BUDGET_BLOCKED_TAG = f"{PREFIX}:budget-blocked"
 # Tags that decide who may reach a resource, who pays for it and what happens to it (the
 # catalog's own keys and the owner and community tags): only templates and the catalog's own
 # functions set them, never a role a researcher or their code controls, nor a tag update.

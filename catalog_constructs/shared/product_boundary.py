@@ -191,6 +191,19 @@ class ProductRoleBoundary(Construct):
                     },
                 ),
                 *image_pull_statements(),
+                iam.PolicyStatement(
+                    # The budget enforcement function tags the community's product roles while
+                    # its budget is spent: no new Studio app then (Studio's own "system"
+                    # apps, which cost nothing, aside).
+                    sid="NoNewAppsWhileBudgetSpent",
+                    effect=iam.Effect.DENY,
+                    actions=["sagemaker:CreateApp"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {f"aws:PrincipalTag/{contract.BUDGET_BLOCKED_TAG}": "true"},
+                        "ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": ["system"]},
+                    },
+                ),
             ],
         )
         acknowledge(

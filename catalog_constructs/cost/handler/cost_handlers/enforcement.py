@@ -7,8 +7,10 @@ executed block action of the stage whose budget's actual spending is now below t
 threshold, it asks Budgets to reverse the action (Budgets detaches the policy itself, with its
 execution role). A block whose spending is still above the threshold stays.
 
-SNS (the stop topic of a community with ``stop_instances``): stops the community's running
-catalog instances when the budget notification at the block threshold arrives.
+SNS (the topic of a blocking community): when the budget notification at the block threshold
+arrives, stops the community's running catalog instances (``stop_instances``) and extends the
+block beyond what Budgets attaches (:mod:`.block_reach`), which the deploy and the schedule
+also keep in step after the release check.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import boto3
 
+from . import block_reach
 from .cfn import Sender, is_custom_resource_request, log, respond, send_response
 
 COMMUNITY_TAG = "Community"
@@ -117,17 +120,25 @@ def handler(
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Any]:
     settings = Settings.from_environ(environ)
+    reach = block_reach.Settings.from_environ(environ)
     records = event.get("Records") or []
     if records:
         stopped: dict[str, list[str]] = {}
+        reached: list[str] = []
         for record in records:
             topic = record.get("Sns", {}).get("TopicArn", "")
             community = settings.stop_topics.get(topic)
+            if community is not None:
+                stopped[community] = stop_instances(community, client("ec2"))
+            community = community or reach.topics.get(topic)
             if community is None:
                 log("message from an unknown topic ignored", topic=topic)
                 continue
-            stopped[community] = stop_instances(community, client("ec2"))
-        return {"stopped": stopped}
+            reached.append(community)
+        result: dict[str, Any] = {"stopped": stopped}
+        if reach.communities and reached:
+            result["blocked"] = block_reach.sync(reach, client, only=reached)
+        return result
 
     custom_resource = is_custom_resource_request(event)
     if custom_resource and event["RequestType"] == "Delete":
@@ -135,6 +146,8 @@ def handler(
         return {}
     try:
         released = release_blocks(settings, client("budgets"))
+        if reach.communities:
+            block_reach.sync(reach, client)
     except Exception as error:
         log("release failed", error=repr(error), trace=traceback.format_exc())
         if not custom_resource:
