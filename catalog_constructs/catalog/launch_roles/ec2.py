@@ -229,4 +229,3 @@ def ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatemen
             resources=["*"],
         ),
     ]
-
