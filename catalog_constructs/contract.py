@@ -129,6 +129,9 @@ JOB_SCHEDULER_ROLE_NAME = f"{PREFIX}-job-scheduler"
 # Job definitions are registered by the shared handler under this prefix (underscores: the
 # name doubles as the job's fair-share identifier, which allows no hyphens).
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
+# On each job definition: its fair-share identifier (its name). The end-user policy lets a
+# member submit only with the share identifier of the definition they submit.
+SHARE_IDENTIFIER_TAG = f"{PREFIX}:share-identifier"
 
 
 def job_queue_name(community: str, *, spot: bool) -> str:

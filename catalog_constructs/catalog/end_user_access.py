@@ -242,6 +242,11 @@ def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
     Batch with the caller's credentials), follow them, and set one's own job secrets."""
     region_account = f"{stack.region}:{stack.account}"
     owner_tagged = {"StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}}
+    definitions = (
+        f"arn:{stack.partition}:batch:{region_account}:job-definition/"
+        f"{contract.JOB_DEFINITION_PREFIX}*:*"
+    )
+    own_share = f"${{aws:ResourceTag/{contract.SHARE_IDENTIFIER_TAG}}}"
     return [
         iam.PolicyStatement(
             # Any API ID: naming the shared stack's API would tie the catalog stack to an
@@ -255,14 +260,30 @@ def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
             ],
         ),
         iam.PolicyStatement(
-            # ":*" requires a revision, without which Batch would not evaluate the tag.
+            # ":*" requires a revision, without which Batch would not evaluate the tag. The
+            # share identifier must be the definition's own (its tag), so no member can run
+            # under another product's fair share.
             sid="SubmitOwnJobDefinitions",
             actions=["batch:SubmitJob"],
-            resources=[
-                f"arn:{stack.partition}:batch:{region_account}:job-definition/"
-                f"{contract.JOB_DEFINITION_PREFIX}*:*"
-            ],
-            conditions=owner_tagged,
+            resources=[definitions],
+            conditions={
+                "StringEquals": {
+                    **owner_tagged["StringEquals"],
+                    "batch:ShareIdentifier": own_share,
+                }
+            },
+        ),
+        iam.PolicyStatement(
+            # Definitions registered before the share tag existed (until their product's next
+            # update registers a tagged revision): catalog shares only.
+            sid="SubmitOwnUntaggedJobDefinitions",
+            actions=["batch:SubmitJob"],
+            resources=[definitions],
+            conditions={
+                **owner_tagged,
+                "Null": {f"aws:ResourceTag/{contract.SHARE_IDENTIFIER_TAG}": "true"},
+                "StringLike": {"batch:ShareIdentifier": f"{contract.JOB_DEFINITION_PREFIX}*"},
+            },
         ),
         iam.PolicyStatement(
             sid="ToOwnCommunityQueues",
@@ -274,13 +295,17 @@ def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
             ],
         ),
         iam.PolicyStatement(
+            # AWS Batch offers no resource-level permission for these: a member sees the jobs,
+            # commands and environment variables of every job of the account (never secrets,
+            # which live in owner-only secrets). Accepted: the Batch console and the jobs CLI
+            # need them (docs/security.md). secretsmanager:ListSecrets (every secret's name
+            # and tags) is not granted: the product's outputs name its secret.
             sid="FollowJobs",
             actions=[
                 "batch:DescribeJobs",
                 "batch:ListJobs",
                 "batch:DescribeJobDefinitions",
                 "batch:DescribeJobQueues",
-                "secretsmanager:ListSecrets",
             ],
             resources=["*"],
         ),

@@ -338,3 +338,45 @@ def test_a_product_role_without_owner_tags_pulls_nothing(stage: SynthesizedStage
         }
         request = Request("ecr:BatchGetImage", repository, context)
         assert not allowed(request, [everything], boundary=boundary), missing
+
+
+# --- scheduled jobs (security.md: "Another product's fair share", "Metadata") ---------------
+
+
+def test_members_submit_only_under_their_definitions_own_share(stage: SynthesizedStage) -> None:
+    policy = end_user_policy(stage, "biomedical")
+    name = f"{contract.JOB_DEFINITION_PREFIX}0a1b2c"
+    definition = f"arn:aws:batch:{REGION}:{account(stage)}:job-definition/{name}:3"
+
+    def submit(share: str, owner: str = ALICE, tagged: bool = True) -> bool:
+        context = {
+            "aws:userid": ALICE,
+            "batch:ShareIdentifier": share,
+            f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": owner,
+        }
+        if tagged:
+            context[f"aws:ResourceTag/{contract.SHARE_IDENTIFIER_TAG}"] = name
+        return allowed(Request("batch:SubmitJob", definition, context), [policy])
+
+    assert submit(name)
+    assert not submit(f"{contract.JOB_DEFINITION_PREFIX}ffffff")  # a colleague's share
+    assert not submit(name, owner=BOB)
+    # Definitions registered before the share tag: catalog shares only, until the next update.
+    assert submit(f"{contract.JOB_DEFINITION_PREFIX}ffffff", tagged=False)
+    assert not submit("anything", tagged=False)
+
+
+def test_members_list_no_secrets_of_the_account(stage: SynthesizedStage) -> None:
+    policy = end_user_policy(stage, "biomedical")
+    assert not allowed(Request("secretsmanager:ListSecrets", "*", {"aws:userid": ALICE}), [policy])
+
+
+def test_handler_and_template_names_agree() -> None:
+    from catalog_constructs.cost.handler.cost_handlers import block_reach
+    from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+        batch_job,
+    )
+
+    assert batch_job.SHARE_IDENTIFIER_TAG == contract.SHARE_IDENTIFIER_TAG
+    assert block_reach.BLOCKED_TAG == contract.BUDGET_BLOCKED_TAG
+    assert block_reach.PRODUCT_ROLE_PATH == contract.PRODUCT_ROLE_PATH
