@@ -61,7 +61,11 @@ class SpokeStack(SharedStack):
         )
         self.launch_roles = {
             family: LaunchRole(
-                self, f"{family.capitalize()}LaunchRole", family=family, shared=self.resources
+                self,
+                f"{family.capitalize()}LaunchRole",
+                family=family,
+                shared=self.resources,
+                portfolio_account=config.stage.account,
             )
             for family in families
         }

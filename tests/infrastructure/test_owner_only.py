@@ -380,3 +380,74 @@ def test_handler_and_template_names_agree() -> None:
     assert batch_job.SHARE_IDENTIFIER_TAG == contract.SHARE_IDENTIFIER_TAG
     assert block_reach.BLOCKED_TAG == contract.BUDGET_BLOCKED_TAG
     assert block_reach.PRODUCT_ROLE_PATH == contract.PRODUCT_ROLE_PATH
+
+
+# --- launch roles (security.md: "Reserved tags through a tag update", "Launch roles") -------
+
+
+def launch_roles(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: role
+        for logical_id, role in resources(template, "AWS::IAM::Role").items()
+        if str(role["Properties"].get("RoleName", "")).startswith(contract.LAUNCH_ROLE_NAME_PREFIX)
+    }
+
+
+def test_no_launch_or_tag_update_sets_a_reserved_tag(stage: SynthesizedStage) -> None:
+    """Service Catalog applies a launcher's tags (at launch and in tag updates) as stack tags
+    through the launch role; CloudFormation passes them on to the product's resources."""
+    template = stage.stacks["Catalog"]
+    stack = f"arn:aws:cloudformation:{REGION}:{account(stage)}:stack/SC-{account(stage)}-pp-x/1"
+    roles = launch_roles(template)
+    assert len(roles) == 4
+    for logical_id in roles:
+        policies = attached_policies(template, logical_id, {"AWS::AccountId": account(stage)})
+        for action in ("cloudformation:CreateStack", "cloudformation:UpdateStack"):
+            fine = Request(action, stack, {"aws:TagKeys": ["CostCenter", "project"]})
+            assert allowed(fine, policies), (logical_id, action)
+            for reserved in ("research-catalog:archived-on", "Owner", "Community"):
+                spoofed = Request(action, stack, {"aws:TagKeys": ["CostCenter", reserved]})
+                assert not allowed(spoofed, policies), (logical_id, action, reserved)
+
+
+def test_reserved_tag_keys_are_one_list() -> None:
+    from config.types import RESERVED_TAG_KEYS
+
+    assert RESERVED_TAG_KEYS == contract.RESERVED_TAG_KEY_PATTERNS
+
+
+def test_launch_roles_trust_only_service_catalog_of_their_own_accounts(
+    stage: SynthesizedStage,
+) -> None:
+    for name, template in stage.stacks.items():
+        for logical_id, role in launch_roles(template).items():
+            (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+            assert statement["Principal"] == {"Service": "servicecatalog.amazonaws.com"}
+            accounts = statement["Condition"]["StringEqualsIfExists"]["aws:SourceAccount"]
+            own = name.removeprefix("Spoke") if name.startswith("Spoke") else account(stage)
+            assert sorted(set(_list(accounts))) == sorted({own, account(stage)}), logical_id
+
+
+def test_eventbridge_publishes_image_notices_only_for_the_stacks_own_rules(
+    stage: SynthesizedStage,
+) -> None:
+    template = stage.stacks.get("Images")
+    if template is None:
+        return  # this stage builds no images
+    rules = {
+        json.dumps({"Fn::GetAtt": [r, "Arn"]}) for r in resources(template, "AWS::Events::Rule")
+    }
+    assert rules
+    found = 0
+    for kind, key in (("AWS::SNS::TopicPolicy", "PolicyDocument"), ("AWS::KMS::Key", "KeyPolicy")):
+        for resource in resources(template, kind).values():
+            for statement in resource["Properties"][key]["Statement"]:
+                if statement.get("Principal") != {"Service": "events.amazonaws.com"}:
+                    continue
+                found += 1
+                condition = statement["Condition"]
+                assert condition["StringEquals"]["aws:SourceAccount"] == account(stage)
+                if kind == "AWS::SNS::TopicPolicy":
+                    arns = {json.dumps(a) for a in condition["ArnEquals"]["aws:SourceArn"]}
+                    assert arns == rules
+    assert found == 2

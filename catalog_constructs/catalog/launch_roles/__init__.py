@@ -35,7 +35,9 @@ class LaunchRole(Construct):
     the stage account and in every spoke account, so one LocalRoleName constraint serves all.
 
     ``product_template_bucket_arns``: buckets the product templates are read from besides
-    Service Catalog's own copies (the stage's asset bucket; none in a spoke)."""
+    Service Catalog's own copies (the stage's asset bucket; none in a spoke).
+    ``portfolio_account``: the stage account, which owns the portfolios (in a spoke, another
+    account than the role's own)."""
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class LaunchRole(Construct):
         family: str,
         shared: SharedResources,
         product_template_bucket_arns: Sequence[str] = (),
+        portfolio_account: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -58,8 +61,19 @@ class LaunchRole(Construct):
             "Role",
             role_name=contract.launch_role_name(family),
             # Only Service Catalog: the self-service actions run as their caller, not as this
-            # role, which may act on every catalog instance.
-            assumed_by=iam.ServicePrincipal("servicecatalog.amazonaws.com"),
+            # role, which may act on every catalog instance. Service Catalog documents no
+            # aws:SourceAccount for launch roles; where it sends one, it must be this account
+            # or the portfolio's (IfExists: launches must not depend on it being sent).
+            assumed_by=iam.ServicePrincipal(
+                "servicecatalog.amazonaws.com",
+                conditions={
+                    "StringEqualsIfExists": {
+                        "aws:SourceAccount": sorted(
+                            {stack.account, portfolio_account or stack.account}
+                        )
+                    }
+                },
+            ),
             description=f"Service Catalog launch role for the {family} product family",
         )
         statements = [
@@ -185,6 +199,26 @@ class LaunchRole(Construct):
                 resources=[product_roles_arn(stack)],
             ),
             *FAMILY_STATEMENTS[family](stack, shared),
+            iam.PolicyStatement(
+                # Service Catalog applies a launcher's tags (at launch and in tag updates) as
+                # stack tags, which CloudFormation passes on to the product's resources: none
+                # may be a reserved key (owner, community, archive state, sharing).
+                sid="NoReservedStackTags",
+                effect=iam.Effect.DENY,
+                actions=[
+                    "cloudformation:CreateStack",
+                    "cloudformation:UpdateStack",
+                    "cloudformation:CreateChangeSet",
+                    "cloudformation:TagResource",
+                    "cloudformation:UntagResource",
+                ],
+                resources=[provisioned_stacks],
+                conditions={
+                    "ForAnyValue:StringLike": {
+                        "aws:TagKeys": list(contract.RESERVED_TAG_KEY_PATTERNS)
+                    }
+                },
+            ),
         ]
         self.policy = iam.ManagedPolicy(
             self,
