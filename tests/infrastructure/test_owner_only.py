@@ -451,3 +451,32 @@ def test_eventbridge_publishes_image_notices_only_for_the_stacks_own_rules(
                     arns = {json.dumps(a) for a in condition["ArnEquals"]["aws:SourceArn"]}
                     assert arns == rules
     assert found == 2
+
+
+# --- IAM's size limit ---------------------------------------------------------------------
+
+# IAM refuses a managed policy over 6,144 characters, white space not counted.
+MANAGED_POLICY_MAX = 6144
+# What an imported ARN (a key of the Shared stack) resolves to at most, in characters.
+_IMPORTED_ARN = "arn:aws:kms:us-east-1:111111111111:key/" + "0" * 36
+
+
+def _imports_as_arns(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"Fn::ImportValue"}:
+            return _IMPORTED_ARN
+        return {k: _imports_as_arns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_imports_as_arns(v) for v in value]
+    return value
+
+
+def test_every_managed_policy_fits_iams_size_limit(stage: SynthesizedStage) -> None:
+    for name, template in stage.all_templates().items():
+        for logical_id, policy in resources(template, "AWS::IAM::ManagedPolicy").items():
+            document = resolve(
+                _imports_as_arns(policy["Properties"]["PolicyDocument"]),
+                {"AWS::AccountId": account(stage)},
+            )
+            size = len("".join(json.dumps(document, separators=(",", ":")).split()))
+            assert size <= MANAGED_POLICY_MAX, (name, logical_id, size)

@@ -17,7 +17,7 @@ from catalog_constructs.catalog.launch_roles.jobs import jobs_family
 from catalog_constructs.catalog.launch_roles.statements import arn
 from catalog_constructs.catalog.launch_roles.storage import storage_family
 from catalog_constructs.catalog.launch_roles.studio import studio_family
-from catalog_constructs.common.iam import product_roles_arn
+from catalog_constructs.common.iam import product_roles_arn, statements_per_policy
 from catalog_constructs.common.nag import acknowledge_wildcard_resources
 from catalog_constructs.shared.resources import SharedResources
 
@@ -220,18 +220,27 @@ class LaunchRole(Construct):
                 },
             ),
         ]
-        self.policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            statements=statements,
-            roles=[self.role],
-            description=f"Everything Service Catalog needs to build {family} products",
-        )
-        acknowledge_wildcard_resources(
-            self.policy,
-            statements,
-            "Resources created by a product template get names only at launch, from the stack "
-            "name Service Catalog chooses (SC-*) or from the product role path; each wildcard "
-            "is bounded by account, region, that prefix or a tag condition. Describe calls "
-            "and ValidateTemplate support no resource scoping.",
-        )
+        # As many managed policies as IAM's size limit needs (the ec2 family needs two).
+        self.policies = [
+            iam.ManagedPolicy(
+                self,
+                "Policy" if index == 0 else f"Policy{index + 1}",
+                statements=group,
+                roles=[self.role],
+                description=f"Everything Service Catalog needs to build {family} products"
+                + (f" (part {index + 1})" if index else ""),
+            )
+            for index, group in enumerate(statements_per_policy(stack, statements))
+        ]
+        self.policy = self.policies[0]
+        for policy, group in zip(
+            self.policies, statements_per_policy(stack, statements), strict=True
+        ):
+            acknowledge_wildcard_resources(
+                policy,
+                group,
+                "Resources created by a product template get names only at launch, from the "
+                "stack name Service Catalog chooses (SC-*) or from the product role path; each "
+                "wildcard is bounded by account, region, that prefix or a tag condition. "
+                "Describe calls and ValidateTemplate support no resource scoping.",
+            )
