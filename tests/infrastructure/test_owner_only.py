@@ -480,3 +480,37 @@ def test_every_managed_policy_fits_iams_size_limit(stage: SynthesizedStage) -> N
             )
             size = len("".join(json.dumps(document, separators=(",", ":")).split()))
             assert size <= MANAGED_POLICY_MAX, (name, logical_id, size)
+
+
+# --- the rest of a researcher's resources, as a colleague sees them --------------------------
+
+
+def test_a_colleague_reaches_none_of_a_researchers_resources(stage: SynthesizedStage) -> None:
+    """Sessions, logs, sign-in and job secrets, Studio profiles: each allowed to the owner
+    (by tag = aws:userid), refused to a colleague of the same community and role."""
+    policy = end_user_policy(stage, "biomedical")
+    acct = account(stage)
+    owner_tag = f"aws:ResourceTag/{contract.OWNER_USERID_TAG}"
+    cases = [
+        (
+            "ssm:StartSession",
+            instance_arn(stage),
+            f"ssm:resourceTag/{contract.OWNER_USERID_TAG}",
+        ),
+        ("logs:GetLogEvents", f"arn:aws:logs:{REGION}:{acct}:log-group:SC-x-Logs:*", owner_tag),
+        (
+            "secretsmanager:GetSecretValue",
+            f"arn:aws:secretsmanager:{REGION}:{acct}:secret:SC-{acct}-pp-x-credential-AbCdEf",
+            owner_tag,
+        ),
+        (
+            "sagemaker:CreatePresignedDomainUrl",
+            f"arn:aws:sagemaker:{REGION}:{acct}:user-profile/d-team/alice",
+            f"aws:ResourceTag/{contract.STUDIO_MEMBER_TAG}",
+        ),
+    ]
+    for action, resource, key in cases:
+        own = Request(action, resource, {"aws:userid": ALICE, key: ALICE})
+        assert allowed(own, [policy]), action
+        colleague = Request(action, resource, {"aws:userid": BOB, key: ALICE})
+        assert not allowed(colleague, [policy]), action
