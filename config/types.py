@@ -10,7 +10,6 @@ Messages are final text: they say what was given and what is allowed.
 from __future__ import annotations
 
 import fnmatch
-
 import ipaddress
 import re
 from typing import Annotated, Any
