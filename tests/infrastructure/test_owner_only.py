@@ -514,3 +514,28 @@ def test_a_colleague_reaches_none_of_a_researchers_resources(stage: SynthesizedS
         assert allowed(own, [policy]), action
         colleague = Request(action, resource, {"aws:userid": BOB, key: ALICE})
         assert not allowed(colleague, [policy]), action
+
+
+# Actions that take no resource (Service Authorization Reference): granted on a resource ARN
+# they silently never apply, so a grant of them must name "*".
+RESOURCELESS_ACTIONS = {
+    "ssm:ListAssociations",
+    "ssm:DescribeAutomationExecutions",
+    "ec2:DescribeInstances",
+    "ec2:DescribeInstanceStatus",
+    "batch:DescribeJobs",
+    "batch:ListJobs",
+    "iam:ListRoles",
+}
+
+
+def test_resourceless_actions_are_granted_on_star(stage: SynthesizedStage) -> None:
+    for name, template in stage.all_templates().items():
+        for kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            for logical_id, policy in resources(template, kind).items():
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                    if "Fn::If" in statement:  # granted under a template condition
+                        statement = statement["Fn::If"][1]
+                    actions = set(_list(statement.get("Action", [])))
+                    if statement["Effect"] == "Allow" and actions & RESOURCELESS_ACTIONS:
+                        assert statement["Resource"] == "*", (name, logical_id, statement["Sid"])
