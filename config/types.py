@@ -9,6 +9,7 @@ Messages are final text: they say what was given and what is allowed.
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import re
 from typing import Annotated, Any
@@ -122,11 +123,23 @@ def _check_https_url(value: str) -> str:
     return value
 
 
+# Tag keys that decide who owns, reaches and pays for a product (the same list as
+# catalog_constructs.contract.RESERVED_TAG_KEY_PATTERNS, a test compares them): launch roles
+# refuse stack tags with them, so a stage tag with one would fail every launch.
+RESERVED_TAG_KEYS = ("research-catalog:*", "Owner", "OwnerEmail", "Community")
+
+
 def _check_tag_key(value: str) -> str:
     if not 1 <= len(value) <= 128:
         fail(f"tag key {show(value)} has {len(value)} characters; allowed: 1..128")
     if value.lower().startswith("aws:"):
         fail(f"tag key {show(value)} starts with 'aws:', which AWS reserves for its own tags")
+    if any(fnmatch.fnmatchcase(value, pattern) for pattern in RESERVED_TAG_KEYS):
+        fail(
+            f"tag key {show(value)} is reserved by the catalog "
+            f"({', '.join(RESERVED_TAG_KEYS)}: they decide who owns and pays for a product); "
+            "choose another key"
+        )
     if not TAG_CHARS_RE.fullmatch(value):
         fail(f"tag key {show(value)} has characters AWS rejects; allowed: {TAG_CHARS_ALLOWED}")
     return value

@@ -185,13 +185,26 @@ class SmokeTestRun:
 
     def _check(self, target: Target, result: Result) -> None:
         assert target.preset is not None
-        response = self.sc.get_provisioned_product_outputs(
-            ProvisionedProductId=result.provisioned_product_id
-        )
-        result.outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in response["Outputs"]}
+        result.outputs = self._record_outputs(result.record_id)
         problems = check_outputs(result.outputs, target.preset.outputs)
         if problems:
             result.fail("; ".join(problems))
+
+    def _record_outputs(self, record_id: str) -> dict[str, str]:
+        """The outputs of the launch record. DescribeRecord, not GetProvisionedProductOutputs:
+        only the former carries servicecatalog:userLevel, the condition that limits
+        researchers (and this test) to their own products."""
+        outputs: dict[str, str] = {}
+        args: dict[str, str] = {"Id": record_id}
+        while True:
+            page = self.sc.describe_record(**args)
+            outputs.update(
+                {o["OutputKey"]: o.get("OutputValue", "") for o in page.get("RecordOutputs", [])}
+            )
+            token = page.get("NextPageToken")
+            if not token:
+                return outputs
+            args["PageToken"] = token
 
     def _terminate(self, launched: Sequence[Result]) -> None:
         for result in launched:

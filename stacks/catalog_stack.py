@@ -105,4 +105,5 @@ class CatalogStack(Stack):
                 tag_options=tag_options,
                 admin=admin,
                 scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
+                volume_key_arn=shared.ebs_key.key_arn,
             )

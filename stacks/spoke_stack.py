@@ -61,7 +61,11 @@ class SpokeStack(SharedStack):
         )
         self.launch_roles = {
             family: LaunchRole(
-                self, f"{family.capitalize()}LaunchRole", family=family, shared=self.resources
+                self,
+                f"{family.capitalize()}LaunchRole",
+                family=family,
+                shared=self.resources,
+                portfolio_account=config.stage.account,
             )
             for family in families
         }
@@ -72,6 +76,7 @@ class SpokeStack(SharedStack):
                 f"EndUserAccess-{name}",
                 community=name,
                 role_names=[],
+                volume_key_arn=self.resources.ebs_key.key_arn,
                 scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
                 managed_policy_name=contract.end_user_policy_name(name),
             )

@@ -32,7 +32,8 @@ class CommunityPortfolio(Construct):
     """The community's portfolio: its principals, shares, end-user policy, CostCenter
     TagOptions and ``products``, each launched with its family's role from ``launch_roles``.
     ``scheduled_jobs``: the community may launch scheduled jobs, so its end-user policy lets
-    members submit their own."""
+    members submit their own. ``volume_key_arn``: the key of product volumes (members start
+    their own instances)."""
 
     def __init__(
         self,
@@ -48,6 +49,7 @@ class CommunityPortfolio(Construct):
         tag_options: CostCenterTagOptions,
         admin: CatalogAdminFunction,
         scheduled_jobs: bool,
+        volume_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.portfolio = servicecatalog.Portfolio(
@@ -96,6 +98,7 @@ class CommunityPortfolio(Construct):
             "EndUserAccess",
             community=name,
             role_names=community.role_names_resolved(),
+            volume_key_arn=volume_key_arn,
             scheduled_jobs=scheduled_jobs,
         )
 

@@ -132,7 +132,9 @@ class Principals(BaseModel):
             "Role path/name patterns with * and ? (IAM_PATTERN principals, at most 10), matched "
             "in the stage account and every account the portfolio is shared with, e.g. "
             "IAM Identity Center permission-set roles "
-            "'aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*'."
+            "'aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*'. Their permission "
+            "sets must reference the policy research-catalog-launch-block-<community> for the "
+            "budget's launch block to reach them."
         ),
     )
 

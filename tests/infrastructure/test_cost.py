@@ -1,5 +1,6 @@
 """Targeted assertions on the cost stack: budgets follow the config, the launch block denies
-exactly provisioning, and Budgets can attach it only to the community's own roles."""
+what starts spending and nothing else, and Budgets can attach it only to the community's own
+roles (what the block reaches beyond those roles: test_launch_block.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 from catalog_constructs import contract
 from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
-from catalog_constructs.cost.community_budgets import BLOCKED_ACTIONS
 from config.sections.budgets import BudgetAlerts
+from tests.iam_eval import ALLOW, EXPLICIT_DENY, Request, evaluate, resolve
 from tests.synth import SynthesizedStage, load_example
 
 
@@ -138,34 +139,41 @@ def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
     assert len(budgets_by_name(synthesized["prod"].stacks["Cost"])) == 2
 
 
-def test_launch_block_denies_provisioning_and_leaves_stop_and_terminate(
-    cost: dict[str, Any],
+def test_launch_block_denies_what_starts_spending_and_leaves_stop_and_terminate(
+    stage: SynthesizedStage, cost: dict[str, Any]
 ) -> None:
     (block,) = [
         r
         for r in resources(cost, "AWS::IAM::ManagedPolicy").values()
         if "attached by AWS Budgets" in r["Properties"].get("Description", "")
     ]
-    (statement,) = statements_of(block)
-    assert statement["Effect"] == "Deny"
-    denied = set(as_list(statement["Action"]))
-    assert (
-        denied
-        == set(BLOCKED_ACTIONS)
-        == {
-            "servicecatalog:ProvisionProduct",
-            "servicecatalog:UpdateProvisionedProduct",
-        }
-    )
-    for still_allowed in (
-        "servicecatalog:TerminateProvisionedProduct",
-        "servicecatalog:ExecuteProvisionedProductServiceAction",  # Stop/Start/Restart actions
-        "servicecatalog:DescribeProvisionedProduct",
-        "ssm:StartSession",
-        "ec2:StopInstances",
-    ):
-        assert still_allowed not in denied
-        assert not any(a.endswith("*") for a in denied)
+    account = stage.config.stage.account
+    policy = resolve(block["Properties"]["PolicyDocument"], {"AWS::AccountId": account})
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    instance = f"arn:aws:ec2:us-east-1:{account}:instance/i-0123456789abcdef0"
+    catalog_instance = {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "linux-docker"}
+    queue = f"arn:aws:batch:us-east-1:{account}:job-queue/research-catalog-biomedical-fargate"
+    denied = [
+        Request("servicecatalog:ProvisionProduct"),
+        Request("servicecatalog:UpdateProvisionedProduct"),
+        Request("ec2:StartInstances", instance, catalog_instance),
+        Request("batch:SubmitJob", queue),
+    ]
+    still_allowed = [
+        Request("servicecatalog:TerminateProvisionedProduct"),
+        # Stop/Start/Restart: Start then fails at ec2:StartInstances, Stop goes through.
+        Request("servicecatalog:ExecuteProvisionedProductServiceAction"),
+        Request("servicecatalog:DescribeProvisionedProduct"),
+        Request("ssm:StartSession", instance, catalog_instance),
+        Request("ec2:StopInstances", instance, catalog_instance),
+        # Not the catalog's: a role's other instances and queues are no business of the block.
+        Request("ec2:StartInstances", instance),
+        Request("batch:SubmitJob", f"arn:aws:batch:us-east-1:{account}:job-queue/other"),
+    ]
+    for request in denied:
+        assert evaluate(request, [everything, policy]) == EXPLICIT_DENY, request
+    for request in still_allowed:
+        assert evaluate(request, [everything, policy]) == ALLOW, request
     # Not attached at deploy: only Budgets attaches it.
     assert "Roles" not in block["Properties"]
 
@@ -244,12 +252,15 @@ def test_stop_instances_only_where_configured(
 ) -> None:
     config = stage.config
     stopping = sorted(n for n, c in config.communities.items() if c.budget.stop_instances)
+    # Every blocking community's block threshold reaches the function (test_launch_block.py);
+    # only the stopping ones get the stop permission.
+    blocking = [n for n, c in config.communities.items() if c.budget.block_launches_at]
     subscriptions = [
         s["Properties"]
         for s in resources(cost, "AWS::SNS::Subscription").values()
         if s["Properties"]["Protocol"] == "lambda"
     ]
-    assert len(subscriptions) == len(stopping)
+    assert len(subscriptions) == len(blocking)
     sns_subscribers = [
         subscriber
         for budget in budgets_by_name(cost).values()
@@ -257,7 +268,7 @@ def test_stop_instances_only_where_configured(
         for subscriber in n["Subscribers"]
         if subscriber["SubscriptionType"] == "SNS"
     ]
-    assert len(sns_subscribers) == len(stopping)
+    assert len(sns_subscribers) == len(blocking)
     stop_statements = [
         s
         for p in resources(cost, "AWS::IAM::ManagedPolicy").values()

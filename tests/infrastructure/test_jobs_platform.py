@@ -80,12 +80,17 @@ def test_owners_may_submit_only_their_own_job_definitions(stage: SynthesizedStag
         statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
         submit = statements["SubmitOwnJobDefinitions"]
         assert submit["Action"] == "batch:SubmitJob"
+        owner = {"StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": "${aws:userid}"}}
+        # The submission's share must be the definition's own (test_owner_only.py evaluates it).
         assert submit["Condition"] == {
-            "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": "${aws:userid}"}
+            "StringEquals": {
+                **owner["StringEquals"],
+                "batch:ShareIdentifier": f"${{aws:ResourceTag/{contract.SHARE_IDENTIFIER_TAG}}}",
+            }
         }
         # ":*" forces a revision: Batch ignores job-definition tags without one.
         assert json.dumps(submit["Resource"]).endswith(f'{contract.JOB_DEFINITION_PREFIX}*:*"]]}}')
-        assert statements["OwnJobSecrets"]["Condition"] == submit["Condition"]
+        assert statements["OwnJobSecrets"]["Condition"] == owner
 
 
 def test_each_community_with_jobs_has_fargate_and_spot_queues_with_fair_share(

@@ -95,6 +95,15 @@ BAD_CASES: list[BadCase] = [
         ["tag key 'aws:createdBy' starts with 'aws:'", "reserves"],
         1,
     ),
+    (
+        "tag-key-reserved-by-the-catalog",
+        "dev",
+        [("stage:\n", "tags:\n  Community: everyone\nstage:\n")],
+        DEV_FILE,
+        "tags.Community",
+        ["tag key 'Community' is reserved by the catalog", "choose another key"],
+        1,
+    ),
 ]
 
 

@@ -107,9 +107,24 @@ def _terminate(stubber: Stubber) -> None:
 
 
 def _outputs(stubber: Stubber, outputs: list[dict[str, str]]) -> None:
+    """The launch record's outputs, in two pages when there are several."""
+    first, rest = outputs[:1], outputs[1:]
+    detail = {"RecordId": "rec-launch", "Status": "SUCCEEDED"}
     stubber.add_response(
-        "get_provisioned_product_outputs", {"Outputs": outputs}, {"ProvisionedProductId": "pp-1"}
+        "describe_record",
+        {
+            "RecordDetail": detail,
+            "RecordOutputs": first,
+            **({"NextPageToken": "p2"} if rest else {}),
+        },
+        {"Id": "rec-launch"},
     )
+    if rest:
+        stubber.add_response(
+            "describe_record",
+            {"RecordDetail": detail, "RecordOutputs": rest},
+            {"Id": "rec-launch", "PageToken": "p2"},
+        )
 
 
 def test_success_launches_newest_version_checks_outputs_and_terminates(client: Any) -> None:

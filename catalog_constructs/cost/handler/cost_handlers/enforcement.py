@@ -7,9 +7,11 @@ executed block action of the stage whose budget's actual spending is now below t
 threshold, it asks Budgets to reverse the action (Budgets detaches the policy itself, with its
 execution role). A block whose spending is still above the threshold stays.
 
-SNS (the stop topic of a community with ``stop_instances``): stops the community's running
-catalog instances when the budget notification at the block threshold arrives; instances it
-could not stop (pending, or refused) fail the invocation, which Lambda then retries.
+SNS (the topic of a blocking community): when the budget notification at the block threshold
+arrives, stops the community's running catalog instances (``stop_instances``) and extends the
+block beyond what Budgets attaches (:mod:`.block_reach`), which the deploy and the schedule
+also keep in step after the release check. Instances it could not stop (pending, or refused)
+fail the invocation, which Lambda then retries.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from . import block_reach
 from .cfn import Sender, is_custom_resource_request, log, respond, send_response
 
 COMMUNITY_TAG = "Community"
@@ -136,27 +139,39 @@ def stop_instances(community: str, ec2: Any) -> Stop:
     return result
 
 
-def _stop_communities(
-    records: list[Mapping[str, Any]], settings: Settings, ec2: Any
+def _on_budget_notices(
+    records: list[Mapping[str, Any]],
+    settings: Settings,
+    reach: block_reach.Settings,
+    client: Callable[[str], Any],
 ) -> dict[str, Any]:
-    """The budget notifications on the stop topics. Instances left running fail the
-    invocation: Lambda invokes it again (SNS deliveries are asynchronous: twice more, a minute
-    or two apart), and by then pending instances are running and are stopped."""
+    """The budget notifications at a block threshold: stop the community's instances (stop
+    topics) and extend the block at once (every blocking community's topic). Instances left
+    running fail the invocation: Lambda invokes it again (SNS deliveries are asynchronous:
+    twice more, a minute or two apart), and by then pending instances are running and are
+    stopped."""
     stopped: dict[str, list[str]] = {}
     left: dict[str, str] = {}
+    reached: list[str] = []
     for record in records:
         topic = record.get("Sns", {}).get("TopicArn", "")
         community = settings.stop_topics.get(topic)
+        if community is not None:
+            result = stop_instances(community, client("ec2"))
+            stopped[community] = result.stopped
+            left.update(result.not_stopped)
+        community = community or reach.topics.get(topic)
         if community is None:
             log("message from an unknown topic ignored", topic=topic)
             continue
-        result = stop_instances(community, ec2)
-        stopped[community] = result.stopped
-        left.update(result.not_stopped)
+        reached.append(community)
+    outcome: dict[str, Any] = {"stopped": stopped}
+    if reach.communities and reached:
+        outcome["blocked"] = block_reach.sync(reach, client, only=reached)
     if left:
         listed = ", ".join(f"{instance} ({why})" for instance, why in sorted(left.items()))
         raise RuntimeError(f"instances not stopped: {listed}")
-    return {"stopped": stopped}
+    return outcome
 
 
 def handler(
@@ -169,7 +184,12 @@ def handler(
 ) -> dict[str, Any]:
     records = event.get("Records") or []
     if records:
-        return _stop_communities(records, Settings.from_environ(environ), client("ec2"))
+        return _on_budget_notices(
+            records,
+            Settings.from_environ(environ),
+            block_reach.Settings.from_environ(environ),
+            client,
+        )
 
     custom_resource = is_custom_resource_request(event)
     if custom_resource and event["RequestType"] == "Delete":
@@ -178,6 +198,9 @@ def handler(
     try:
         # Inside the try: a bad setting must still be answered.
         released = release_blocks(Settings.from_environ(environ), client("budgets"))
+        reach = block_reach.Settings.from_environ(environ)
+        if reach.communities:
+            block_reach.sync(reach, client)
     except Exception as error:
         log("release failed", error=repr(error), trace=traceback.format_exc())
         if not custom_resource:

@@ -21,6 +21,9 @@ from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
 
 RESOURCE_TYPE = "Custom::BatchJob"
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
+# The definition's own fair-share identifier, as a tag: the end-user policy requires a
+# submission's share identifier to equal it (contract.SHARE_IDENTIFIER_TAG, a test compares).
+SHARE_IDENTIFIER_TAG = "research-catalog:share-identifier"
 QUEUE_PREFIX = "research-catalog"
 
 _SIZE = re.compile(r"(?P<vcpu>[0-9.]+) vCPU, (?P<gib>[0-9.]+) GiB")
@@ -144,16 +147,18 @@ def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
     command = parse_command(str(properties.get("Command", "")))
     if command:
         container["command"] = command
-    tags = properties.get("Tags", {})
+    tags = {str(key): str(value) for key, value in properties.get("Tags", {}).items()}
+    name = job_definition_name(str(event["StackId"]))
+    tags[SHARE_IDENTIFIER_TAG] = name
     return {
-        "jobDefinitionName": job_definition_name(str(event["StackId"])),
+        "jobDefinitionName": name,
         "type": "container",
         "platformCapabilities": ["FARGATE"],
         "containerProperties": container,
         "timeout": {"attemptDurationSeconds": int(required(properties, "TimeoutSeconds"))},
         "retryStrategy": {"attempts": int(required(properties, "Attempts"))},
         "propagateTags": True,
-        "tags": {str(key): str(value) for key, value in tags.items() if str(value)},
+        "tags": {key: value for key, value in tags.items() if value},
     }
 
 
