@@ -64,7 +64,7 @@ class SharedStack(Stack):
                 for role_name in [
                     *community.role_names_resolved(),
                     # STS omits role paths: the handler matches a pattern's name part.
-                    *(p.rsplit("/", 1)[-1] for p in community.principals.role_patterns),
+                    *(p.rsplit("/", 1)[-1] for p in community.role_patterns),
                 ]
             },
             documentation_url=config.catalog.documentation_url,
