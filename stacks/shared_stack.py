@@ -59,6 +59,8 @@ class SharedStack(Stack):
                 role_name: {
                     "community": name,
                     "owner_email_template": community.owner_email_template,
+                    # Members' names and e-mails come from the sign-in service's records.
+                    **({"sign_in": True} if community.kind == "sign-in" else {}),
                 }
                 for name, community in config.communities.items()
                 for role_name in [
@@ -70,6 +72,7 @@ class SharedStack(Stack):
             documentation_url=config.catalog.documentation_url,
             logs_key=self.keys.logs_key,
             ebs_key=self.keys.ebs_key,
+            sign_in_users_table=contract.SIGN_IN_USERS_TABLE_NAME if config.sign_in else None,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
         self.jobs = JobsPlatform(

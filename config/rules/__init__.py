@@ -39,6 +39,7 @@ from config.rules.sections import (
 )
 from config.rules.sign_in import (
     created_roles_not_listed,
+    sign_in_communities_fit_the_function,
     sign_in_communities_match_provider,
     sign_in_fits_stage,
 )
@@ -72,6 +73,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         roles_in_one_community,
         job_communities_within_batch_quota,
         sign_in_communities_match_provider,
+        sign_in_communities_fit_the_function,
         created_roles_not_listed,
     ),
     "images": (image_targets_fit_stage,),

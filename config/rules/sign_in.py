@@ -92,6 +92,35 @@ def sign_in_communities_match_provider(communities: Communities, known: Checked)
     return violations
 
 
+# The sign-in function reads its settings from its environment, which Lambda limits to 4 KB; the
+# communities' part of it may take this much (the rest is the provider and stage, < 1.5 KB).
+SIGN_IN_COMMUNITIES_BYTES = 2000
+
+
+def sign_in_communities_fit_the_function(
+    communities: Communities, known: Checked
+) -> list[Violation]:
+    """The sign-in communities' names, titles, managers and teams fit the function's settings."""
+    used = 0
+    for name, community in communities.items():
+        if community.kind != "sign-in" or community.sign_in is None:
+            continue
+        member = community.sign_in.team_id or community.sign_in.group or ""
+        used += len(name) + len(community.display_name) + len(community.manager_email)
+        used += len(member) + 40
+        if used > SIGN_IN_COMMUNITIES_BYTES:
+            return [
+                (
+                    (name,),
+                    f"the sign-in communities up to this one need about {used} bytes of the "
+                    f"sign-in function's settings; allowed: {SIGN_IN_COMMUNITIES_BYTES} (Lambda "
+                    "keeps 4 KB of environment): shorten their display names",
+                    None,
+                )
+            ]
+    return []
+
+
 def created_roles_not_listed(communities: Communities, known: Checked) -> list[Violation]:
     """No community lists, as its own principal, a role the catalog creates for a sign-in
     community: that role is assumable only by the sign-in service."""

@@ -30,10 +30,11 @@ class ProductContextFunction(CatalogFunction):
         scope: Construct,
         construct_id: str,
         *,
-        communities: dict[str, dict[str, str | None]],
+        communities: dict[str, dict[str, str | bool | None]],
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
+        sign_in_users_table: str | None = None,
     ) -> None:
         stack = Stack.of(scope)
         statements = [
@@ -160,6 +161,25 @@ class ProductContextFunction(CatalogFunction):
                 resources=[product_roles_arn(stack)],
             ),
         ]
+        environment = {
+            "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
+            "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+            "DOCUMENTATION_URL": documentation_url,
+        }
+        if sign_in_users_table is not None:
+            # Members of sign-in communities: their verified name and e-mail, by user ID.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadSignedInOwners",
+                    actions=["dynamodb:GetItem"],
+                    resources=[
+                        stack.format_arn(
+                            service="dynamodb", resource="table", resource_name=sign_in_users_table
+                        )
+                    ],
+                )
+            )
+            environment["SIGN_IN_USERS_TABLE"] = sign_in_users_table
         super().__init__(
             scope,
             construct_id,
@@ -173,11 +193,7 @@ class ProductContextFunction(CatalogFunction):
             logs_key=logs_key,
             # Moving a data volume waits for the replaced instance to stop (a few minutes).
             timeout_seconds=900,
-            environment={
-                "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
-                "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
-                "DOCUMENTATION_URL": documentation_url,
-            },
+            environment=environment,
             statements=statements,
             wildcard_reason=(
                 "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "

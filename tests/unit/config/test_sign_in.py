@@ -357,3 +357,14 @@ def test_other_kinds_need_principals_and_no_sign_in(tmp_path: Path) -> None:
         error, "communities.challenge"
     )
     assert "only kind sign-in sets sign_in" in problem_line(error, "communities.challenge.sign_in")
+
+
+def test_sign_in_communities_fit_the_functions_settings(tmp_path: Path) -> None:
+    many = "".join(
+        SYNAPSE_COMMUNITY.replace("consortium", f"consortium{i}")
+        .replace("display_name: Consortium", f"display_name: {'Consortium ' * 8}{i}")
+        .replace('"3412678"', f'"34126{i:02}"')
+        for i in range(15)
+    )
+    line = problem(tmp_path, DEV + many + SIGN_IN, "communities.consortium11")
+    assert "allowed: 2000 (Lambda keeps 4 KB of environment)" in line
