@@ -19,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install browser synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
+.PHONY: help install browser screenshots synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -102,6 +102,9 @@ update-snapshots: install ## rewrite stack snapshots (review the diff!)
 
 docs: install ## regenerate docs/products from the product definitions
 	$(RUN) python -m products.docs
+
+screenshots: install browser ## re-take the sign-in screenshots of docs/signing-in.md (browser test)
+	SIGN_IN_SCREENSHOTS=docs/images/sign-in $(RUN) pytest -q tests/browser
 
 bench: install ## synth benchmark: full app vs empty CDK app (medians, ratio)
 	$(RUN) python bench/synth_bench.py
