@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.browser.conftest import Deployment
 from tests.sign_in_harness import CONSOLE_URL, MEMBER
 
 SCREENSHOTS = os.environ.get("SIGN_IN_SCREENSHOTS")
@@ -28,7 +27,7 @@ def screenshot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
 
 
-def sign_in_as(page: Any, deployment: Deployment, who: str) -> list[str]:
+def sign_in_as(page: Any, deployment: Any, who: str) -> list[str]:
     """Open the community's entry point, sign in at the provider as ``who`` (a button of its
     page); the callback URLs the browser was sent to."""
     callbacks: list[str] = []
@@ -47,7 +46,7 @@ def heading(page: Any) -> str:
     return str(page.locator("h1").inner_text())
 
 
-def test_a_member_lands_in_the_service_catalog_console(page: Any, deployment: Deployment) -> None:
+def test_a_member_lands_in_the_service_catalog_console(page: Any, deployment: Any) -> None:
     page.goto(deployment.entry())
     assert heading(page) == "Sign in to Research Consortium"
     # The page's only style is allowed by its hash in the Content-Security-Policy.
@@ -72,21 +71,21 @@ def test_a_member_lands_in_the_service_catalog_console(page: Any, deployment: De
     assert assumed["RoleSessionName"] == assumed["SourceIdentity"] == MEMBER
 
 
-def test_a_non_member_is_refused_with_how_to_join(page: Any, deployment: Deployment) -> None:
+def test_a_non_member_is_refused_with_how_to_join(page: Any, deployment: Any) -> None:
     sign_in_as(page, deployment, "Sign in as john.roe")
     assert heading(page) == "You are not a member of Research Consortium"
     assert page.get_by_role("link", name="Synapse team 3412678: request to join").is_visible()
     screenshot(page, "refusal-not-a-member.png")
 
 
-def test_a_cancelled_sign_in_is_refused(page: Any, deployment: Deployment) -> None:
+def test_a_cancelled_sign_in_is_refused(page: Any, deployment: Any) -> None:
     sign_in_as(page, deployment, "Cancel")
     assert heading(page) == "The identity provider did not sign you in"
     page.get_by_role("link", name="Start again").click()
     assert heading(page) == "Sign in to Research Consortium"
 
 
-def test_a_replayed_response_is_refused(page: Any, deployment: Deployment) -> None:
+def test_a_replayed_response_is_refused(page: Any, deployment: Any) -> None:
     (callback,) = sign_in_as(page, deployment, "Sign in as jane.doe")
     assert heading(page) == "AWS console (test)"
     page.goto(callback)
@@ -94,7 +93,7 @@ def test_a_replayed_response_is_refused(page: Any, deployment: Deployment) -> No
 
 
 def test_a_response_opened_in_another_browser_is_refused(
-    page: Any, chromium: Any, deployment: Deployment
+    page: Any, chromium: Any, deployment: Any
 ) -> None:
     """Login CSRF: the attacker signs in up to the callback and sends its link to a victim."""
     deployment.holder["hold_callbacks"] = True
@@ -108,7 +107,7 @@ def test_a_response_opened_in_another_browser_is_refused(
         victim.close()
 
 
-def test_an_unknown_community_is_refused(page: Any, deployment: Deployment) -> None:
+def test_an_unknown_community_is_refused(page: Any, deployment: Any) -> None:
     response = page.goto(deployment.entry("nope"))
     assert response.status == 404
     assert heading(page) == "Unknown community"
