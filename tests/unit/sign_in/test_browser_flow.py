@@ -4,6 +4,7 @@ refusal the issue lists, and what a successful sign-in hands to AWS."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -369,3 +370,23 @@ def test_unknown_paths_and_methods(
     assert browser.get(f"{BASE_URL}/nowhere")["statusCode"] == 404
     response = app.handler(event("POST", f"{BASE_URL}/callback"), lambda_context, services=services)
     assert response["statusCode"] == 405
+
+
+def test_an_unreadable_client_secret_is_reported_as_misconfiguration(
+    browser: Browser, provider: FakeIdentityProvider, services: app.Services
+) -> None:
+    services.settings = dataclasses.replace(
+        services.settings, client_secret_arn=services.settings.client_secret_arn + "-gone"
+    )
+    response = sign_in(browser, provider, MEMBER)
+    assert response["statusCode"] == 500
+    assert refusal_of(response) == "The sign-in service is misconfigured"
+
+
+def test_an_address_a_session_tag_cannot_hold_is_left_out(
+    browser: Browser, provider: FakeIdentityProvider, services: app.Services
+) -> None:
+    provider.users[MEMBER].user_name = "o'hara"
+    assert sign_in(browser, provider, MEMBER)["statusCode"] == 303
+    (assumed,) = services.sts.assumed  # type: ignore[attr-defined]
+    assert assumed["Tags"] == [{"Key": "research-catalog:username", "Value": "o_hara"}]

@@ -30,6 +30,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from . import federation, identity, jose, pages, refusals
 from .flow_store import STATE_SECONDS, FlowStore, PendingSignIn, digest
 from .http import HttpClient, urllib_client
@@ -240,11 +242,16 @@ def _verified_claims(
         raise refusals.incomplete_response("no code")
     now = services.clock()
     try:
+        client_secret = services.client_secret()
+    except ClientError as failure:
+        code_name = failure.response.get("Error", {}).get("Code", "error")
+        raise refusals.misconfigured(f"the client secret cannot be read ({code_name})") from None
+    try:
         answer = services.provider.exchange_code(
             code=code,
             verifier=pending.verifier,
             settings=settings,
-            client_secret=services.client_secret(),
+            client_secret=client_secret,
             now=now,
             timeout=deadline.timeout(),
         )

@@ -70,7 +70,10 @@ def _email(settings: Settings, username: str, claims: Mapping[str, Any]) -> str:
     else:
         verified = claims.get("email_verified", True) is not False
         email = str(claims.get(settings.email_claim) or "") if verified else ""
-    return email if _EMAIL.fullmatch(email) and len(email) <= 256 else ""
+    # A session tag value allows fewer characters than an address may hold: such an address
+    # is left out rather than changed into someone else's.
+    usable = _EMAIL.fullmatch(email) and len(email) <= 256 and tag_value(email) == email
+    return email if usable else ""
 
 
 def _memberships(value: Any) -> frozenset[str]:
