@@ -142,6 +142,7 @@ class SynapseApi:
     ) -> Identity:
         now = time.time() if now is None else now
         parsed = jose.parse(token)
+        jose.require_algorithm(parsed)
         kid = parsed.header.get("kid")
         jose.verify_signature(
             parsed, provider.keys(kid=str(kid) if kid else None, now=now, timeout=timeout)

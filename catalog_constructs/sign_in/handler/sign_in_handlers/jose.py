@@ -127,11 +127,18 @@ def rsa_verify(algorithm: str, signing_input: bytes, signature: bytes, key: RsaK
     return hmac.compare_digest(encoded, expected)
 
 
-def verify_signature(parsed: Parsed, keys: Sequence[RsaKey]) -> None:
-    """The token is signed by one of ``keys`` (chosen by ``kid``) with an allowed algorithm."""
+def require_algorithm(parsed: Parsed) -> str:
+    """The token's algorithm, if it is one this module verifies (checked before any key is
+    fetched)."""
     algorithm = parsed.header.get("alg")
     if algorithm not in _DIGEST_INFO:
         raise TokenInvalid("unsupported algorithm")
+    return str(algorithm)
+
+
+def verify_signature(parsed: Parsed, keys: Sequence[RsaKey]) -> None:
+    """The token is signed by one of ``keys`` (chosen by ``kid``) with an allowed algorithm."""
+    algorithm = require_algorithm(parsed)
     kid = parsed.header.get("kid")
     candidates = [key for key in keys if kid is None or key.kid == kid]
     if not candidates:
@@ -139,7 +146,7 @@ def verify_signature(parsed: Parsed, keys: Sequence[RsaKey]) -> None:
     for key in candidates:
         if key.alg not in (None, algorithm):
             continue
-        if rsa_verify(str(algorithm), parsed.signing_input, parsed.signature, key):
+        if rsa_verify(algorithm, parsed.signing_input, parsed.signature, key):
             return
     raise TokenInvalid("bad signature")
 

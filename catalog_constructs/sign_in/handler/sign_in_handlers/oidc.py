@@ -125,6 +125,7 @@ class Provider:
     ) -> Mapping[str, Any]:
         """The claims of an ID token this provider signed for ``audience``."""
         parsed = jose.parse(token)
+        jose.require_algorithm(parsed)
         kid = parsed.header.get("kid")
         jose.verify_signature(
             parsed, self.keys(kid=str(kid) if kid else None, now=now, timeout=timeout)
