@@ -19,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
+.PHONY: help install browser screenshots synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -38,6 +38,24 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 install: .venv/.synced node_modules/.installed ## create .venv from uv.lock and install the pinned CDK CLI
+
+# The sign-in browser test drives a system Chromium through Playwright (Playwright's own browser
+# download is not used). Debian's package where none is installed (as root); a CI image that
+# ships Google Chrome (GitHub's runners, CodeBuild's standard images) uses that one.
+CHROMIUM ?= $(or $(firstword $(wildcard /usr/bin/chromium /usr/bin/google-chrome \
+	/usr/bin/google-chrome-stable)),/usr/bin/chromium)
+export CHROMIUM
+
+browser: ## install Debian's Chromium for the sign-in browser test (needs root)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "The browser test needs Chromium: run 'sudo make browser' or set CHROMIUM=<path>"; \
+			exit 1; \
+		fi; \
+		apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+	@"$(CHROMIUM)" --version 2>/dev/null
 
 synth: install ## synthesize STAGE (default dev) into cdk.out/, no AWS credentials needed
 	npx cdk synth --all --quiet -c stage=$(STAGE)
@@ -70,7 +88,7 @@ typecheck: install ## mypy
 # pipeline, the cdk-nag canary) are built once. Each worker synthesizes each stage once.
 PYTEST := $(RUN) pytest -n auto --dist loadfile
 
-test: lint typecheck ## lint, type-check and run every test
+test: lint typecheck browser ## lint, type-check and run every test
 	$(PYTEST)
 
 unit: install ## the tests that synthesize nothing (config, handlers, tools)
@@ -84,6 +102,9 @@ update-snapshots: install ## rewrite stack snapshots (review the diff!)
 
 docs: install ## regenerate docs/products from the product definitions
 	$(RUN) python -m products.docs
+
+screenshots: install browser ## re-take the sign-in screenshots of docs/signing-in.md (browser test)
+	SIGN_IN_SCREENSHOTS=docs/images/sign-in $(RUN) pytest -q tests/browser
 
 bench: install ## synth benchmark: full app vs empty CDK app (medians, ratio)
 	$(RUN) python bench/synth_bench.py

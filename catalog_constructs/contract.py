@@ -137,3 +137,25 @@ SHARE_IDENTIFIER_TAG = f"{PREFIX}:share-identifier"
 def job_queue_name(community: str, *, spot: bool) -> str:
     """The fixed name of a community's job queue: the handler and end-user policies know it."""
     return f"{PREFIX}-{community}-{'fargate-spot' if spot else 'fargate'}"
+
+
+# Sign-in service (SignIn stack, optional). The catalog creates one role per sign-in community
+# under a fixed name: the Catalog and Cost stacks attach policies to it by name, and only the
+# sign-in function may assume it, with the session name and source identity set to the user ID
+# the identity provider verified.
+SIGN_IN_ROLE_PREFIX = f"{PREFIX}-sign-in-"
+
+
+def sign_in_role_name(community: str) -> str:
+    """At most 56 characters: community names have at most 31."""
+    return f"{SIGN_IN_ROLE_PREFIX}{community}"
+
+
+# Session tags the sign-in service sets from the verified claims; the end-user policy and the
+# product-context function read them as the owner's user name and e-mail.
+SESSION_TAG_USERNAME = f"{PREFIX}:username"
+SESSION_TAG_EMAIL = f"{PREFIX}:email"
+# The verified user name and e-mail of every user who signed in, by user ID (the session name):
+# session tags cannot be read back from a session, so the product-context function reads them
+# here when a sign-in community's member launches a product.
+SIGN_IN_USERS_TABLE_NAME = f"{PREFIX}-sign-in-users"

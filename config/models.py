@@ -29,6 +29,7 @@ from config.sections.network import Network
 from config.sections.notebooks import NotebookGatewayConfig
 from config.sections.operators import OperatorsConfig
 from config.sections.products import ProductPublication
+from config.sections.sign_in import SignInConfig
 from config.sections.spokes import SpokesConfig
 from config.sections.stage import StageConfig
 from config.sections.storage import StorageConfig
@@ -63,6 +64,14 @@ class CatalogConfig(BaseModel):
     products: dict[str, ProductPublication] = Field(
         description="Published products of this stage: product key -> versions."
     )
+    sign_in: SignInConfig | None = Field(
+        default=None,
+        description=(
+            "Sign-in service: researchers sign in with Synapse or another OIDC provider and "
+            "reach the console and command line as themselves (per stage, optional; needed by "
+            "communities of kind sign-in)."
+        ),
+    )
     communities: dict[CommunityName, Community] = Field(
         description="Research communities of this stage: name -> community (per stage)."
     )
@@ -90,6 +99,24 @@ class CatalogConfig(BaseModel):
             "when a community shares its portfolio)."
         ),
     )
+
+    @field_validator("communities", mode="before")
+    @classmethod
+    def _communities_know_their_names(cls, value: Any) -> Any:
+        """Each community learns its key (the name of the role a sign-in community gets)."""
+        if not isinstance(value, dict):
+            return value
+        raise_all(
+            [
+                ((name, "name"), "is set from the community's key; remove it", raw["name"])
+                for name, raw in value.items()
+                if isinstance(raw, dict) and "name" in raw
+            ]
+        )
+        return {
+            name: {**raw, "name": name} if isinstance(raw, dict) else raw
+            for name, raw in value.items()
+        }
 
     @field_validator(*RULES)
     @classmethod

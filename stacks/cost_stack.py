@@ -51,7 +51,7 @@ class CostStack(Stack):
         pattern_policies = {
             name: PatternBlockPolicy(self, f"PatternBlock-{name}", community=name).policy
             for name, community in config.communities.items()
-            if community.principals.role_patterns and community.budget.block_launches_at
+            if community.role_patterns and community.budget.block_launches_at
         }
 
         self.budgets = {

@@ -59,12 +59,14 @@ class SharedStack(Stack):
                 role_name: {
                     "community": name,
                     "owner_email_template": community.owner_email_template,
+                    # Members' names and e-mails come from the sign-in service's records.
+                    **({"sign_in": True} if community.kind == "sign-in" else {}),
                 }
                 for name, community in config.communities.items()
                 for role_name in [
                     *community.role_names_resolved(),
                     # STS omits role paths: the handler matches a pattern's name part.
-                    *(p.rsplit("/", 1)[-1] for p in community.principals.role_patterns),
+                    *(p.rsplit("/", 1)[-1] for p in community.role_patterns),
                 ]
             },
             documentation_url=config.catalog.documentation_url,
@@ -73,6 +75,7 @@ class SharedStack(Stack):
             image_owner_accounts=sorted(
                 {config.stage.account, config.images.source_account or config.stage.account}
             ),
+            sign_in_users_table=contract.SIGN_IN_USERS_TABLE_NAME if config.sign_in else None,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
         self.jobs = JobsPlatform(

@@ -41,6 +41,14 @@ def spoke_config(config: CatalogConfig, account: str) -> CatalogConfig:
             # The notebook gateway's certificate and secret live in the stage account; a
             # spoke's notebooks use port forwarding (its gateway parameter says disabled).
             "notebooks": None,
+            # The sign-in service signs members into the stage account only, and its
+            # communities cannot share: a spoke knows neither.
+            "sign_in": None,
+            "communities": {
+                name: community
+                for name, community in config.communities.items()
+                if community.kind != "sign-in"
+            },
         }
     )
 

@@ -11,6 +11,7 @@ from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
 from stacks.cost_stack import CostStack
 from stacks.shared_stack import SharedStack
+from stacks.sign_in_stack import SignInStack
 from stacks.spoke_stack import SpokeStack
 
 
@@ -32,6 +33,17 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
         description="Research catalog: network, keys, product boundary and shared handlers",
         **options,
     )
+    sign_in = None
+    if config.sign_in is not None:
+        # Before Catalog and Cost: they attach policies to its community roles by name.
+        sign_in = SignInStack(
+            app,
+            "SignIn",
+            config=config,
+            stack_name=f"{prefix}-sign-in",
+            description="Research catalog: sign-in service and the roles of sign-in communities",
+            **options,
+        )
     catalog = CatalogStack(
         app,
         "Catalog",
@@ -42,6 +54,8 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
         **options,
     )
     catalog.add_stack_dependency(shared)
+    if sign_in is not None:
+        catalog.add_stack_dependency(sign_in)
     cost = CostStack(
         app,
         "Cost",
@@ -52,6 +66,8 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
         **options,
     )
     cost.add_stack_dependency(shared)
+    if sign_in is not None:
+        cost.add_stack_dependency(sign_in)
     if config.images.build:
         images = AmiStack(
             app,

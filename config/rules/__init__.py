@@ -37,6 +37,12 @@ from config.rules.sections import (
     operator_admins_in_stage_account,
     published_products_exist,
 )
+from config.rules.sign_in import (
+    created_roles_not_listed,
+    sign_in_communities_fit_the_function,
+    sign_in_communities_match_provider,
+    sign_in_fits_stage,
+)
 from config.rules.spokes import (
     member_accounts_are_new_spokes,
     member_accounts_need_wide_sharing,
@@ -55,6 +61,7 @@ from config.rules.stages import (
 RULES: dict[str, tuple[Rule, ...]] = {
     "operators": (operator_admins_in_stage_account,),
     "products": (published_products_exist,),
+    "sign_in": (sign_in_fits_stage,),
     "communities": (
         display_names_unique,
         community_products_published,
@@ -65,6 +72,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
         principal_arns_in_stage_account,
         roles_in_one_community,
         job_communities_within_batch_quota,
+        sign_in_communities_match_provider,
+        sign_in_communities_fit_the_function,
+        created_roles_not_listed,
     ),
     "images": (image_targets_fit_stage,),
     "notebooks": (notebook_gateway_fits_stage,),

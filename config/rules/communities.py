@@ -117,7 +117,7 @@ def role_patterns_exclusive(communities: Communities, known: Checked) -> list[Vi
     belongs to exactly one community. Each pattern is reported once."""
     violations: list[Violation] = []
     for name, community in communities.items():
-        for index, pattern in enumerate(community.principals.role_patterns):
+        for index, pattern in enumerate(community.role_patterns):
             clash = next(
                 (
                     (matched[0], other_name)
@@ -141,9 +141,7 @@ def role_patterns_exclusive(communities: Communities, known: Checked) -> list[Vi
 def _pattern_clashes(pattern: str, other: Community) -> list[str]:
     """The roles of `other` the pattern matches, else its patterns equal to it."""
     roles = [role for role in other.role_names_resolved() if role_matches_pattern(role, pattern)]
-    return roles or [
-        p for p in other.principals.role_patterns if p.casefold() == pattern.casefold()
-    ]
+    return roles or [p for p in other.role_patterns if p.casefold() == pattern.casefold()]
 
 
 def shares_leave_the_stage_account(communities: Communities, known: Checked) -> list[Violation]:
@@ -170,7 +168,7 @@ def principal_arns_in_stage_account(communities: Communities, known: Checked) ->
     return [
         ((name, "principals", "role_arns", index), message, arn)
         for name, community in communities.items()
-        for index, arn in enumerate(community.principals.role_arns)
+        for index, arn in enumerate(community.role_arns)
         if (message := foreign_arn_message(arn, known.stage))
     ]
 
@@ -186,13 +184,13 @@ def roles_in_one_community(communities: Communities, known: Checked) -> list[Vio
     claimed: dict[tuple[str, str], str] = {}  # (account, role name casefolded) -> where
     for name, community in communities.items():
         roles: list[tuple[str, int, str, str]] = []  # (list, index, account, role)
-        for index, arn in enumerate(community.principals.role_arns):
+        for index, arn in enumerate(community.role_arns):
             if foreign_arn_message(arn, stage) is None:
                 _, account, role = parse_role_arn(arn)
                 roles.append(("role_arns", index, account, role))
         roles += [
             ("role_names", index, stage.account, role)
-            for index, role in enumerate(community.principals.role_names)
+            for index, role in enumerate(community.role_names)
         ]
         for field, index, account, role in roles:
             key = (account, role.casefold())

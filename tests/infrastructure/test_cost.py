@@ -134,8 +134,20 @@ def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
         80: ["jane.doe@example.org"],
         100: ["jane.doe@example.org", "biomedical-manager@example.org"],
     }
-    # Only biomedical has member budgets; the prod config has none.
-    assert len(budgets) == 4
+    # A sign-in community's members are its sessions named after their verified user IDs in
+    # the role the catalog creates; without an e-mail template the manager hears of them.
+    member = budgets["research-catalog-dev-consortium.3345678"]
+    assert member["Budget"]["CostFilters"]["TagKeyValue"] == [
+        f"user:{contract.OWNER_PRINCIPAL_TAG}$arn:aws:sts::111111111111:assumed-role/"
+        "research-catalog-sign-in-consortium/3345678"
+    ]
+    assert {
+        address
+        for n in member["NotificationsWithSubscribers"]
+        for address in emails(n["Subscribers"])
+    } == {"consortium-manager@example.org"}
+    # Three community budgets and three member budgets in dev; the prod config has none.
+    assert len(budgets) == 6
     assert len(budgets_by_name(synthesized["prod"].stacks["Cost"])) == 2
 
 

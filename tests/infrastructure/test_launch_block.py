@@ -45,9 +45,7 @@ def test_every_blocking_community_is_reached_beyond_its_named_roles(
         assert reach[name]["Queues"] == (
             [contract.job_queue_name(name, spot=s) for s in (False, True)] if jobs else []
         )
-        assert (reach[name].get("PatternPolicyArn") is not None) == bool(
-            community.principals.role_patterns
-        )
+        assert (reach[name].get("PatternPolicyArn") is not None) == bool(community.role_patterns)
     # The block threshold of each reaches the function through a topic it is subscribed to.
     topics = {
         json.dumps(s["Properties"]["TopicArn"])
@@ -77,7 +75,7 @@ def test_a_pattern_community_has_an_inert_block_policy_permission_sets_can_refer
     patterns = {
         n
         for n, c in stage.config.communities.items()
-        if c.principals.role_patterns and c.budget.block_launches_at
+        if c.role_patterns and c.budget.block_launches_at
     }
     policies = {
         p["Properties"]["ManagedPolicyName"]: p["Properties"]

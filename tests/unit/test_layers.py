@@ -37,6 +37,7 @@ CONSTRUCT_GROUPS = {
     "shared": {"common", "shared"},
     "catalog": {"common", "shared", "catalog"},
     "cost": {"common", "shared", "cost"},
+    "sign_in": {"common", "sign_in"},
 }
 # Pure modules outside config: the names stacks agree on, product and image definitions.
 PURE_MODULES = {"catalog_constructs.contract", "products", "products.registry", "amis.images"}

@@ -33,11 +33,12 @@ class ProductContextFunction(CatalogFunction):
         scope: Construct,
         construct_id: str,
         *,
-        communities: dict[str, dict[str, str | None]],
+        communities: dict[str, dict[str, str | bool | None]],
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
         image_owner_accounts: list[str],
+        sign_in_users_table: str | None = None,
     ) -> None:
         stack = Stack.of(scope)
         statements = [
@@ -194,6 +195,27 @@ class ProductContextFunction(CatalogFunction):
                 resources=[product_roles_arn(stack)],
             ),
         ]
+        environment = {
+            "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
+            "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+            "DOCUMENTATION_URL": documentation_url,
+            # Accounts whose images the catalog's own AMI parameters may name.
+            "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),
+        }
+        if sign_in_users_table is not None:
+            # Members of sign-in communities: their verified name and e-mail, by user ID.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadSignedInOwners",
+                    actions=["dynamodb:GetItem"],
+                    resources=[
+                        stack.format_arn(
+                            service="dynamodb", resource="table", resource_name=sign_in_users_table
+                        )
+                    ],
+                )
+            )
+            environment["SIGN_IN_USERS_TABLE"] = sign_in_users_table
         super().__init__(
             scope,
             construct_id,
@@ -207,13 +229,7 @@ class ProductContextFunction(CatalogFunction):
             logs_key=logs_key,
             # Moving a data volume waits for the replaced instance to stop (a few minutes).
             timeout_seconds=900,
-            environment={
-                "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
-                "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
-                "DOCUMENTATION_URL": documentation_url,
-                # Accounts whose images the catalog's own AMI parameters may name.
-                "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),
-            },
+            environment=environment,
             statements=statements,
             wildcard_reason=(
                 "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "

@@ -58,6 +58,7 @@ communities:
     owner_email_template: "{session}@example.org"
     budget:
       amount_usd: 1000
+    kind: saml
   challenge:
     display_name: Data Challenge
     principals:
@@ -67,6 +68,7 @@ communities:
     manager_email: challenge@example.org
     budget:
       amount_usd: 250
+    kind: saml
 """
 
 EXISTING_NETWORK = """\

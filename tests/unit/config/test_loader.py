@@ -44,7 +44,13 @@ def test_example_stage_loads(stage: str) -> None:
         config.published_versions("linux-docker")
         == {"dev": ("v1", "v2", "v3", "v4", "v5"), "prod": ("v1",)}[stage]
     )
-    assert set(config.communities) == {"biomedical", "challenge"}
+    assert (
+        set(config.communities)
+        == {
+            "dev": {"biomedical", "challenge", "consortium"},
+            "prod": {"biomedical", "challenge"},
+        }[stage]
+    )
     for community in config.communities.values():
         for arn in community.role_arns_in(config.stage.account, config.stage.partition):
             assert f":iam::{config.stage.account}:role/" in arn
@@ -81,7 +87,10 @@ def test_example_dev_communities() -> None:
     assert config.community_role_arns("challenge") == [
         "arn:aws:iam::111111111111:role/DataChallengeParticipants"
     ]
-    assert list(config.communities_for("linux-docker")) == ["biomedical", "challenge"]
+    assert list(config.communities_for("linux-docker")) == ["biomedical", "challenge", "consortium"]
+    assert config.community_role_arns("consortium") == [
+        "arn:aws:iam::111111111111:role/research-catalog-sign-in-consortium"
+    ]
     assert config.communities_for("not-a-product") == {}
     assert config.published_versions("not-a-product") == ()
 
