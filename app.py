@@ -25,5 +25,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     main()

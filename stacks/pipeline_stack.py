@@ -20,8 +20,12 @@ from config.models import CatalogConfig
 from config.sections.delivery import DeliveryConfig
 from stacks.stage import CatalogStage
 
-# Python 3.11+, Node 20+ and make: what `make install` needs, as on a developer machine.
-BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+# Ubuntu 24.04 with Python, npm and make: what `make install` needs, as on a developer machine.
+# The make targets run the CDK CLI on the Node.js 24 package-lock.json pins; the steps CDK
+# Pipelines generates (self-mutation, asset publishing) install the CLI globally and run it on
+# the image's Node.js, chosen here as a supported LTS rather than the image's default.
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_8_0
+RUNTIME_VERSIONS = {"nodejs": "22", "python": "3.12"}
 SYNTH_COMMANDS = ("make test", "make synth-pipeline")
 
 
@@ -51,7 +55,10 @@ class PipelineStack(Stack):
             self_mutation=True,
             cli_version=cli_version,
             code_build_defaults=pipelines.CodeBuildOptions(
-                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE)
+                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+                partial_build_spec=codebuild.BuildSpec.from_object(
+                    {"phases": {"install": {"runtime-versions": RUNTIME_VERSIONS}}}
+                ),
             ),
             synth=pipelines.ShellStep(
                 "Synth",

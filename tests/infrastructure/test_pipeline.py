@@ -124,6 +124,20 @@ def test_synth_step_runs_the_developers_make_targets(pipeline: PipelineAssembly)
     assert commands == ["make install", "make test", "make synth-pipeline"]
 
 
+def test_every_build_step_runs_on_a_supported_node_lts(pipeline: PipelineAssembly) -> None:
+    # Node.js 20 reached its end of life on 2026-04-30; 22 and 24 are the supported LTS lines.
+    projects = [
+        r["Properties"]
+        for r in pipeline.template["Resources"].values()
+        if r["Type"] == "AWS::CodeBuild::Project"
+    ]
+    assert projects
+    for project in projects:
+        assert project["Environment"]["Image"] == "aws/codebuild/standard:8.0"
+        runtimes = json.loads(project["Source"]["BuildSpec"])["phases"]["install"]
+        assert runtimes["runtime-versions"]["nodejs"] in ("22", "24"), project["Source"]
+
+
 def test_self_mutation_uses_the_cli_version_of_package_json(pipeline: PipelineAssembly) -> None:
     [mutate] = _stage(pipeline.template, "UpdatePipeline")["Actions"]
     commands = _commands(_buildspec(pipeline.template, mutate))
