@@ -2,7 +2,6 @@
 """Builds the research catalog for one stage: ``cdk synth -c stage=<name>`` (default: dev), or
 the delivery pipeline with ``-c pipeline=true``."""
 
-import os
 import sys
 
 from aws_cdk import App
@@ -14,10 +13,8 @@ from config import ConfigError
 def main() -> None:
     try:
         # The CLI passes -c values through the environment; an empty App reads them cheaply.
-        if str(App().node.try_get_context(PIPELINE_CONTEXT_KEY)).lower() == "true":
-            app = build_pipeline_app()
-        else:
-            app = build_app()
+        context = App(auto_synth=False).node.try_get_context(PIPELINE_CONTEXT_KEY)
+        app = build_pipeline_app() if str(context).lower() == "true" else build_app()
     except ConfigError as error:
         print(f"Configuration error:\n{error}", file=sys.stderr)
         sys.exit(2)

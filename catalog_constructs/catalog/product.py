@@ -121,8 +121,10 @@ def stage_independent_snapshot_prefix(product: "CatalogProduct") -> str:
     scopes = product.node.scopes
     start = next(index for index, scope in enumerate(scopes) if scope is stage) + 1
     path = [scope.node.id for scope in scopes[start:]]
-    # A detached tree with the same ids gives the same unique ids without touching the app.
-    mirror: Construct = App()
+    # A detached tree with the same ids gives the same unique ids without touching the app;
+    # never synthesized (an App synthesizes itself on exit under the CLI, and each one adds a
+    # process listener: more than ten made Node.js warn of a leak).
+    mirror: Construct = App(auto_synth=False)
     for segment in path:
         mirror = Construct(mirror, segment)
     history = Construct(mirror, "History")
