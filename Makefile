@@ -98,8 +98,9 @@ infra: install ## the tests of synthesized templates (snapshots, cdk-nag, cfn-li
 update-snapshots: install ## rewrite stack snapshots (review the diff!)
 	$(RUN) pytest tests/infrastructure --snapshot-update
 
-docs: install ## regenerate docs/products from the product definitions
+docs: install ## regenerate docs/products and docs/configuration.md from the definitions and models
 	$(RUN) python -m products.docs
+	$(RUN) python -m config.reference
 
 bench: install ## synth benchmark: full app vs empty CDK app (medians, ratio)
 	$(RUN) python bench/synth_bench.py

@@ -49,8 +49,8 @@ def build_pipeline_app(
     outdir: str | None = None,
     config_dir: Path = CONFIG_DIR,
 ) -> App:
-    """The delivery pipeline and, inside it, one CatalogStage per stage of
-    ``delivery.stage_order``. Fails with a ConfigError when base.yaml has no delivery section."""
+    """The delivery pipeline and, inside it, one CatalogStage per stage of ``stage_order``.
+    Fails with a ConfigError when base.yaml has no delivery section."""
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     configs = load_pipeline_configs(config_dir)
     delivery = configs[0].delivery
@@ -81,12 +81,12 @@ def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
                 ConfigProblem(
                     "config/base.yaml",
                     "missing section 'delivery' (pipeline account, region, connection_arn, "
-                    "repository, stage_order): the pipeline is built from it",
+                    "repository): the pipeline is built from it",
                     key="delivery",
                 )
             ]
         )
-    return [load_config(name, config_dir) for name in first.delivery.stage_order]
+    return [load_config(name, config_dir) for name in first.stages_in_order()]
 
 
 def _add_nag(app: App) -> None:

@@ -2,7 +2,7 @@
 
 Edits ``config/<stage>.yaml`` as a reviewer would expect (one line changed, or one
 ``products:`` block appended, comments kept), then loads the stage: the promotion rule
-(``delivery.stage_order``) rejects a version the previous stage does not publish, and the file
+(``stage_order``) rejects a version the previous stage does not publish, and the file
 is restored. Commit the change like any other config change.
 """
 

@@ -28,6 +28,7 @@ class Checked:
     network: CreateVpcNetwork | ExistingNetwork | None
     products: dict[str, ProductPublication] | None
     communities: Communities | None
+    stage_order: list[str] | None
     registry: ProductRegistry
     stage_file: str  # as messages name it, e.g. config/dev.yaml
 
@@ -41,12 +42,14 @@ class Checked:
         network = data.get("network")
         products = data.get("products")
         communities = data.get("communities")
+        stage_order = data.get("stage_order")
         return cls(
             stage_name=stage_name if isinstance(stage_name, str) else None,
             stage=stage if isinstance(stage, StageConfig) else None,
             network=network if isinstance(network, CreateVpcNetwork | ExistingNetwork) else None,
             products=products if isinstance(products, dict) else None,
             communities=communities if isinstance(communities, dict) else None,
+            stage_order=stage_order if isinstance(stage_order, list) else None,
             registry=registry if registry is not None else default_registry(),
             stage_file=str(context.get("stage_file") or f"config/{stage_name}.yaml"),
         )

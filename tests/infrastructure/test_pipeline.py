@@ -76,7 +76,7 @@ def _commands(buildspec: dict[str, Any]) -> list[str]:
 def test_stages_deploy_in_config_order_after_self_mutation(pipeline: PipelineAssembly) -> None:
     names = [s["Name"] for s in _stages(pipeline.template)]
     assert names[:3] == ["Source", "Build", "UpdatePipeline"]
-    order = load_example("dev").delivery.stage_order  # type: ignore[union-attr]
+    order = load_example("dev").stages_in_order()
     assert [n for n in names if n.lower() in order] == [s.capitalize() for s in order]
     assert names.index("Dev") < names.index("Prod")
 
