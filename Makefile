@@ -55,12 +55,16 @@ install-synth: .venv/.synced-runtime node_modules/.installed ## install what syn
 
 install: install-synth .venv/.synced ## create .venv from uv.lock (test tools included) and install the pinned CDK CLI
 
+# app.py exits 2 after printing what is wrong (config, a changed released template); the CLI's
+# own "Subprocess exited with error 2" would only repeat that.
+CDK_SYNTH := cdk synth --quiet 2> >(grep -v ': Subprocess exited with error 2$$' >&2)
+
 synth: install-synth ## synthesize STAGE (default dev) into cdk.out/, no AWS credentials needed
-	@cdk synth --quiet -c stage=$(STAGE)
+	@$(CDK_SYNTH) -c stage=$(STAGE)
 	@echo "Synthesized stage '$(STAGE)' into cdk.out/"
 
 synth-pipeline: install-synth ## synthesize the delivery pipeline (config/base.yaml delivery:)
-	@cdk synth --quiet -c pipeline=true
+	@$(CDK_SYNTH) -c pipeline=true
 	@echo "Synthesized the delivery pipeline into cdk.out/"
 
 # Needs credentials of a principal that may launch the stage's products (or SMOKE_ROLE_ARN,

@@ -2,12 +2,15 @@
 App of the delivery pipeline, which deploys the same stacks through one ``cdk.Stage`` per stage."""
 
 import json
+import shutil
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import cdk_nag
-from aws_cdk import App, Environment, Validations
+from aws_cdk import App, Environment, Validations, cx_api
 
+from catalog_constructs.catalog.product import released_template_changed
 from config import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
 from stacks.pipeline_stack import PipelineStack
@@ -68,6 +71,51 @@ def build_pipeline_app(
     )
     _add_nag(app)
     return app
+
+
+# What a synth writes into a cloud assembly directory (the CLI's cdk.out). The CLI never
+# removes what an earlier synth wrote, so another stage's stacks (or the pipeline's) stayed
+# beside the current ones; its lock files (*.lock) are the CLI's and stay.
+ASSEMBLY_ENTRIES = (
+    "manifest.json",
+    "tree.json",
+    "cdk.out",
+    "validation-report.json",
+    "error.txt",
+    "*.template.json",
+    "*.assets.json",
+    "*.metadata.json",
+    "*.dot",
+    "asset.*",
+    "assembly-*",
+)
+
+
+def clear_previous_assembly(outdir: Path) -> None:
+    """Remove an earlier synth's output from ``outdir``; a directory that holds no cloud
+    assembly (no manifest.json or cdk.out marker) is left alone."""
+    if not ((outdir / "manifest.json").is_file() or (outdir / "cdk.out").is_file()):
+        return
+    for entry in outdir.iterdir():
+        if not any(fnmatch(entry.name, pattern) for pattern in ASSEMBLY_ENTRIES):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def synth(app: App) -> cx_api.CloudAssembly:
+    """``app.synth()``, with a changed released product template reported as
+    ``ReleasedTemplateChanged`` (product, version, the file to edit) instead of the CDK's
+    traceback."""
+    try:
+        return app.synth()
+    except RuntimeError as error:
+        changed = released_template_changed(app, error)
+        if changed is None:
+            raise
+        raise changed from None
 
 
 def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
