@@ -70,10 +70,17 @@ synth-pipeline: install-synth ## synthesize the delivery pipeline (config/base.y
 # Needs credentials of a principal that may launch the stage's products (or SMOKE_ROLE_ARN,
 # a role those credentials may assume).
 smoke: install ## launch, check and terminate every product of deployed STAGE
-	$(RUN) python -m delivery.smoke --stage $(STAGE) $(if $(SMOKE_ROLE_ARN),--role-arn $(SMOKE_ROLE_ARN))
+	@$(RUN) python -m delivery.smoke --stage $(STAGE) $(if $(SMOKE_ROLE_ARN),--role-arn $(SMOKE_ROLE_ARN))
+
+# Checked before anything is installed; STAGE too, which elsewhere defaults to dev.
+ifneq ($(filter promote,$(MAKECMDGOALS)),)
+ifeq ($(and $(PRODUCT),$(VERSION),$(filter-out file,$(origin STAGE))),)
+$(error make promote needs PRODUCT, VERSION and STAGE, e.g. make promote PRODUCT=linux-docker VERSION=v2 STAGE=prod)
+endif
+endif
 
 promote: install ## publish VERSION of PRODUCT in STAGE (edits config/STAGE.yaml)
-	$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
+	@$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
 
 lint: install ## ruff lint and format check
 	$(RUN) ruff check .
