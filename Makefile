@@ -24,7 +24,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install install-synth synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
+.PHONY: help install install-synth check-config synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -62,6 +62,10 @@ CDK_SYNTH := cdk synth --quiet 2> >(grep -v ': Subprocess exited with error 2$$'
 synth: install-synth ## synthesize STAGE (default dev) into cdk.out/, no AWS credentials needed
 	@$(CDK_SYNTH) -c stage=$(STAGE)
 	@echo "Synthesized stage '$(STAGE)' into cdk.out/"
+	@$(RUN) python -m config.placeholders --stage $(STAGE) --summary
+
+check-config: install-synth ## list the placeholders left in STAGE (PIPELINE=true: the pipeline); exit 1 if any
+	@$(RUN) python -m config.placeholders $(if $(filter true,$(PIPELINE)),--pipeline,--stage $(STAGE))
 
 synth-pipeline: install-synth ## synthesize the delivery pipeline (config/base.yaml delivery:)
 	@$(CDK_SYNTH) -c pipeline=true

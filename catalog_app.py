@@ -11,8 +11,10 @@ import cdk_nag
 from aws_cdk import App, Environment, Validations, cx_api
 
 from catalog_constructs.catalog.product import released_template_changed
+from catalog_constructs.common.deploy_guard import refuse_deployment
 from config import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
+from config.placeholders import for_pipeline, for_stage
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import build_stage
 
@@ -41,7 +43,8 @@ def build_app(
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     stage_name = stage or app.node.try_get_context(STAGE_CONTEXT_KEY)
     config = load_config(stage_name, config_dir)
-    build_stage(app, config)
+    placeholders = [p.short for p in for_stage(config.stage_name, config_dir)]
+    build_stage(app, config, placeholders=placeholders)
     _add_nag(app)
     return app
 
@@ -58,17 +61,24 @@ def build_pipeline_app(
     configs = load_pipeline_configs(config_dir)
     delivery = configs[0].delivery
     assert delivery is not None
-    PipelineStack(
+    pipeline = PipelineStack(
         app,
         "Pipeline",
         delivery=delivery,
         stage_configs=configs,
+        stage_placeholders={
+            c.stage_name: [p.short for p in for_stage(c.stage_name, config_dir)] for c in configs
+        },
         cli_version=CDK_CLI_VERSION,
         env=Environment(account=delivery.account, region=delivery.region),
         stack_name=f"{delivery.pipeline_name}-pipeline",
         description="Research catalog: delivery pipeline promoting the stages in order",
         termination_protection=True,
     )
+    if placeholders := [p.short for p in for_pipeline(config_dir)]:
+        refuse_deployment(
+            pipeline, placeholders=placeholders, check_command="make check-config PIPELINE=true"
+        )
     _add_nag(app)
     return app
 

@@ -1,7 +1,7 @@
 """The delivery pipeline: one commit goes to each stage in order, is smoke-tested there, and
 reaches the next stage only after that (and a manual approval where configured)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import (
@@ -38,6 +38,7 @@ class PipelineStack(Stack):
         delivery: DeliveryConfig,
         stage_configs: Sequence[CatalogConfig],
         cli_version: str,
+        stage_placeholders: Mapping[str, Sequence[str]] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -73,7 +74,12 @@ class PipelineStack(Stack):
 
         self.stages: list[CatalogStage] = []
         for config in stage_configs:
-            stage = CatalogStage(self, config.stage_name.capitalize(), config=config)
+            stage = CatalogStage(
+                self,
+                config.stage_name.capitalize(),
+                config=config,
+                placeholders=(stage_placeholders or {}).get(config.stage_name, ()),
+            )
             self.stages.append(stage)
             smoke_role_arn = (
                 f"arn:{config.stage.partition}:iam::{config.stage.account}:role/"

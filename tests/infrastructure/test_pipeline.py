@@ -267,3 +267,24 @@ def test_smoke_steps_may_assume_only_their_stage_smoke_role(pipeline: PipelineAs
         '"arn:aws:iam::111111111111:role/research-catalog-smoke-test"',
         '"arn:aws:iam::222222222222:role/research-catalog-smoke-test"',
     ]
+
+
+def test_placeholders_keep_the_pipeline_and_its_stages_from_deploying(
+    pipeline: PipelineAssembly,
+) -> None:
+    # The example organisation's delivery section keeps the example tooling account.
+    rule = pipeline.template["Rules"]["PlaceholdersReplaced"]
+    [assertion] = rule["Assertions"]
+    assert "make check-config PIPELINE=true" in assertion["AssertDescription"]
+    assert "delivery.account '333333333333'" in assertion["AssertDescription"]
+    for stage in ("Dev", "Prod"):
+        templates = list(
+            (pipeline.directory / f"assembly-Pipeline-{stage}").glob("*.template.json")
+        )
+        stacks = [t for t in templates if not t.name.endswith(".product.template.json")]
+        assert stacks
+        for path in stacks:
+            description = json.loads(path.read_text())["Rules"]["PlaceholdersReplaced"][
+                "Assertions"
+            ][0]["AssertDescription"]
+            assert f"make check-config STAGE={stage.lower()}" in description, path.name
