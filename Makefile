@@ -70,6 +70,7 @@ check-config: install-synth ## list the placeholders left in STAGE (PIPELINE=tru
 synth-pipeline: install-synth ## synthesize the delivery pipeline (config/base.yaml delivery:)
 	@$(CDK_SYNTH) -c pipeline=true
 	@echo "Synthesized the delivery pipeline into cdk.out/"
+	@$(RUN) python -m config.placeholders --pipeline --summary
 
 # Needs credentials of a principal that may launch the stage's products (or SMOKE_ROLE_ARN,
 # a role those credentials may assume).
