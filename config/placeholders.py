@@ -42,9 +42,11 @@ from config.yaml_source import (
 )
 
 EXAMPLE_ACCOUNTS = re.compile(r"(?<!\d)((\d)\2{11}|123456789012|111122223333|444455556666)(?!\d)")
-# A name in a domain reserved for documentation, after an @, :// or at the start of the value.
+# A host name in a domain reserved for documentation (example.com/.net/.org, or a name under
+# .example, .test or .invalid), at the start of the value or after an @ or ://.
 EXAMPLE_DOMAIN = re.compile(
-    r"(^|@|//|\.)([a-z0-9-]+\.)*(example\.(com|net|org)|example|test|invalid)(?![a-z0-9-])",
+    r"(^|@|//)(([a-z0-9-]+\.)*example\.(com|net|org)|([a-z0-9-]+\.)+(example|test|invalid))"
+    r"(?![a-z0-9.-])",
     re.IGNORECASE,
 )
 EXAMPLE_ORGANISATION = re.compile(r"(^|/)example-org(/|$)")

@@ -69,6 +69,10 @@ def test_example_values_are_placeholders(value: str, kind: str) -> None:
         "10.60.0.0/16",
         "subnet-0a7c2e1f4b9d83e56",
         "325565585839",
+        "test",
+        "Environment test",
+        "for example, the oncology group",
+        "https://ci.test-lab.org",
     ],
 )
 def test_real_values_are_not(value: str) -> None:
