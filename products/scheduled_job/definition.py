@@ -21,6 +21,14 @@ DEFINITION = ProductDefinition(
                 "logs, failure alerts by e-mail."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "The job's secret's policy and key can be changed only by the catalog (you still "
+                "set its values). The job role no longer reaches your buckets unless a bucket "
+                "policy names it. Updating from v1 keeps the schedule and the secret's values."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={

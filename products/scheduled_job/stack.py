@@ -132,6 +132,8 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
             role=execution_role,
             owner_aws_user_id=context.owner_aws_user_id,
             sid="OnlyTheJobAndItsOwnerRead",
+            # The owner sets the values; only the policy and key are locked.
+            launch_family="jobs",
         )
         return secret
 

@@ -1,5 +1,6 @@
 """Fixtures of the Lambda handler tests: fake AWS credentials, captured CloudFormation
-responses, stubbed clients, and a Lambda context whose remaining time the test sets."""
+responses, stubbed clients, a simulated clock, and a Lambda context whose remaining time the
+test sets or lets run down with that clock."""
 
 import json
 import os
@@ -9,6 +10,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+
+from tests.unit.clock import LambdaContext, SimulatedClock
 
 REGION = "us-east-1"
 
@@ -128,19 +131,11 @@ def stubbed() -> Callable[[str], tuple[Any, Stubber]]:
     return make
 
 
-class LambdaContext:
-    """What handlers read from Lambda's context object; set ``remaining_ms`` to make a handler
-    run out of time."""
-
-    def __init__(self) -> None:
-        self.log_stream_name = "2025/01/01/[$LATEST]abc123"
-        # Lambda's maximum, 15 minutes.
-        self.remaining_ms = 900_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()

@@ -14,7 +14,7 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.catalog.launch_roles.ec2 import ec2_family
 from catalog_constructs.catalog.launch_roles.jobs import jobs_family
-from catalog_constructs.catalog.launch_roles.statements import arn
+from catalog_constructs.catalog.launch_roles.statements import ONLY_THROUGH_CLOUDFORMATION, arn
 from catalog_constructs.catalog.launch_roles.storage import storage_family
 from catalog_constructs.catalog.launch_roles.studio import studio_family
 from catalog_constructs.common.iam import product_roles_arn
@@ -122,6 +122,9 @@ class LaunchRole(Construct):
                 ],
             ),
             iam.PolicyStatement(
+                # Only through CloudFormation (custom resources of the product templates): the
+                # function acts on the IDs it is sent, so nobody holding this role may send
+                # it others directly.
                 sid="InvokeProductContext",
                 actions=["lambda:InvokeFunction"],
                 resources=[
@@ -132,6 +135,7 @@ class LaunchRole(Construct):
                         arn_format=ArnFormat.COLON_RESOURCE_NAME,
                     )
                 ],
+                conditions=ONLY_THROUGH_CLOUDFORMATION,
             ),
             iam.PolicyStatement(
                 sid="ProductLogGroups",

@@ -20,6 +20,9 @@ from catalog_constructs.common.function import CatalogFunction, ControlPlaneReas
 from catalog_constructs.common.iam import product_roles_arn
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
+# The tag the handler marks an instance with when a data-volume move stopped it
+# (data_volume.STOPPED_FOR_MOVE_TAG; the asset cannot import it, a test compares them).
+STOPPED_FOR_MOVE_TAG = "research-catalog:stopped-for-volume-move"
 
 
 class ProductContextFunction(CatalogFunction):
@@ -34,6 +37,7 @@ class ProductContextFunction(CatalogFunction):
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
+        image_owner_accounts: list[str],
     ) -> None:
         stack = Stack.of(scope)
         statements = [
@@ -79,6 +83,8 @@ class ProductContextFunction(CatalogFunction):
                 sid="DescribeSubnetsInstancesVolumesAndJobQueues",
                 actions=[
                     "ec2:DescribeSubnets",
+                    # Whose image an AMI parameter names (Custom::MachineImage).
+                    "ec2:DescribeImages",
                     "ec2:DescribeInstances",
                     "ec2:DescribeVolumes",
                     "batch:DescribeJobQueues",
@@ -87,14 +93,36 @@ class ProductContextFunction(CatalogFunction):
             ),
             # Moves a product's data volume to the instance that replaces the old one; only
             # resources the catalog's products created (they carry the product tag).
+            # Starting again an instance a move stopped, once a rolled-back update has moved
+            # the volume back to it.
             iam.PolicyStatement(
                 sid="MoveDataVolumes",
-                actions=["ec2:StopInstances", "ec2:AttachVolume", "ec2:DetachVolume"],
+                actions=[
+                    "ec2:StopInstances",
+                    "ec2:StartInstances",
+                    "ec2:AttachVolume",
+                    "ec2:DetachVolume",
+                ],
                 resources=[
                     stack.format_arn(service="ec2", resource="instance", resource_name="*"),
                     stack.format_arn(service="ec2", resource="volume", resource_name="*"),
                 ],
                 conditions={"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}},
+            ),
+            # The mark on an instance a move stopped, and only that tag.
+            iam.PolicyStatement(
+                sid="MarkInstancesAMoveStopped",
+                actions=["ec2:CreateTags", "ec2:DeleteTags"],
+                resources=[stack.format_arn(service="ec2", resource="instance", resource_name="*")],
+                # Null on aws:TagKeys: DeleteTags without tags would remove them all, and
+                # ForAllValues alone holds for a request that names no key.
+                conditions={
+                    "Null": {
+                        f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false",
+                        "aws:TagKeys": "false",
+                    },
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [STOPPED_FOR_MOVE_TAG]},
+                },
             ),
             # Stopping an instance and attaching a volume encrypted with the catalog key.
             iam.PolicyStatement(
@@ -147,11 +175,17 @@ class ProductContextFunction(CatalogFunction):
                     for kind in ("user-profile", "app", "space")
                 ],
             ),
-            # Bucket mounts: whether a bucket carries the owner's or a community's tag.
+            # Bucket mounts and Studio training data: whether a bucket carries the owner's or a
+            # community's tag, and (training data) which key it encrypts with.
             iam.PolicyStatement(
                 sid="CheckMountedBuckets",
-                actions=["s3:GetBucketTagging"],
+                actions=["s3:GetBucketTagging", "s3:GetEncryptionConfiguration"],
                 resources=[f"arn:{stack.partition}:s3:::*"],
+            ),
+            iam.PolicyStatement(
+                sid="ResolveBucketKeyAliases",
+                actions=["kms:DescribeKey"],
+                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
             ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(
@@ -177,6 +211,8 @@ class ProductContextFunction(CatalogFunction):
                 "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
                 "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
                 "DOCUMENTATION_URL": documentation_url,
+                # Accounts whose images the catalog's own AMI parameters may name.
+                "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),
             },
             statements=statements,
             wildcard_reason=(

@@ -8,7 +8,8 @@ threshold, it asks Budgets to reverse the action (Budgets detaches the policy it
 execution role). A block whose spending is still above the threshold stays.
 
 SNS (the stop topic of a community with ``stop_instances``): stops the community's running
-catalog instances when the budget notification at the block threshold arrives.
+catalog instances when the budget notification at the block threshold arrives; instances it
+could not stop (pending, or refused) fail the invocation, which Lambda then retries.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import json
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from .cfn import Sender, is_custom_resource_request, log, respond, send_response
 
@@ -90,9 +92,21 @@ def release_blocks(settings: Settings, budgets: Any) -> list[str]:
     return released
 
 
-def stop_instances(community: str, ec2: Any) -> list[str]:
-    """Stop the community's running (or starting) catalog instances."""
-    ids: list[str] = []
+@dataclass
+class Stop:
+    """What the stop of one community's instances did."""
+
+    stopped: list[str] = field(default_factory=list)
+    # Instance ID -> why it is not stopped (pending, or the error EC2 gave).
+    not_stopped: dict[str, str] = field(default_factory=dict)
+
+
+def stop_instances(community: str, ec2: Any) -> Stop:
+    """Stop the community's running catalog instances. EC2 refuses a whole StopInstances call
+    when one instance in it cannot be stopped, so a refused batch is stopped one by one; a
+    pending instance cannot be stopped yet and is reported with the rest."""
+    result = Stop()
+    running: list[str] = []
     for page in ec2.get_paginator("describe_instances").paginate(
         Filters=[
             {"Name": f"tag:{COMMUNITY_TAG}", "Values": [community]},
@@ -101,11 +115,48 @@ def stop_instances(community: str, ec2: Any) -> list[str]:
         ]
     ):
         for reservation in page.get("Reservations", []):
-            ids += [instance["InstanceId"] for instance in reservation.get("Instances", [])]
-    for start in range(0, len(ids), _STOP_BATCH):
-        ec2.stop_instances(InstanceIds=ids[start : start + _STOP_BATCH])
-    log("instances stopped", community=community, instances=ids)
-    return ids
+            for instance in reservation.get("Instances", []):
+                if instance["State"]["Name"] == "running":
+                    running.append(instance["InstanceId"])
+                else:
+                    result.not_stopped[instance["InstanceId"]] = "pending: not stoppable yet"
+    for start in range(0, len(running), _STOP_BATCH):
+        batch = running[start : start + _STOP_BATCH]
+        try:
+            ec2.stop_instances(InstanceIds=batch)
+            result.stopped += batch
+        except ClientError:
+            for instance_id in batch:
+                try:
+                    ec2.stop_instances(InstanceIds=[instance_id])
+                    result.stopped.append(instance_id)
+                except ClientError as error:
+                    result.not_stopped[instance_id] = error.response["Error"].get("Code", "")
+    log("instances stopped", community=community, **result.__dict__)
+    return result
+
+
+def _stop_communities(
+    records: list[Mapping[str, Any]], settings: Settings, ec2: Any
+) -> dict[str, Any]:
+    """The budget notifications on the stop topics. Instances left running fail the
+    invocation: Lambda invokes it again (SNS deliveries are asynchronous: twice more, a minute
+    or two apart), and by then pending instances are running and are stopped."""
+    stopped: dict[str, list[str]] = {}
+    left: dict[str, str] = {}
+    for record in records:
+        topic = record.get("Sns", {}).get("TopicArn", "")
+        community = settings.stop_topics.get(topic)
+        if community is None:
+            log("message from an unknown topic ignored", topic=topic)
+            continue
+        result = stop_instances(community, ec2)
+        stopped[community] = result.stopped
+        left.update(result.not_stopped)
+    if left:
+        listed = ", ".join(f"{instance} ({why})" for instance, why in sorted(left.items()))
+        raise RuntimeError(f"instances not stopped: {listed}")
+    return {"stopped": stopped}
 
 
 def handler(
@@ -116,25 +167,17 @@ def handler(
     client: Callable[[str], Any] = boto3.client,
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Any]:
-    settings = Settings.from_environ(environ)
     records = event.get("Records") or []
     if records:
-        stopped: dict[str, list[str]] = {}
-        for record in records:
-            topic = record.get("Sns", {}).get("TopicArn", "")
-            community = settings.stop_topics.get(topic)
-            if community is None:
-                log("message from an unknown topic ignored", topic=topic)
-                continue
-            stopped[community] = stop_instances(community, client("ec2"))
-        return {"stopped": stopped}
+        return _stop_communities(records, Settings.from_environ(environ), client("ec2"))
 
     custom_resource = is_custom_resource_request(event)
     if custom_resource and event["RequestType"] == "Delete":
-        respond(event, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
+        respond(event, context, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
     try:
-        released = release_blocks(settings, client("budgets"))
+        # Inside the try: a bad setting must still be answered.
+        released = release_blocks(Settings.from_environ(environ), client("budgets"))
     except Exception as error:
         log("release failed", error=repr(error), trace=traceback.format_exc())
         if not custom_resource:
@@ -142,15 +185,20 @@ def handler(
         # A deploy must not fail because a block could not be lifted; the schedule retries.
         respond(
             event,
+            context,
             status="SUCCESS",
             physical_id=PHYSICAL_ID,
-            reason=f"could not check the launch blocks ({error}); retried on schedule",
+            reason=(
+                f"could not check the launch blocks ({type(error).__name__}: {error}); "
+                "retried on schedule"
+            ),
             send=send,
         )
         return {}
     if custom_resource:
         respond(
             event,
+            context,
             status="SUCCESS",
             physical_id=PHYSICAL_ID,
             reason=f"released: {', '.join(released) or 'none'}",
