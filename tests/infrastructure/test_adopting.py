@@ -163,12 +163,9 @@ def test_the_adopted_stage_passes_nag_and_cfn_lint_and_may_deploy(adopted: Adopt
     stage = adopted.synthesized
     assert violations(stage.report) == []
     assert all(RULE_ID not in t.get("Rules", {}) for t in stage.stacks.values())
-    stacks = [
-        path
-        for path in stage.directory.glob("*.template.json")
-        if not path.name.endswith(".product.template.json")
-    ]
-    assert cfn_lint(sorted(stacks)) == ""
+    # The edits land in the Catalog stack (the portfolio, the promoted version); the other
+    # stacks are linted for every configuration by test_shipped_config.py.
+    assert cfn_lint([stage.directory / "Catalog.template.json"]) == ""
     # Product templates do not depend on the configuration.
     assert all(json.loads(p.read_text()) for p in stage.product_files.values())
 
