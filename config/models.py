@@ -14,7 +14,7 @@ The product registry (`products.registry.PRODUCTS`) is read from the validation 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -33,7 +33,7 @@ from config.sections.sign_in import SignInConfig
 from config.sections.spokes import SpokesConfig
 from config.sections.stage import StageConfig
 from config.sections.storage import StorageConfig
-from config.types import STRICT, StageName, TagKey, TagValue
+from config.types import STRICT, StageName, TagKey, TagValue, unique
 
 DEFAULT_STAGE = "dev"
 
@@ -84,6 +84,14 @@ class CatalogConfig(BaseModel):
         description=(
             "Notebook gateway: HTTPS load balancer with OIDC sign-in in front of notebook "
             "workstations (per stage, optional; without it notebooks use port forwarding)."
+        ),
+    )
+    stage_order: Annotated[list[StageName], Field(min_length=1), unique("stage")] | None = Field(
+        default=None,
+        description=(
+            "Every stage, in promotion order (base.yaml only; required with more than one "
+            "stage): a stage publishes only product versions the stage before it publishes, "
+            "and the pipeline deploys the stages in this order."
         ),
     )
     delivery: DeliveryConfig | None = Field(
@@ -147,6 +155,10 @@ class CatalogConfig(BaseModel):
                 and (community.sharing.organizational_units or community.sharing.organization)
             )
         }
+
+    def stages_in_order(self) -> list[str]:
+        """The promotion order: stage_order, or this stage alone when there is no other."""
+        return list(self.stage_order) if self.stage_order else [self.stage_name]
 
     def published_versions(self, product_key: str) -> tuple[str, ...]:
         """Versions of a product published in this stage, in listed order; () if none."""

@@ -1,11 +1,13 @@
 """The stacks of one stage, built the same way at the app's top level (``cdk deploy --all -c
 stage=X``) and inside a ``cdk.Stage`` of the delivery pipeline."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Environment, Stage
+from aws_cdk import Environment, Stack, Stage
 from constructs import Construct
 
+from catalog_constructs.common.deploy_guard import refuse_deployment
 from config.models import CatalogConfig
 from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
@@ -15,9 +17,12 @@ from stacks.sign_in_stack import SignInStack
 from stacks.spoke_stack import SpokeStack
 
 
-def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, CatalogStack]:
+def build_stage(
+    scope: Construct, config: CatalogConfig, *, placeholders: Sequence[str] = ()
+) -> tuple[SharedStack, CatalogStack]:
     """The stage's stacks, at the app's top level (``cdk deploy --all -c stage=X``) or inside a
-    CatalogStage (the pipeline); construct ids and stack names are the same in both."""
+    CatalogStage (the pipeline); construct ids and stack names are the same in both. With
+    ``placeholders`` (config/placeholders.py) left, every stack refuses to deploy."""
     app = scope
     env = Environment(account=config.stage.account, region=config.stage.region)
     prefix = f"research-catalog-{config.stage_name}"
@@ -68,6 +73,7 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
     cost.add_stack_dependency(shared)
     if sign_in is not None:
         cost.add_stack_dependency(sign_in)
+    extra: list[Stack] = [sign_in] if sign_in is not None else []
     if config.images.build:
         images = AmiStack(
             app,
@@ -79,6 +85,7 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
             **options,
         )
         images.add_stack_dependency(shared)
+        extra.append(images)
     for account in config.spoke_accounts():
         spoke = SpokeStack(
             app,
@@ -93,14 +100,29 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
         )
         # After the stage's own stacks: a broken spoke never holds back the stage account.
         spoke.add_stack_dependency(catalog)
+        extra.append(spoke)
+    if placeholders:
+        for stack in [shared, catalog, cost, *extra]:
+            refuse_deployment(
+                stack,
+                placeholders=placeholders,
+                check_command=f"make check-config STAGE={config.stage_name}",
+            )
     return shared, catalog
 
 
 class CatalogStage(Stage):
     """One stage's stacks as a unit the pipeline deploys into the stage's account and region."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: CatalogConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: CatalogConfig,
+        placeholders: Sequence[str] = (),
+    ) -> None:
         # No env on the Stage itself: ProductStacks inherit a Stage's env and would bake its
         # account into product templates. The stacks carry the stage's env instead.
         super().__init__(scope, construct_id)
-        self.shared, self.catalog = build_stage(self, config)
+        self.shared, self.catalog = build_stage(self, config, placeholders=placeholders)

@@ -1,6 +1,7 @@
 """The network products launch into: private subnets, the VPC endpoints they need, flow logs."""
 
 from aws_cdk import (
+    Annotations,
     CfnResource,
     RemovalPolicy,
     Stack,
@@ -64,6 +65,13 @@ class CatalogNetwork(Construct):
                 private_subnet_ids=subnet_ids,
             )
             self.private_subnet_ids = subnet_ids
+            for subnet in self.vpc.private_subnets:
+                # Interface endpoints and instances need no route table; the catalog adds no
+                # route to a VPC it does not own (no S3 gateway endpoint there, see below).
+                Annotations.of(subnet).acknowledge_warning(
+                    "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                    "The catalog adds no route to an existing VPC's route tables",
+                )
         else:
             vpc = ec2.Vpc(
                 self,
@@ -133,12 +141,8 @@ class CatalogNetwork(Construct):
             self.vpc.add_gateway_endpoint("S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3)
 
     def _add_interface_endpoints(self) -> None:
-        subnets = ec2.SubnetSelection(
-            subnets=[
-                ec2.Subnet.from_subnet_id(self, f"EndpointSubnet{index}", subnet_id)
-                for index, subnet_id in enumerate(self.private_subnet_ids)
-            ]
-        )
+        # The products' subnets: the VPC's own, or the existing ones it was imported with.
+        subnets = ec2.SubnetSelection(subnets=self.vpc.private_subnets or self.vpc.isolated_subnets)
         endpoint_security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",

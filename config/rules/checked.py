@@ -32,6 +32,7 @@ class Checked:
     sign_in: SignInConfig | None
     # False when the sign_in section is invalid (then sign_in is None although it was given).
     sign_in_known: bool
+    stage_order: list[str] | None
     registry: ProductRegistry
     stage_file: str  # as messages name it, e.g. config/dev.yaml
 
@@ -46,6 +47,7 @@ class Checked:
         products = data.get("products")
         communities = data.get("communities")
         sign_in = data.get("sign_in")
+        stage_order = data.get("stage_order")
         return cls(
             stage_name=stage_name if isinstance(stage_name, str) else None,
             stage=stage if isinstance(stage, StageConfig) else None,
@@ -54,6 +56,7 @@ class Checked:
             communities=communities if isinstance(communities, dict) else None,
             sign_in=sign_in if isinstance(sign_in, SignInConfig) else None,
             sign_in_known="sign_in" in data,
+            stage_order=stage_order if isinstance(stage_order, list) else None,
             registry=registry if registry is not None else default_registry(),
             stage_file=str(context.get("stage_file") or f"config/{stage_name}.yaml"),
         )

@@ -229,16 +229,8 @@ def test_block_action_per_community_scoped_to_its_roles(
         assert trust_statement["Condition"] == {
             "StringEquals": {"aws:SourceAccount": config.stage.account},
             "ArnLike": {
-                "aws:SourceArn": {
-                    "Fn::Join": [
-                        "",
-                        [
-                            "arn:",
-                            {"Ref": "AWS::Partition"},
-                            f":budgets::{config.stage.account}:budget/*",
-                        ],
-                    ]
-                }
+                "aws:SourceArn": f"arn:{config.stage.partition}:budgets::{config.stage.account}"
+                ":budget/*"
             },
         }
         policies = [

@@ -97,7 +97,7 @@ def test_example_dev_communities() -> None:
 
 def test_importing_and_loading_config_does_not_import_cdk() -> None:
     code = (
-        "import sys, config; config.load_config('dev'); "
+        f"import sys, config; config.load_config('dev', {str(EXAMPLE_CONFIG_DIR)!r}); "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'constructs', 'jsii')]; "
         "assert not bad, bad"
     )
@@ -171,9 +171,12 @@ def test_stage_names_that_are_not_stages(tmp_path: Path, stage: str) -> None:
     assert str(error).endswith("available stages: dev")
 
 
-def test_unknown_stage_in_the_real_config_dir() -> None:
-    with pytest.raises(ConfigError, match=r"no config/qa\.yaml; available stages: .*dev.*prod"):
-        load_config("qa")
+def test_unknown_stage_names_the_missing_file_and_the_stages() -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"no tests/example_org/config/qa\.yaml; available stages: dev, prod$",
+    ):
+        load_config("qa", EXAMPLE_CONFIG_DIR)
 
 
 def test_delivery_in_a_stage_file_is_rejected(tmp_path: Path) -> None:
