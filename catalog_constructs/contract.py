@@ -31,6 +31,12 @@ ACCESS_LOG_BUCKET_PARAMETER = f"{PARAMETER_ROOT}/storage/access-log-bucket"
 
 PRODUCT_CONTEXT_FUNCTION_NAME = f"{PREFIX}-product-context"
 CLOUDWATCH_AGENT_DOCUMENT_NAME = f"{PREFIX}-cloudwatch-agent"
+# A Session Manager document of the Shared stack: a bash login shell as the workstation user,
+# with no parameter a caller could use to run anything else (the end-user policy names it).
+SHELL_SESSION_DOCUMENT_NAME = f"{PREFIX}-bash"
+# The operating-system user Session Manager, the shell document and SSH sign the owner in as on
+# catalog Linux workstations (created by the images and at boot; owns /data).
+WORKSTATION_USER = "ssm-user"
 # Where a workstation's user data writes the agent configuration (it names the product's own log
 # group) and where the shared agent document reads it.
 LINUX_CLOUDWATCH_AGENT_CONFIG_PATH = "/opt/research-catalog/cloudwatch-agent.json"
@@ -60,6 +66,12 @@ def launch_role_name(family: str) -> str:
 # name, so IAM Identity Center permission sets can reference it in every account.
 def end_user_policy_name(community: str) -> str:
     return f"{PREFIX}-end-user-{community}"
+
+
+# Its companion: SSH, bash, update plans and Studio lookups (the first policy is near IAM's size
+# limit). Permission sets reference both.
+def end_user_workflows_policy_name(community: str) -> str:
+    return f"{PREFIX}-end-user-{community}-workflows"
 
 
 # A community's launch block for its role patterns (IAM Identity Center permission-set roles,

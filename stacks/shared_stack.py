@@ -12,6 +12,7 @@ from catalog_constructs.shared.notebook_gateway import NotebookGateway, publish_
 from catalog_constructs.shared.product_boundary import ProductRoleBoundary
 from catalog_constructs.shared.product_context.function import ProductContextFunction
 from catalog_constructs.shared.resources import SharedResources
+from catalog_constructs.shared.shell_session import ShellSessionDocument
 from catalog_constructs.shared.storage.services import StorageServices
 from config.models import CatalogConfig
 from config.sections.network import CreateVpcNetwork
@@ -78,6 +79,7 @@ class SharedStack(Stack):
             sign_in_users_table=contract.SIGN_IN_USERS_TABLE_NAME if config.sign_in else None,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
+        ShellSessionDocument(self, "ShellSession")
         self.jobs = JobsPlatform(
             self,
             "Jobs",

@@ -98,3 +98,11 @@ class SpokeStack(SharedStack):
                     "customer managed policy to their IAM Identity Center permission set"
                 ),
             )
+            CfnOutput(
+                self,
+                f"EndUserWorkflowsPolicy-{name}",
+                value=contract.end_user_workflows_policy_name(name),
+                description=(
+                    f"Attach with EndUserPolicy{name} (SSH, bash, update plans, Studio lookups)"
+                ),
+            )

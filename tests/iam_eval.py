@@ -61,6 +61,13 @@ SERVICE_CONTEXT_KEYS: dict[str, frozenset[str]] = {
         "servicecatalog:SearchProvisionedProducts",
         "servicecatalog:TerminateProvisionedProduct",
         "servicecatalog:UpdateProvisionedProduct",
+        # Provisioned product plans: AWS's own end-user policy
+        # (AWSServiceCatalogEndUserFullAccess) grants these under servicecatalog:userLevel.
+        "servicecatalog:CreateProvisionedProductPlan",
+        "servicecatalog:DeleteProvisionedProductPlan",
+        "servicecatalog:DescribeProvisionedProductPlan",
+        "servicecatalog:ExecuteProvisionedProductPlan",
+        "servicecatalog:ListProvisionedProductPlans",
     )
 } | {
     "servicecatalog:GetProvisionedProductOutputs": frozenset(),

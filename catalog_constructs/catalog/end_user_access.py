@@ -4,6 +4,7 @@ from aws_cdk import Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.catalog.end_user_workflows import workflow_statements
 from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
 from catalog_constructs.common.nag import acknowledge_wildcard_resources
 
@@ -171,16 +172,40 @@ class EndUserPolicy(Construct):
         statements += _instance_action_statements(stack, volume_key_arn)
         if scheduled_jobs:
             statements += _job_statements(stack, community)
+        roles = [
+            iam.Role.from_role_name(self, f"Role{index}", name)
+            for index, name in enumerate(role_names)
+        ]
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
             description=f"Research catalog end users of the {community} community",
             managed_policy_name=managed_policy_name,
-            roles=[
-                iam.Role.from_role_name(self, f"Role{index}", name)
-                for index, name in enumerate(role_names)
-            ],
+            roles=roles,
             statements=statements,
+        )
+        # SSH, bash, update plans, Studio lookups (end_user_workflows): a second policy, since
+        # IAM caps a managed policy's size and this one nearly fills it.
+        workflows = workflow_statements(stack)
+        self.workflows_policy = iam.ManagedPolicy(
+            self,
+            "WorkflowsPolicy",
+            description=(
+                f"Research catalog end users of the {community} community: SSH, bash, update "
+                "plans and Studio lookups"
+            ),
+            managed_policy_name=(
+                contract.end_user_workflows_policy_name(community) if managed_policy_name else None
+            ),
+            roles=roles,
+            statements=workflows,
+        )
+        acknowledge_wildcard_resources(
+            self.workflows_policy,
+            workflows,
+            "Session documents are named; instances are limited by the owner tag matching the "
+            "caller's aws:userid and the OS user; plans by servicecatalog:userLevel=self; "
+            "SageMaker List calls have no resource scoping.",
         )
         acknowledge_wildcard_resources(
             self.policy,

@@ -26,10 +26,13 @@ from constructs import Construct
 from catalog_constructs import contract
 
 # An update can raise cost as easily as lower it (instance type, disk size) and IAM cannot tell
-# the two apart; stopping and terminating reduce cost and stay allowed.
+# the two apart; stopping and terminating reduce cost and stay allowed. Executing an update
+# plan launches or updates like the two calls it replaces; creating and reading one spends
+# nothing and stays allowed.
 PROVISIONING_ACTIONS = (
     "servicecatalog:ProvisionProduct",
     "servicecatalog:UpdateProvisionedProduct",
+    "servicecatalog:ExecuteProvisionedProductPlan",
 )
 # The date a pattern community's block policy applies from while it is not blocked. The
 # enforcement handler holds the same value (a test compares them).

@@ -198,7 +198,8 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
     } <= {f["Properties"].get("FunctionName") for f in functions.values()}
     documents = resources(shared, "AWS::SSM::Document")
     assert {d["Properties"]["Name"] for d in documents.values()} == {
-        contract.CLOUDWATCH_AGENT_DOCUMENT_NAME
+        contract.CLOUDWATCH_AGENT_DOCUMENT_NAME,
+        contract.SHELL_SESSION_DOCUMENT_NAME,
     }
 
 
