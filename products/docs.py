@@ -86,8 +86,10 @@ def render(key: str) -> str:
                 if "AllowedValues" in spec
                 else _range(spec)
             )
+            # CloudFormation requires a value for every parameter without a default.
+            field = labels.get(name, name) + ("" if "Default" in spec else " **(required)**")
             lines.append(
-                f"| {_cell(labels.get(name, name))} | `{name}` | `{spec.get('Default', '')}` | "
+                f"| {_cell(field)} | `{name}` | `{spec.get('Default', '')}` | "
                 f"{_cell(allowed)} | {_cell(spec.get('Description', ''))} |"
             )
         lines.append("")
@@ -99,8 +101,12 @@ def render(key: str) -> str:
 
 
 def _range(spec: dict[str, Any]) -> str:
+    """What a value may be, in the words the console shows when it is refused (the template's
+    constraint description), not as a regular expression."""
     if "MinValue" in spec or "MaxValue" in spec:
         return f"{spec.get('MinValue', '')} to {spec.get('MaxValue', '')}"
+    if "ConstraintDescription" in spec:
+        return str(spec["ConstraintDescription"])
     if "AllowedPattern" in spec:
         return f"pattern `{spec['AllowedPattern']}`"
     return "any"

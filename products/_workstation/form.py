@@ -119,41 +119,54 @@ _SHARED_BUCKETS = (
     "You can mount your own catalog buckets and buckets your operators shared with your "
     "community; the launch fails naming any other."
 )
-BUCKETS = FormGroup(
-    label="Buckets",
-    parameters=(
-        FormParameter(
-            name=READ_ONLY_PARAMETER,
-            label="Buckets to mount read-only",
-            description=(
-                "S3 bucket names separated by commas, or empty. Each appears under "
-                f"{LINUX_MOUNT_ROOT}/<name> (Linux) or {WINDOWS_SYNC_ROOT}\\<name> (Windows). "
-                + _SHARED_BUCKETS
+# At most this many buckets in both lists together (the Custom::BucketMounts check refuses
+# more); CloudFormation cannot count a list's items, so the form says it.
+MAX_BUCKETS = 10
+_BUCKET_LIST_CONSTRAINT = (
+    "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) separated by "
+    f"commas, without s3:// and without spaces, at most {MAX_BUCKETS} in both lists together, "
+    "or leave empty."
+)
+
+
+def buckets_group(*, where: str) -> FormGroup:
+    """The bucket lists; ``where`` says what happens to each bucket on this product (mounted
+    at a directory on Linux, synchronised with a folder on Windows)."""
+    return FormGroup(
+        label="Buckets",
+        parameters=(
+            FormParameter(
+                name=READ_ONLY_PARAMETER,
+                label="Buckets to mount read-only",
+                description=(
+                    f"S3 bucket names separated by commas, or empty; at most {MAX_BUCKETS} "
+                    f"buckets in both lists together. {where} " + _SHARED_BUCKETS
+                ),
+                constraint_description=_BUCKET_LIST_CONSTRAINT,
+                type="CommaDelimitedList",
+                default="",
+                allowed_pattern=BUCKET_LIST_PATTERN,
             ),
-            constraint_description=(
-                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
-                "separated by commas, without s3:// and without spaces, or leave empty."
+            FormParameter(
+                name=READ_WRITE_PARAMETER,
+                label="Buckets to mount read-write",
+                description=(
+                    "S3 bucket names separated by commas, or empty. Like the read-only ones, but "
+                    "files you write or delete there change the bucket. " + _SHARED_BUCKETS
+                ),
+                constraint_description=_BUCKET_LIST_CONSTRAINT,
+                type="CommaDelimitedList",
+                default="",
+                allowed_pattern=BUCKET_LIST_PATTERN,
             ),
-            type="CommaDelimitedList",
-            default="",
-            allowed_pattern=BUCKET_LIST_PATTERN,
         ),
-        FormParameter(
-            name=READ_WRITE_PARAMETER,
-            label="Buckets to mount read-write",
-            description=(
-                "S3 bucket names separated by commas, or empty. Like the read-only ones, but "
-                "files you write or delete there change the bucket. " + _SHARED_BUCKETS
-            ),
-            constraint_description=(
-                "Enter bucket names (3-63 lowercase letters, digits, dots and hyphens) "
-                "separated by commas, without s3:// and without spaces, or leave empty."
-            ),
-            type="CommaDelimitedList",
-            default="",
-            allowed_pattern=BUCKET_LIST_PATTERN,
-        ),
-    ),
+    )
+
+
+LINUX_BUCKETS = buckets_group(where=f"Each is mounted at {LINUX_MOUNT_ROOT}/<name>.")
+WINDOWS_BUCKETS = buckets_group(
+    where=f"Each is synchronised with {WINDOWS_SYNC_ROOT}\\<name> at every start and every 15 "
+    "minutes."
 )
 
 

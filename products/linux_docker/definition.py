@@ -57,6 +57,14 @@ DEFINITION = ProductDefinition(
                 "outside) is refused. Updating from v4 keeps the instance and /data."
             ),
         ),
+        ProductVersion(
+            name="v6",
+            description=(
+                "The form says what an image update really does (the data disk moves to the new "
+                "instance; the old text said to copy your data away) and that at most 10 buckets "
+                "can be mounted."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={

@@ -3,7 +3,7 @@
 from catalog_constructs.contract import image_parameter
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
 from products._workstation.form import (
-    BUCKETS,
+    LINUX_BUCKETS,
     data_volume_parameter,
     idle_stop_group,
     image_generation_parameter,
@@ -72,11 +72,11 @@ FORM = (
             data_volume_parameter("mounted at /data"),
             image_generation_parameter(
                 image="catalog",
-                replaced="the instance and its disk are replaced, so copy your data to a "
-                "bucket first.",
+                replaced="the instance and its system disk are replaced; the data disk "
+                "(/data) moves to the new instance.",
             ),
         ),
     ),
-    BUCKETS,
+    LINUX_BUCKETS,
     idle_stop_group(kept="its disk"),
 )

@@ -10,7 +10,7 @@ from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
 from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
 from products._workstation.form import instance_type_mapping, shared_fields
-from products._workstation.usage import LINUX_BUCKET_MOUNTS
+from products._workstation.usage import LINUX_BUCKET_MOUNTS, LINUX_SHELL_AND_SSH
 from products.linux_docker.definition import DEFINITION
 from products.linux_docker.form import DISTRIBUTIONS, FORM
 from products.template import ProductTemplate
@@ -68,7 +68,10 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
 
 
 USAGE = render_file(
-    HERE / "usage.md", COMPOSE_VERSION=COMPOSE_VERSION, BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS
+    HERE / "usage.md",
+    COMPOSE_VERSION=COMPOSE_VERSION,
+    BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS,
+    SHELL_AND_SSH=LINUX_SHELL_AND_SSH,
 )
 
 TEMPLATE = ProductTemplate(

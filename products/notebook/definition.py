@@ -36,6 +36,12 @@ DEFINITION = ProductDefinition(
                 "NotebookConnectionURI again)."
             ),
         ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "The form says that at most 10 buckets can be mounted, and where each appears."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},

@@ -2,8 +2,8 @@
 
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
 from products._workstation.form import (
-    BUCKETS,
     INSTANCE_ARCHITECTURES,
+    LINUX_BUCKETS,
     data_volume_parameter,
     idle_stop_group,
     image_generation_parameter,
@@ -52,6 +52,6 @@ FORM = (
             ),
         ),
     ),
-    BUCKETS,
+    LINUX_BUCKETS,
     idle_stop_group(kept="its disks"),
 )

@@ -25,7 +25,7 @@ from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
 from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
 from products._workstation.form import shared_fields
-from products._workstation.usage import LINUX_BUCKET_MOUNTS
+from products._workstation.usage import LINUX_BUCKET_MOUNTS, LINUX_SHELL_AND_SSH
 from products.notebook.definition import DEFINITION
 from products.notebook.form import FORM, NOTEBOOK_TYPES
 from products.template import ProductTemplate
@@ -196,7 +196,9 @@ class NotebookProduct(servicecatalog.ProductStack):
         )
 
 
-USAGE = render_file(HERE / "usage.md", BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS)
+USAGE = render_file(
+    HERE / "usage.md", BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS, SHELL_AND_SSH=LINUX_SHELL_AND_SSH
+)
 
 TEMPLATE = ProductTemplate(
     definition=DEFINITION, stack_class=NotebookProduct, form=FORM, usage=USAGE

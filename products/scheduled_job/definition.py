@@ -32,6 +32,15 @@ DEFINITION = ProductDefinition(
                 "from v1 keeps the schedule and the secret's values."
             ),
         ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "The schedule is off by default (the job runs only when you call SubmitJobApi until"
+                " you enable it). A short list of common sizes; every Fargate size under Advanced, "
+                "Exact size, with the other settings whose defaults suit most jobs. Updating from "
+                "v2 with a size not in the short list: choose Other and the exact size."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={

@@ -32,7 +32,7 @@ from catalog_constructs.shared.product_context.handler.product_context_handlers.
     SECRETS_VARIABLE,
 )
 from products.scheduled_job.definition import DEFINITION
-from products.scheduled_job.form import FORM, NO_ALERT_EMAIL
+from products.scheduled_job.form import FORM, NO_ALERT_EMAIL, job_size
 from products.template import ProductTemplate
 
 CONSOLE = "https://${AWS::Region}.console.aws.amazon.com"
@@ -245,7 +245,7 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                 "Image": form.value("Image"),
                 "Command": form.value("Command"),
                 "Environment": form.value("EnvironmentVariables"),
-                "JobSize": form.value("JobSize"),
+                "JobSize": job_size(self, form),
                 "CpuArchitecture": form.value("CpuArchitecture"),
                 "EphemeralStorageGiB": form.value("EphemeralStorageGiB"),
                 "TimeoutSeconds": form.value("TimeoutSeconds"),

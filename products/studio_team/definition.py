@@ -32,6 +32,16 @@ DEFINITION = ProductDefinition(
                 "community."
             ),
         ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "Members find their own profile: python -m catalog_cli.studio opens it without "
+                "knowing the domain or profile name and shows the team's scratch and training-data "
+                "buckets (tagged on each member's profile). New members' profiles are named "
+                "readably (jane.doe@example.org: jane-doe); existing profiles keep their names "
+                "when you update from v2."
+            ),
+        ),
     ),
     # One member, no training data, the cheapest instance type: the domain costs nothing
     # while no space runs.

@@ -44,8 +44,10 @@ MEMBERS = FormParameter(
     description=(
         "The members' sign-in names (the session name the catalog shows as your Owner tag, "
         "e.g. jdoe or jane.doe@example.org), separated by commas. Each gets a user profile "
-        "named after it, with '.', '@' and other symbols replaced by hyphens. Add or remove "
-        "members later with Update; a removed member's apps, spaces and profile are deleted."
+        "named after it: an e-mail address without its domain (jane.doe@example.org: "
+        "jane-doe), other symbols than letters, digits and hyphens replaced by hyphens. Add or "
+        "remove members later with Update; a member keeps their profile, and a removed "
+        "member's apps, spaces and profile are deleted."
     ),
     constraint_description=(
         f"Enter 1 to {MAX_MEMBERS} sign-in names separated by commas without spaces, each 2 to "

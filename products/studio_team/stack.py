@@ -75,7 +75,7 @@ class StudioTeamProduct(servicecatalog.ProductStack):
             form.parameters[INSTANCE_TYPES_PARAMETER.name].value_as_list,
         )
         self._grant_training_data(role, training_data, has_training_data, context)
-        team = self._add_team(form, context, domain, role)
+        team = self._add_team(form, context, domain, role, scratch, training_data)
         self._add_outputs(context, domain, scratch, team, training_data, has_training_data)
 
     def _add_scratch_bucket(self, context: ProductContext) -> ProductBucket:
@@ -298,8 +298,12 @@ class StudioTeamProduct(servicecatalog.ProductStack):
         context: ProductContext,
         domain: sagemaker.CfnDomain,
         role: iam.Role,
+        scratch: ProductBucket,
+        training_data: str,
     ) -> CustomResource:
-        """The members' user profiles, kept by the shared handler."""
+        """The members' user profiles, kept by the shared handler: named readably, and tagged
+        with what a member needs of this product's outputs (the team, its buckets), which the
+        catalog CLI shows them."""
         team = CustomResource(
             self,
             "Team",
@@ -309,6 +313,10 @@ class StudioTeamProduct(servicecatalog.ProductStack):
                 "DomainId": domain.attr_domain_id,
                 "Members": form.value(MEMBERS.name),
                 "OwnerAwsUserId": context.owner_aws_user_id,
+                "ProfileNames": "readable",
+                "TeamName": form.value(TEAM_NAME.name),
+                "ScratchBucket": scratch.bucket.ref,
+                "TrainingDataBucket": training_data,
             },
         )
         # Deleted before the domain and the role: its Delete empties the domain (apps,
@@ -327,7 +335,7 @@ class StudioTeamProduct(servicecatalog.ProductStack):
     ) -> None:
         outputs = {
             "DomainId": (
-                "Studio domain ID, for python -m catalog_cli.studio",
+                "Studio domain ID (members find it with python -m catalog_cli.studio --list)",
                 domain.attr_domain_id,
             ),
             "StudioConsoleURI": (
@@ -344,7 +352,8 @@ class StudioTeamProduct(servicecatalog.ProductStack):
                 Fn.condition_if(has_training_data.logical_id, training_data, "none").to_string(),
             ),
             "UserProfiles": (
-                "The members' user profiles, comma-separated",
+                "The members' user profiles, comma-separated (each member opens their own with "
+                "python -m catalog_cli.studio)",
                 team.get_att_string("UserProfiles"),
             ),
             "Documentation": (

@@ -37,6 +37,13 @@ DEFINITION = ProductDefinition(
                 "Updating from v1 keeps the instance and D:."
             ),
         ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "The form says that bucket folders are synchronised at every start and every 15 "
+                "minutes, and that at most 10 buckets can be listed."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},

@@ -2,8 +2,8 @@
 
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
 from products._workstation.form import (
-    BUCKETS,
     INSTANCE_ARCHITECTURES,
+    WINDOWS_BUCKETS,
     data_volume_parameter,
     idle_stop_group,
     image_generation_parameter,
@@ -51,6 +51,6 @@ FORM = (
             ),
         ),
     ),
-    BUCKETS,
+    WINDOWS_BUCKETS,
     idle_stop_group(kept="its disks"),
 )

@@ -170,6 +170,9 @@ class ProductContextFunction(CatalogFunction):
                     "sagemaker:DeleteApp",
                     "sagemaker:DeleteSpace",
                     "sagemaker:AddTags",
+                    # Studio team v3: which member a profile belongs to (its member tag).
+                    "sagemaker:DescribeUserProfile",
+                    "sagemaker:ListTags",
                 ],
                 resources=[
                     stack.format_arn(service="sagemaker", resource=kind, resource_name="*/*")

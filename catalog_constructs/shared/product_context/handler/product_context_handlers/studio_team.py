@@ -20,6 +20,16 @@ from .deadline import Deadline
 
 RESOURCE_TYPE = "Custom::StudioTeam"
 MEMBER_USERID_TAG = "research-catalog:member-userid"
+# What a member needs of the launcher's outputs, on their own profile (studio-team v3 passes
+# them): the catalog CLI reads them with ListTags, which members may call on their own profile.
+PROFILE_INFO_TAGS = {
+    "ScratchBucket": "research-catalog:scratch-bucket",
+    "TrainingDataBucket": "research-catalog:training-data-bucket",
+    "TeamName": "research-catalog:team",
+}
+# studio-team v3: profiles named readably (see readable_profile_name); v1 and v2 omit the
+# property and keep the names they always had.
+READABLE = "readable"
 
 _PROFILE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 _GONE_APP_STATES = ("Deleted", "Failed")
@@ -29,6 +39,43 @@ _RETRY = "retry, it resumes where it stopped"
 def profile_name(member: str) -> str:
     """A member's session name as a Studio user-profile name ([A-Za-z0-9-], 63 at most)."""
     return _PROFILE_UNSAFE.sub("-", member).strip("-")[:63].rstrip("-")
+
+
+def readable_profile_name(member: str) -> str:
+    """studio-team v3: an e-mail-style sign-in name without its domain (jane.doe@example.org
+    -> jane-doe); SageMaker allows only letters, digits and hyphens in a profile name."""
+    return profile_name(member.rsplit("@", 1)[0]) if "@" in member else profile_name(member)
+
+
+def _member_list(properties: Mapping[str, Any]) -> list[str]:
+    raw = properties.get("Members", [])
+    members = raw.split(",") if isinstance(raw, str) else list(raw)
+    unique = dict.fromkeys(m for m in (str(item).strip() for item in members) if m)
+    if not unique:
+        raise ProductContextError("the team needs at least one member")
+    return list(unique)
+
+
+def readable_team(members: list[str], existing: Mapping[str, str]) -> dict[str, str]:
+    """``{profile name: member}`` for v3: a member who has a profile keeps it (``existing``:
+    member -> profile, found by the member tag), so no update renames (deletes) a profile; a new
+    member gets the readable name, or the full one (:func:`profile_name`) if another member
+    has the readable one. Refused when both are taken."""
+    profiles = {existing[m]: m for m in members if m in existing}
+    taken = set(profiles) | set(existing.values())
+    for member in (m for m in members if m not in existing):
+        for name in dict.fromkeys((readable_profile_name(member), profile_name(member))):
+            if name and name not in taken:
+                profiles[name] = member
+                taken.add(name)
+                break
+        else:
+            raise ProductContextError(
+                f"member {member!r} gets no Studio user profile name of its own: "
+                f"{profile_name(member)!r} is taken by another member (profile names keep only "
+                "letters, digits and hyphens)"
+            )
+    return profiles
 
 
 def team_members(properties: Mapping[str, Any]) -> dict[str, str]:
@@ -162,10 +209,24 @@ def sync_team(
             "a Studio team must be launched from a community role session (federated sign-in), "
             "not as an IAM user: members are identified as sessions of the same role"
         )
-    members = team_members(properties)
     existing = _profiles(sagemaker, domain)
+    readable = properties.get("ProfileNames") == READABLE
+    if readable:
+        by_tag = _members_by_tag(sagemaker, domain, existing, role_id)
+        listed = _member_list(properties)
+        by_member = {m: by_tag[tag_safe(m)] for m in listed if tag_safe(m) in by_tag}
+        members = readable_team(listed, by_member)
+    else:
+        members = team_members(properties)
+    info = [
+        {"Key": key, "Value": tag_safe(str(properties[name]))}
+        for name, key in PROFILE_INFO_TAGS.items()
+        if readable and str(properties.get(name, ""))
+    ]
     for name, member in members.items():
         if name in existing:
+            if info:
+                sagemaker.add_tags(ResourceArn=_profile_arn(sagemaker, domain, name), Tags=info)
             continue
         sagemaker.create_user_profile(
             DomainId=domain,
@@ -176,6 +237,7 @@ def sync_team(
                 {"Key": MEMBER_USERID_TAG, "Value": tag_safe(f"{role_id}:{member}")},
                 {"Key": "research-catalog:product", "Value": "studio-team"},
                 {"Key": "research-catalog:owner-userid", "Value": owner},
+                *info,
             ],
         )
     removed = [name for name in existing if name not in members]
@@ -184,6 +246,26 @@ def sync_team(
     if removed:
         _delete_profiles(sagemaker, domain, removed, deadline)
     return f"{domain}/team", {"UserProfiles": ",".join(sorted(members))}
+
+
+def _profile_arn(sagemaker: Client, domain: str, name: str) -> str:
+    response = sagemaker.describe_user_profile(DomainId=domain, UserProfileName=name)
+    return str(response["UserProfileArn"])
+
+
+def _members_by_tag(
+    sagemaker: Client, domain: str, names: list[str], role_id: str
+) -> dict[str, str]:
+    """``{member: profile}`` of the domain's profiles, from their member tags (set only by this
+    function; product roles may not change catalog tags)."""
+    found: dict[str, str] = {}
+    prefix = f"{role_id}:"
+    for name in names:
+        tags = sagemaker.list_tags(ResourceArn=_profile_arn(sagemaker, domain, name))
+        for tag in tags.get("Tags", []):
+            if tag["Key"] == MEMBER_USERID_TAG and tag["Value"].startswith(prefix):
+                found[tag["Value"].removeprefix(prefix)] = name
+    return found
 
 
 def teardown_team(domain: str, *, sagemaker: Client, deadline: Deadline) -> None:
