@@ -69,6 +69,23 @@ def workflow_statements(stack: Stack) -> list[iam.PolicyStatement]:
             },
         ),
         iam.PolicyStatement(
+            # SageMaker List calls take no resource: a member sees the names of the account's
+            # domains and profiles (DescribeDomain and DescribeUserProfile were granted already).
+            sid="FindStudioTeams",
+            actions=["sagemaker:ListDomains", "sagemaker:ListUserProfiles"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            # Which profile is the caller's, and the team's buckets tagged on it: only on
+            # profiles whose member tag is the caller's own aws:userid.
+            sid="ReadOwnStudioProfileTags",
+            actions=["sagemaker:ListTags"],
+            resources=[f"arn:{stack.partition}:sagemaker:{region_account}:user-profile/*/*"],
+            conditions={
+                "StringEquals": {f"aws:ResourceTag/{contract.STUDIO_MEMBER_TAG}": OWNER_TAGGED}
+            },
+        ),
+        iam.PolicyStatement(
             sid="OwnUpdatePlans",
             actions=list(PLAN_ACTIONS),
             resources=["*"],

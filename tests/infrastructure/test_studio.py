@@ -24,6 +24,9 @@ def test_members_open_only_their_own_profile(stage: SynthesizedStage) -> None:
     ]
     assert policies
     for policy in policies:
+        if policy["Description"].endswith("Studio lookups"):  # the workflows companion
+            assert "CreatePresignedDomainUrl" not in json.dumps(policy["PolicyDocument"])
+            continue
         statements = by_sid(policy["PolicyDocument"]["Statement"])
         presign = statements["OpenOwnStudioProfile"]
         assert presign["Action"] == "sagemaker:CreatePresignedDomainUrl"

@@ -96,7 +96,11 @@ def test_instance_is_private_with_imdsv2_and_encrypted_disks(product: dict[str, 
 def test_cloudwatch_agent_document_configures_windows_too(
     synthesized: dict[str, SynthesizedStage],
 ) -> None:
-    (document,) = resources(synthesized["dev"].stacks["Shared"], "AWS::SSM::Document").values()
+    (document,) = (
+        d
+        for d in resources(synthesized["dev"].stacks["Shared"], "AWS::SSM::Document").values()
+        if d["Properties"]["Name"] == contract.CLOUDWATCH_AGENT_DOCUMENT_NAME
+    )
     steps = {step["name"]: step for step in document["Properties"]["Content"]["mainSteps"]}
     windows_step = steps["ConfigureWindows"]
     assert windows_step["precondition"] == {"StringEquals": ["platformType", "Windows"]}

@@ -101,9 +101,11 @@ def test_limits(product: dict[str, Any], name: str, low: int, high: int) -> None
 
 
 def test_sizes_are_exactly_fargates_combinations(product: dict[str, Any]) -> None:
-    sizes = product["Parameters"]["JobSize"]["AllowedValues"]
+    # v3: the full list is the advanced ExactJobSize (after "The size above"); JobSize is short.
+    sizes = product["Parameters"]["ExactJobSize"]["AllowedValues"][1:]
     assert len(sizes) == 74 and "0.25 vCPU, 0.5 GiB" in sizes and "16 vCPU, 120 GiB" in sizes
     assert "0.25 vCPU, 4 GiB" not in sizes
+    assert set(product["Parameters"]["JobSize"]["AllowedValues"][:-1]) < set(sizes)
 
 
 def test_job_role_starts_without_permissions(product: dict[str, Any]) -> None:

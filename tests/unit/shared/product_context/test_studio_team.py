@@ -312,3 +312,110 @@ def test_delete_waits_only_as_long_as_the_lambda_has_left(
     )
     assert captured.only["Status"] == "FAILED"
     assert "timed out waiting for apps to be deleted (stuck)" in captured.only["Reason"]
+
+
+# --- studio-team v3: readable names that never change, the team's buckets on each profile ---
+
+ROLE = "AROAEXAMPLEROLEID"
+
+
+def readable_event(members: str, request_type: str = "Update") -> dict[str, Any]:
+    request = event(members, request_type)
+    request["ResourceProperties"].update(
+        ProfileNames=studio_team.READABLE,
+        TeamName="alpha",
+        ScratchBucket="alpha-scratch",
+        TrainingDataBucket="",
+    )
+    return request
+
+
+def arn(name: str) -> str:
+    return f"arn:aws:sagemaker:us-east-1:111111111111:user-profile/{DOMAIN}/{name}"
+
+
+def stub_member_tag(stubber: Stubber, name: str, member: str) -> None:
+    stubber.add_response(
+        "describe_user_profile",
+        {"UserProfileArn": arn(name)},
+        {"DomainId": DOMAIN, "UserProfileName": name},
+    )
+    stubber.add_response(
+        "list_tags",
+        {"Tags": [{"Key": studio_team.MEMBER_USERID_TAG, "Value": f"{ROLE}:{member}"}]},
+        {"ResourceArn": arn(name)},
+    )
+
+
+INFO = [
+    {"Key": "research-catalog:scratch-bucket", "Value": "alpha-scratch"},
+    {"Key": "research-catalog:team", "Value": "alpha"},
+]
+
+
+def stub_info_tags(stubber: Stubber, name: str) -> None:
+    stubber.add_response(
+        "describe_user_profile",
+        {"UserProfileArn": arn(name)},
+        {"DomainId": DOMAIN, "UserProfileName": name},
+    )
+    stubber.add_response("add_tags", {}, {"ResourceArn": arn(name), "Tags": INFO})
+
+
+def stub_create(stubber: Stubber, name: str, member: str) -> None:
+    stubber.add_response(
+        "create_user_profile",
+        {"UserProfileArn": arn(name)},
+        {
+            "DomainId": DOMAIN,
+            "UserProfileName": name,
+            "Tags": [
+                {"Key": studio_team.MEMBER_USERID_TAG, "Value": f"{ROLE}:{member}"},
+                {"Key": "research-catalog:product", "Value": "studio-team"},
+                {"Key": "research-catalog:owner-userid", "Value": OWNER},
+                *INFO,
+            ],
+        },
+    )
+
+
+def test_v3_names_new_profiles_readably_and_tags_the_teams_buckets(
+    sagemaker: tuple[Any, Stubber],
+) -> None:
+    client, stubber = sagemaker
+    stubber.add_response("list_user_profiles", profiles("jdoe"), {"DomainIdEquals": DOMAIN})
+    stub_member_tag(stubber, "jdoe", "jdoe")
+    stub_info_tags(stubber, "jdoe")
+    stub_create(stubber, "jane-doe", "jane.doe@example.org")
+    wait, _ = deadline()
+    _, data = studio_team.sync_team(
+        readable_event("jdoe,jane.doe@example.org"), sagemaker=client, deadline=wait
+    )
+    assert data == {"UserProfiles": "jane-doe,jdoe"}
+
+
+def test_v3_update_from_v2_keeps_every_existing_profile(sagemaker: tuple[Any, Stubber]) -> None:
+    """A v2 profile (jane-doe-example-org) is the member's by its tag: kept, not renamed, so
+    the member's spaces and files stay."""
+    client, stubber = sagemaker
+    stubber.add_response(
+        "list_user_profiles", profiles("jane-doe-example-org"), {"DomainIdEquals": DOMAIN}
+    )
+    stub_member_tag(stubber, "jane-doe-example-org", "jane.doe@example.org")
+    stub_info_tags(stubber, "jane-doe-example-org")
+    wait, _ = deadline()
+    _, data = studio_team.sync_team(
+        readable_event("jane.doe@example.org"), sagemaker=client, deadline=wait
+    )
+    assert data == {"UserProfiles": "jane-doe-example-org"}
+
+
+def test_v3_two_members_with_one_readable_name() -> None:
+    """The second gets the full name; a name nobody can get is refused with the member named."""
+    team = studio_team.readable_team(["jane.doe@a.org", "jane.doe@b.org"], {})
+    assert team == {"jane-doe": "jane.doe@a.org", "jane-doe-b-org": "jane.doe@b.org"}
+    # An existing profile keeps its name even if another member's readable name is the same.
+    kept = studio_team.readable_team(["jdoe@y.org", "jdoe@x.org"], {"jdoe@x.org": "jdoe"})
+    assert kept == {"jdoe": "jdoe@x.org", "jdoe-y-org": "jdoe@y.org"}
+    with pytest.raises(common.ProductContextError, match="'jdoe' is taken"):
+        studio_team.readable_team(["jdoe", "jdoe@x.org"], {"jdoe@x.org": "jdoe"})

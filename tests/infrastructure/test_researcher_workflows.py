@@ -1,11 +1,13 @@
-"""SSH, scp and a bash shell over Session Manager, and update plans, evaluated the way IAM
-evaluates them (tests/iam_eval.py) against the synthesized end-user policy: which session
-documents a researcher may start, on which instances, with which parameters; to whom an SSH key
-may be pushed; whose plans a researcher reaches; what a spent budget still lets through.
+"""SSH, scp and a bash shell over Session Manager, update plans and a Studio member finding
+their own profile, evaluated the way IAM evaluates them (tests/iam_eval.py) against the
+synthesized end-user policies: which session documents a researcher may start, on which
+instances, with which parameters; to whom an SSH key may be pushed; whose plans a researcher
+reaches; what a spent budget still lets through; whose Studio profile tags a member reads.
 
-docs/security.md, rows "SSH and bash on a workstation" and "Update plans". Offline, nothing can
-show that sshd on the instance accepts an EC2 Instance Connect key (the images ship the agent)
-or which user Session Manager runs a session document as; docs/security.md lists both.
+docs/security.md, rows "SSH and bash on a workstation", "Update plans" and "A teammate's
+Studio profile". Offline, nothing can show that sshd on the instance accepts an EC2 Instance
+Connect key (the images ship the agent) or which user Session Manager runs a session document
+as; docs/security.md lists both.
 """
 
 from typing import Any
@@ -252,3 +254,19 @@ def test_the_workflows_policy_goes_wherever_the_end_user_policy_goes(
                 )
                 outputs = [o["Value"] for o in template.get("Outputs", {}).values()]
                 assert contract.end_user_workflows_policy_name(community) in outputs
+
+
+def test_studio_members_read_the_tags_of_their_own_profiles_only(stage: SynthesizedStage) -> None:
+    """The CLI finds a member's profiles by their member tag and shows the team's buckets
+    tagged there; a colleague's profile (same team, same role) answers AccessDenied."""
+    policies = end_user_policies(stage)
+    profile = f"arn:aws:sagemaker:{REGION}:{account(stage)}:user-profile/d-team/jane-doe"
+    member_tag = f"aws:ResourceTag/{contract.STUDIO_MEMBER_TAG}"
+    own = Request("sagemaker:ListTags", profile, {"aws:userid": ALICE, member_tag: ALICE})
+    assert allowed(own, policies)
+    colleague = Request("sagemaker:ListTags", profile, {"aws:userid": BOB, member_tag: ALICE})
+    assert not allowed(colleague, policies)
+    domain = f"arn:aws:sagemaker:{REGION}:{account(stage)}:domain/d-team"
+    assert not allowed(Request("sagemaker:ListTags", domain, {"aws:userid": ALICE}), policies)
+    for action in ("sagemaker:ListDomains", "sagemaker:ListUserProfiles"):
+        assert allowed(Request(action, "*", {"aws:userid": ALICE}), policies), action
