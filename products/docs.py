@@ -18,6 +18,8 @@ from products.registry import PRODUCTS
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "product-stack-snapshots"
 DOCS = ROOT / "docs" / "products"
+# What every product page ends with: reviewing an update before it runs (every product).
+UPDATE_PLANS = (Path(__file__).with_name("update_plans.md")).read_text(encoding="utf-8")
 
 
 def _usage(key: str) -> str:
@@ -96,7 +98,7 @@ def render(key: str) -> str:
     lines += ["## Outputs", "", "| Output | Description |", "|---|---|"]
     for name, output in template.get("Outputs", {}).items():
         lines.append(f"| `{name}` | {_cell(output.get('Description', ''))} |")
-    lines += ["", _usage(key).strip(), ""]
+    lines += ["", _usage(key).strip(), "", UPDATE_PLANS.strip(), ""]
     return "\n".join(lines)
 
 

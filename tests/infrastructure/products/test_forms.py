@@ -118,3 +118,10 @@ def test_linux_pages_teach_ssh_scp_and_a_bash_shell() -> None:
         assert "--document-name research-catalog-bash" in page, key
         assert "AWS-StartSSHSession" in page and "send-ssh-public-key" in page, key
         assert "scp results.csv <InstanceId>:/data/" in page, key
+
+
+def test_every_product_page_teaches_update_plans() -> None:
+    for key in docs.PRODUCTS:
+        page = docs.render(key)
+        assert "## Before a risky update: update plans" in page, key
+        assert "create-provisioned-product-plan" in page and "UsePreviousValue=true" in page, key
