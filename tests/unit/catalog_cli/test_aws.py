@@ -80,7 +80,7 @@ def test_studio_explains_what_is_missing(
         aws_setup.offline()
     elif setup == "profile":
         aws_setup.set(AWS_PROFILE="nope")
-    code = studio.main(["--domain", "d-abc", "--profile", "jdoe", "--print"], open_url=print)
+    code = studio.main(["--domain", "d-abc", "--user-profile", "jdoe", "--print"], open_url=print)
     assert code == 2
     assert expected in one_line(capsys)
 
