@@ -173,6 +173,20 @@ class CatalogConfig(BaseModel):
             if product_key in community.products
         }
 
+    def product_accounts(self, product_key: str) -> dict[str, str]:
+        """Accounts a product launches in -> where that comes from (for messages): the stage
+        account when a community lists it, and each spoke account a listing community's
+        portfolio reaches."""
+        accounts: dict[str, str] = {}
+        listing = self.communities_for(product_key)
+        if listing:
+            accounts[self.stage.account] = "the stage account"
+        for account in self.spoke_accounts():
+            reaching = [name for name in self.spoke_communities(account) if name in listing]
+            if reaching:
+                accounts.setdefault(account, f"a spoke of community {reaching[0]!r}")
+        return accounts
+
     def budget_name(self, community_name: str, member: str | None = None) -> str:
         return budget_name(self.stage_name, community_name, member)
 

@@ -5,6 +5,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.shared.cloudwatch_agent import CloudWatchAgentDocument
+from catalog_constructs.shared.image_keeper.function import ImageKeeper
 from catalog_constructs.shared.jobs_platform import JobsPlatform
 from catalog_constructs.shared.keys import CatalogKeys
 from catalog_constructs.shared.network import CatalogNetwork
@@ -155,6 +156,8 @@ class SharedStack(Stack):
                 string_value=value,
                 description="Read by research-catalog product templates at launch",
             )
+        # Every account products launch in keeps the AMIs they still reference (docs/images.md).
+        ImageKeeper(self, "ImageKeeper", logs_key=self.keys.logs_key)
 
     @property
     def availability_zones(self) -> list[str]:

@@ -33,6 +33,7 @@ from config.rules.communities import (
     roles_in_one_community,
     shares_leave_the_stage_account,
 )
+from config.rules.images import catalog_image_products_reach_images
 from config.rules.sections import (
     approvals_name_ordered_stages,
     image_targets_fit_stage,
@@ -98,6 +99,7 @@ FILE_RULES: tuple[FileRule, ...] = (stage_target_not_shared,)
 STAGE_RULES: tuple[StageRule, ...] = (
     stage_order_lists_every_stage,
     versions_promoted_in_order,
+    catalog_image_products_reach_images,
 )
 
 
