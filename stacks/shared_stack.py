@@ -158,6 +158,13 @@ class SharedStack(Stack):
             )
         # Every account products launch in keeps the AMIs they still reference (docs/images.md).
         ImageKeeper(self, "ImageKeeper", logs_key=self.keys.logs_key)
+        ssm.StringParameter(
+            self,
+            "StudioTeamBudgetLimitParameter",
+            parameter_name=contract.STUDIO_TEAM_BUDGET_LIMIT_PARAMETER,
+            string_value=str(config.studio_team_budget_limit()),
+            description="The largest monthly budget (USD) a Studio team's owner may choose",
+        )
 
     @property
     def availability_zones(self) -> list[str]:

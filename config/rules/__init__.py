@@ -60,6 +60,7 @@ from config.rules.stages import (
     stage_target_not_shared,
     versions_promoted_in_order,
 )
+from config.rules.studio_teams import team_budget_within_community_budgets
 
 # CatalogConfig field -> the rules that check it, in the order they run. Within a field, the
 # order is the order of problems reported on one line (the loader sorts by file and line).
@@ -84,6 +85,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "delivery": (approvals_name_ordered_stages,),
     "images": (image_targets_fit_stage,),
     "notebooks": (notebook_gateway_fits_stage,),
+    "studio_teams": (team_budget_within_community_budgets,),
     "spokes": (
         sharing_needs_spokes,
         member_accounts_are_new_spokes,

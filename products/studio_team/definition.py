@@ -32,6 +32,16 @@ DEFINITION = ProductDefinition(
                 "community."
             ),
         ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "A monthly team budget: choose the amount on the form (up to the catalog's "
+                "limit); you are e-mailed at 50, 80 and 100 percent of actual spending and when "
+                "the forecast passes it. Every resource of the team, and every app and space "
+                "members start, carries the team's tag the budget counts. Updating from v2 keeps "
+                "the domain, profiles and data."
+            ),
+        ),
     ),
     # One member, no training data, the cheapest instance type: the domain costs nothing
     # while no space runs.
