@@ -394,7 +394,7 @@ class StudioTeamProduct(servicecatalog.ProductStack):
             ),
             notifications_with_subscribers=notifications,
         )
-        budget.node.add_dependency(check)
+        # No DependsOn needed: the alert address is the check's answer (Fn::GetAtt).
         return check
 
     def _add_outputs(
