@@ -269,6 +269,11 @@ def transfer(
         IdempotencyToken=str(uuid.uuid4()),
     )
     print(f"{product_id} ({product.get('Name')}) now belongs to {new.arn}", file=out)
+    print(
+        "note: an update that replaces the instance (a new Image generation or version) "
+        "restores the launch owner's tags on it: run this command again after such an update",
+        file=out,
+    )
     return new
 
 
