@@ -358,6 +358,8 @@ class StudioTeamProduct(servicecatalog.ProductStack):
                 subscription_type="EMAIL", address=check.get_att_string("Recipient")
             )
         ]
+        # The alert address is the check's answer (Fn::GetAtt): CloudFormation creates the
+        # budget only after the check passed.
         notifications = [
             budgets.CfnBudget.NotificationWithSubscribersProperty(
                 notification=budgets.CfnBudget.NotificationProperty(
@@ -370,7 +372,7 @@ class StudioTeamProduct(servicecatalog.ProductStack):
             )
             for kind, threshold in TEAM_BUDGET_ALERTS
         ]
-        budget = budgets.CfnBudget(
+        budgets.CfnBudget(
             self,
             "TeamBudget",
             budget=budgets.CfnBudget.BudgetDataProperty(
@@ -394,7 +396,6 @@ class StudioTeamProduct(servicecatalog.ProductStack):
             ),
             notifications_with_subscribers=notifications,
         )
-        # No DependsOn needed: the alert address is the check's answer (Fn::GetAtt).
         return check
 
     def _add_outputs(
