@@ -24,7 +24,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install install-synth check-config browser screenshots synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
+.PHONY: help install install-synth check-config browser screenshots synth synth-pipeline smoke promote transfer-owner departed-owners test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -104,6 +104,19 @@ endif
 
 promote: install ## publish VERSION of PRODUCT in STAGE (edits config/STAGE.yaml)
 	@$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
+
+ifneq ($(filter transfer-owner,$(MAKECMDGOALS)),)
+ifeq ($(and $(PRODUCT_ID),$(TO),$(filter-out file,$(origin STAGE))),)
+$(error make transfer-owner needs STAGE, PRODUCT_ID and TO, e.g. make transfer-owner STAGE=prod PRODUCT_ID=pp-abcdefghijklm TO=jdoe)
+endif
+endif
+
+# Operators' credentials of the stage account (docs/operations.md, "Change of owner").
+transfer-owner: install ## move provisioned product PRODUCT_ID of STAGE to member TO (same community; ROLE optional)
+	@$(RUN) python -m delivery.owners transfer --stage $(STAGE) --product-id $(PRODUCT_ID) --to $(TO) $(if $(ROLE),--role $(ROLE))
+
+departed-owners: install ## list products of STAGE whose owner left the community or stopped signing in (DAYS, 90)
+	@$(RUN) python -m delivery.owners departed --stage $(STAGE) --days $(or $(DAYS),90)
 
 lint: install ## ruff lint and format check
 	$(RUN) ruff check .

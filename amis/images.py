@@ -146,6 +146,26 @@ IMAGES: dict[str, ImageDefinition] = {
 }
 
 
+# Image key -> the products whose instances launch from it. Distribution follows from it: each
+# image goes to every account where one of these products is published (amis/pipeline.py via
+# stacks/ami_stack.py), and the config rule catalog_image_products_reach_images refuses a
+# catalog-image-only product where no image reaches. A new image must be listed here (a test
+# checks that every image is).
+IMAGE_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "linux-docker": ("linux-docker",),
+    "notebook": ("notebook",),
+    "windows": ("windows",),
+}
+# Products with no public-image fallback: they launch only where the catalog's image is
+# (docs/images.md, "Which products need which image").
+CATALOG_IMAGE_ONLY: frozenset[str] = frozenset({"notebook"})
+
+
+def images_of(product_key: str) -> tuple[str, ...]:
+    """The images a product launches from (empty for products without instances)."""
+    return tuple(image for image, products in IMAGE_PRODUCTS.items() if product_key in products)
+
+
 def lock_entries() -> dict[str, dict[str, str]]:
     return {
         key: {"version": component.version, "sha256": component.digest()}

@@ -6,11 +6,14 @@ from aws_cdk import Stack, aws_iam as iam, aws_imagebuilder as imagebuilder, aws
 from constructs import Construct
 
 from amis.images import COMPONENTS, ImageDefinition
+from catalog_constructs import contract
 
 BUILD_INSTANCE_TYPES = {"x86_64": "m7i.large", "arm64": "m7g.large"}
 IMAGE_TAG = "research-catalog:image"
 # Builds run when the schedule fires AND a newer base image or component version exists.
 START_CONDITION = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
+# AMIs launched within this many days are never deleted, whatever the keeper's tag says.
+RECENTLY_LAUNCHED_DAYS = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,7 +190,9 @@ class ImagePipeline(Construct):
             self,
             "KeepLast",
             name=name,
-            description=f"Keeps the newest {settings.keep_last} images of {name}",
+            description=(
+                f"Keeps the newest {settings.keep_last} images of {name} and every AMI in use"
+            ),
             execution_role=settings.lifecycle_role.role_arn,
             resource_type="AMI_IMAGE",
             policy_details=[
@@ -200,6 +205,18 @@ class ImagePipeline(Construct):
                     ),
                     filter=imagebuilder.CfnLifecyclePolicy.FilterProperty(
                         type="COUNT", value=settings.keep_last
+                    ),
+                    # Never an AMI a product still needs: the image keeper of each account
+                    # tags AMIs that a catalog instance or image parameter references (a
+                    # pinned product relaunches from its AMI when its instance is replaced);
+                    # an AMI launched recently is kept too, until the keeper has seen it.
+                    exclusion_rules=imagebuilder.CfnLifecyclePolicy.ExclusionRulesProperty(
+                        amis=imagebuilder.CfnLifecyclePolicy.AmiExclusionRulesProperty(
+                            tag_map={contract.IMAGE_IN_USE_TAG: contract.IMAGE_IN_USE_VALUE},
+                            last_launched=imagebuilder.CfnLifecyclePolicy.LastLaunchedProperty(
+                                unit="DAYS", value=RECENTLY_LAUNCHED_DAYS
+                            ),
+                        ),
                     ),
                 )
             ],

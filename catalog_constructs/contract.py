@@ -124,6 +124,18 @@ def image_parameter(image: str, architecture: str) -> str:
     return f"{IMAGE_PARAMETER_ROOT}/{image}/{architecture}"
 
 
+# An AMI that a catalog instance or image parameter still references carries this tag (set and
+# removed by the image keeper in every account products launch in); the image pipelines'
+# lifecycle policies never delete an AMI that has it.
+IMAGE_IN_USE_TAG = f"{PREFIX}:image-in-use"
+IMAGE_IN_USE_VALUE = "true"
+
+# Studio teams: every resource of a team carries its stack name under this tag (propagated to
+# the apps and spaces members start), which the team's budget filters on; the most an owner
+# may budget comes from the stage config through this parameter.
+STUDIO_TEAM_TAG = f"{PREFIX}:studio-team"
+STUDIO_TEAM_BUDGET_LIMIT_PARAMETER = f"{PARAMETER_ROOT}/studio-team/max-budget-usd"
+
 # Launch roles may use a KMS key of the image-building account only if it carries this tag.
 IMAGES_KEY_TAG = f"{PREFIX}:purpose"
 IMAGES_KEY_TAG_VALUE = "images"

@@ -33,6 +33,7 @@ from config.sections.sign_in import SignInConfig
 from config.sections.spokes import SpokesConfig
 from config.sections.stage import StageConfig
 from config.sections.storage import StorageConfig
+from config.sections.studio_teams import DEFAULT_LIMIT_USD, StudioTeamsConfig
 from config.types import STRICT, StageName, TagKey, TagValue, unique
 
 DEFAULT_STAGE = "dev"
@@ -97,6 +98,12 @@ class CatalogConfig(BaseModel):
     delivery: DeliveryConfig | None = Field(
         default=None,
         description="Delivery pipeline promoting the stages in order (base.yaml only; optional).",
+    )
+    studio_teams: StudioTeamsConfig = Field(
+        default_factory=StudioTeamsConfig,
+        # The rule comparing the limit with the community budgets must run on the default too.
+        validate_default=True,
+        description="Studio team product: the most a team budget may be (per stage).",
     )
     spokes: SpokesConfig | None = Field(
         default=None,
@@ -172,6 +179,32 @@ class CatalogConfig(BaseModel):
             for name, community in self.communities.items()
             if product_key in community.products
         }
+
+    def product_accounts(self, product_key: str) -> dict[str, str]:
+        """Accounts a product launches in -> where that comes from (for messages): the stage
+        account when a community lists it, and each spoke account a listing community's
+        portfolio reaches."""
+        accounts: dict[str, str] = {}
+        listing = self.communities_for(product_key)
+        if listing:
+            accounts[self.stage.account] = "the stage account"
+        for account in self.spoke_accounts():
+            reaching = [name for name in self.spoke_communities(account) if name in listing]
+            if reaching:
+                accounts.setdefault(account, f"a spoke of community {reaching[0]!r}")
+        return accounts
+
+    def studio_team_budget_limit(self) -> int:
+        """The largest team budget a Studio team's owner may choose (studio_teams.max_budget_usd,
+        else the smallest monthly budget of a community listing studio-team)."""
+        if self.studio_teams.max_budget_usd is not None:
+            return self.studio_teams.max_budget_usd
+        budgets = [
+            community.budget.amount_usd
+            for community in self.communities_for("studio-team").values()
+            if community.budget.period == "MONTHLY"
+        ]
+        return max(1, int(min(budgets))) if budgets else DEFAULT_LIMIT_USD
 
     def budget_name(self, community_name: str, member: str | None = None) -> str:
         return budget_name(self.stage_name, community_name, member)

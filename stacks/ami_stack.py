@@ -1,5 +1,7 @@
 """Image pipelines of a stage that builds the catalog's AMIs (config ``images.build``)."""
 
+from dataclasses import replace
+
 import jsii
 from aws_cdk import (
     Stack,
@@ -13,7 +15,7 @@ from aws_cdk import (
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
-from amis.images import IMAGES
+from amis.images import IMAGE_PRODUCTS, IMAGES
 from amis.pipeline import CatalogImageComponents, ImagePipeline, PipelineSettings
 from catalog_constructs import contract
 from catalog_constructs.common.encryption import (
@@ -37,8 +39,14 @@ class AmiStack(Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
-        target_accounts = tuple(target.account for target in config.images.distribute_to)
-        using_accounts = [self.account, *target_accounts]
+        # Each image goes to images.distribute_to and to every account where a product that
+        # launches from it is published: the stage account and the spokes its communities'
+        # portfolios reach (config rule catalog_image_products_reach_images).
+        targets_by_image = {image: image_target_accounts(config, image) for image in IMAGE_PRODUCTS}
+        using_accounts = [
+            self.account,
+            *sorted({account for targets in targets_by_image.values() for account in targets}),
+        ]
 
         images_key = catalog_key(
             self, "ImagesKey", description="Research catalog: AMIs built by the image pipelines"
@@ -188,7 +196,7 @@ class AmiStack(Stack):
         settings = PipelineSettings(
             schedule=config.images.schedule,
             keep_last=config.images.keep_last,
-            target_accounts=target_accounts,
+            target_accounts=(),
             instance_profile_name=profile.ref,
             security_group_id=security_group.attr_group_id,
             subnet_id=shared.private_subnet_ids[0],
@@ -207,7 +215,7 @@ class AmiStack(Stack):
                     image=image,
                     architecture=architecture,
                     components=components,
-                    settings=settings,
+                    settings=replace(settings, target_accounts=targets_by_image[image.key]),
                 )
 
 
@@ -221,3 +229,13 @@ class _TopicTarget:
 
     def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
         return events.RuleTargetConfig(arn=self._topic.topic_arn)
+
+
+def image_target_accounts(config: CatalogConfig, image: str) -> tuple[str, ...]:
+    """The accounts besides the stage's own that receive ``image``: images.distribute_to and
+    every account where a product launching from it is published."""
+    accounts = {target.account for target in config.images.distribute_to}
+    for product in IMAGE_PRODUCTS[image]:
+        accounts.update(config.product_accounts(product))
+    accounts.discard(config.stage.account)
+    return tuple(sorted(accounts))

@@ -5,6 +5,7 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.shared.cloudwatch_agent import CloudWatchAgentDocument
+from catalog_constructs.shared.image_keeper.function import ImageKeeper
 from catalog_constructs.shared.jobs_platform import JobsPlatform
 from catalog_constructs.shared.keys import CatalogKeys
 from catalog_constructs.shared.network import CatalogNetwork
@@ -157,6 +158,15 @@ class SharedStack(Stack):
                 string_value=value,
                 description="Read by research-catalog product templates at launch",
             )
+        # Every account products launch in keeps the AMIs they still reference (docs/images.md).
+        ImageKeeper(self, "ImageKeeper", logs_key=self.keys.logs_key)
+        ssm.StringParameter(
+            self,
+            "StudioTeamBudgetLimitParameter",
+            parameter_name=contract.STUDIO_TEAM_BUDGET_LIMIT_PARAMETER,
+            string_value=str(config.studio_team_budget_limit()),
+            description="The largest monthly budget (USD) a Studio team's owner may choose",
+        )
 
     @property
     def availability_zones(self) -> list[str]:

@@ -16,6 +16,8 @@ COST_ALLOCATION_TAG_KEYS = (
     contract.COST_CENTER_TAG,
     contract.PRODUCT_TAG,
     contract.OWNER_PRINCIPAL_TAG,
+    # Each Studio team's budget filters on it.
+    contract.STUDIO_TEAM_TAG,
 )
 
 TAG_RETRY_SCHEDULE = "cron(0 5 * * ? *)"  # daily 05:00 UTC

@@ -33,6 +33,7 @@ from config.rules.communities import (
     roles_in_one_community,
     shares_leave_the_stage_account,
 )
+from config.rules.images import catalog_image_products_reach_images
 from config.rules.sections import (
     approvals_name_ordered_stages,
     image_targets_fit_stage,
@@ -59,6 +60,7 @@ from config.rules.stages import (
     stage_target_not_shared,
     versions_promoted_in_order,
 )
+from config.rules.studio_teams import team_budget_within_community_budgets
 
 # CatalogConfig field -> the rules that check it, in the order they run. Within a field, the
 # order is the order of problems reported on one line (the loader sorts by file and line).
@@ -83,6 +85,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "delivery": (approvals_name_ordered_stages,),
     "images": (image_targets_fit_stage,),
     "notebooks": (notebook_gateway_fits_stage,),
+    "studio_teams": (team_budget_within_community_budgets,),
     "spokes": (
         sharing_needs_spokes,
         member_accounts_are_new_spokes,
@@ -98,6 +101,7 @@ FILE_RULES: tuple[FileRule, ...] = (stage_target_not_shared,)
 STAGE_RULES: tuple[StageRule, ...] = (
     stage_order_lists_every_stage,
     versions_promoted_in_order,
+    catalog_image_products_reach_images,
 )
 
 

@@ -39,7 +39,12 @@ DEFINITION = ProductDefinition(
                 "knowing the domain or profile name and shows the team's scratch and training-data "
                 "buckets (tagged on each member's profile). New members' profiles are named "
                 "readably (jane.doe@example.org: jane-doe); existing profiles keep their names "
-                "when you update from v2."
+                "when you update from v2. "
+                "A monthly team budget: choose the amount on the form (up to the catalog's "
+                "limit); you are e-mailed at 50, 80 and 100 percent of actual spending and when "
+                "the forecast passes it. Every resource of the team, and every app and space "
+                "members start, carries the team's tag the budget counts. Updating from v2 keeps "
+                "the domain, profiles and data."
             ),
         ),
     ),

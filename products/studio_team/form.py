@@ -2,6 +2,7 @@
 
 from catalog_constructs.product_template.bucket import BUCKET_NAME_PATTERN
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
+from config.sections.studio_teams import MAX_TEAM_BUDGET_USD
 
 # Curated: CPU types for notebooks and a few single-GPU types; multi-GPU types stay out so
 # one click cannot start an instance that costs tens of dollars an hour.
@@ -111,11 +112,27 @@ SPACE_STORAGE = FormParameter(
     min_value=5,
     max_value=MAX_SPACE_STORAGE_GIB,
 )
+TEAM_BUDGET = FormParameter(
+    name="TeamBudgetUsd",
+    label="Team budget (USD per month)",
+    description=(
+        "What the team may spend per calendar month on this domain (its apps, spaces and "
+        "storage). You are e-mailed at 50 %, 80 % and 100 % of it and when the month's forecast "
+        "passes it; nothing is stopped. The catalog sets the largest budget you may choose."
+    ),
+    constraint_description=(
+        f"Enter a whole number of USD from 1 to {MAX_TEAM_BUDGET_USD}; the catalog may allow less."
+    ),
+    type="Number",
+    default="100",
+    min_value=1,
+    max_value=MAX_TEAM_BUDGET_USD,
+)
 
 FORM = (
     FormGroup(label="Team", parameters=(TEAM_NAME, MEMBERS, TRAINING_DATA)),
     FormGroup(
         label="Compute and costs",
-        parameters=(INSTANCE_TYPES_PARAMETER, IDLE_MINUTES, SPACE_STORAGE),
+        parameters=(INSTANCE_TYPES_PARAMETER, IDLE_MINUTES, SPACE_STORAGE, TEAM_BUDGET),
     ),
 )

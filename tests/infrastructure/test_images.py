@@ -62,19 +62,58 @@ def test_images_are_encrypted_with_the_images_key(images: dict[str, Any]) -> Non
             }
 
 
-def test_distribution_publishes_parameters_in_every_stage_account(images: dict[str, Any]) -> None:
-
+def test_distribution_reaches_every_account_products_launch_in(images: dict[str, Any]) -> None:
+    """dev distributes to prod (images.distribute_to) and to the spoke its challenge community
+    shares every workstation product with (communities.challenge.sharing.accounts), which no
+    images setting lists: distribution follows from where the products are published."""
     prod = load_example("prod").stage.account
+    (spoke,) = load_example("dev").spoke_accounts()
     for distribution in resources(images, "AWS::ImageBuilder::DistributionConfiguration").values():
         (target,) = distribution["Properties"]["Distributions"]
         pipeline = distribution["Properties"]["Name"].removeprefix("research-catalog-")
         image, architecture = pipeline.rsplit("-", 1)
         parameter = contract.image_parameter(image, architecture)
-        assert target["AmiDistributionConfiguration"]["TargetAccountIds"] == [prod]
+        assert target["AmiDistributionConfiguration"]["TargetAccountIds"] == [prod, spoke]
         assert target["SsmParameterConfigurations"] == [
             {"DataType": "aws:ec2:image", "ParameterName": parameter},
             {"AmiAccountId": prod, "DataType": "aws:ec2:image", "ParameterName": parameter},
+            {"AmiAccountId": spoke, "DataType": "aws:ec2:image", "ParameterName": parameter},
         ]
+
+
+def test_the_images_key_is_usable_in_every_receiving_account(images: dict[str, Any]) -> None:
+    (spoke,) = load_example("dev").spoke_accounts()
+    (key,) = [
+        key
+        for key in resources(images, "AWS::KMS::Key").values()
+        if "AMIs" in key["Properties"]["Description"]
+    ]
+    (statement,) = [
+        statement
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if statement.get("Sid") == "UseThroughEc2InStageAccounts"
+    ]
+    assert spoke in statement["Condition"]["StringEquals"]["kms:CallerAccount"]
+
+
+def test_distribution_skips_accounts_where_no_product_of_the_image_launches() -> None:
+    """An image goes only where a product launching from it is published: a spoke that
+    receives only buckets gets no workstation image."""
+    from stacks.ami_stack import image_target_accounts
+
+    config = load_example("dev")
+    challenge = config.communities["challenge"]
+    buckets_only = config.model_copy(
+        update={
+            "communities": {
+                **config.communities,
+                "challenge": challenge.model_copy(update={"products": ["private-bucket"]}),
+            }
+        }
+    )
+    (spoke,) = config.spoke_accounts()
+    assert spoke in image_target_accounts(config, "notebook")
+    assert spoke not in image_target_accounts(buckets_only, "notebook")
 
 
 def test_pipelines_rebuild_on_schedule_when_dependencies_change_and_scan(
@@ -108,6 +147,50 @@ def test_lifecycle_keeps_the_configured_number_of_images(images: dict[str, Any])
         (detail,) = policy["Properties"]["PolicyDetails"]
         assert detail["Filter"] == {"Type": "COUNT", "Value": 3}
         assert detail["Action"]["IncludeResources"] == {"Amis": True, "Snapshots": True}
+
+
+def test_lifecycle_never_deletes_an_image_in_use(images: dict[str, Any]) -> None:
+    """The image keeper (tests/unit/shared/image_keeper) tags every AMI a catalog instance or
+    image parameter references; each lifecycle policy excludes that tag, and AMIs launched in
+    the last 30 days, from deletion. How Image Builder applies the exclusion is AWS behaviour
+    no offline test can show."""
+    for policy in resources(images, "AWS::ImageBuilder::LifecyclePolicy").values():
+        (detail,) = policy["Properties"]["PolicyDetails"]
+        assert detail["ExclusionRules"] == {
+            "Amis": {
+                "TagMap": {contract.IMAGE_IN_USE_TAG: contract.IMAGE_IN_USE_VALUE},
+                "LastLaunched": {"Unit": "DAYS", "Value": 30},
+            }
+        }
+
+
+def test_every_account_products_launch_in_runs_the_image_keeper(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    from catalog_constructs.shared.image_keeper.function import SCHEDULE
+
+    dev = synthesized["dev"].stacks
+    keeper_stacks = [name for name in dev if name in ("Shared",) or name.startswith("Spoke")]
+    assert len(keeper_stacks) == 2
+    for template in [*(dev[name] for name in keeper_stacks), synthesized["prod"].stacks["Shared"]]:
+        functions = [
+            function
+            for function in resources(template, "AWS::Lambda::Function").values()
+            if function["Properties"].get("Environment", {}).get("Variables", {}).get("IN_USE_TAG")
+            == contract.IMAGE_IN_USE_TAG
+        ]
+        assert len(functions) == 1
+        schedules = [
+            rule["Properties"]["ScheduleExpression"]
+            for rule in resources(template, "AWS::Events::Rule").values()
+            if "AMI references" in rule["Properties"].get("Description", "")
+        ]
+        assert schedules == [SCHEDULE]
+        policies = json.dumps(resources(template, "AWS::IAM::ManagedPolicy"))
+        assert (
+            '"ForAllValues:StringEquals": {"aws:TagKeys": ["research-catalog:image-in-use"]}'
+            in (policies)
+        )
 
 
 def test_failures_and_cve_findings_reach_the_operators(images: dict[str, Any]) -> None:

@@ -189,6 +189,7 @@ def test_shared_stack_publishes_the_contract(stage: SynthesizedStage) -> None:
         contract.BUCKET_KEY_ARN_PARAMETER,
         contract.SYNAPSE_BUCKET_KEY_ARN_PARAMETER,
         contract.ACCESS_LOG_BUCKET_PARAMETER,
+        contract.STUDIO_TEAM_BUDGET_LIMIT_PARAMETER,
     }
     functions = resources(shared, "AWS::Lambda::Function")
     assert {

@@ -166,7 +166,11 @@ def test_bucket_functions_get_the_stage_configuration(stage: SynthesizedStage) -
             f"arn:{config.stage.partition}:iam::{config.stage.account}:role/"
             f"{contract.launch_role_name('storage')}"
         )
-    rule = only(stage.stacks["Shared"], "AWS::Events::Rule")["Properties"]
+    (rule,) = [
+        rule["Properties"]
+        for rule in resources(stage.stacks["Shared"], "AWS::Events::Rule").values()
+        if "purge" in rule["Properties"]["Description"]
+    ]
     assert rule["ScheduleExpression"] == config.storage.purge_schedule
 
 

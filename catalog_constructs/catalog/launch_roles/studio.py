@@ -105,4 +105,22 @@ def studio_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyState
             resources=[product_roles_arn(stack)],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
         ),
+        # Each team's budget is named after its provisioned stack (SC-...): never a
+        # community's budget (research-catalog-<stage>-<community>), which stays the Cost
+        # stack's. Budgets authorizes CreateBudget, UpdateBudget and DeleteBudget as
+        # ModifyBudget.
+        iam.PolicyStatement(
+            sid="StudioTeamBudgets",
+            actions=[
+                "budgets:ModifyBudget",
+                "budgets:ViewBudget",
+                "budgets:TagResource",
+                "budgets:UntagResource",
+                "budgets:ListTagsForResource",
+            ],
+            resources=[
+                f"arn:{stack.partition}:budgets::{stack.account}:budget/"
+                f"{contract.PROVISIONED_STACK_PREFIX}*"
+            ],
+        ),
     ]

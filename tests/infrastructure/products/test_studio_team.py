@@ -215,4 +215,69 @@ def test_outputs(product: dict[str, Any]) -> None:
         "TrainingDataBucket",
         "UserProfiles",
         "Documentation",
+        "TeamBudget",
     }
+
+
+def test_the_team_budget_counts_the_team_tag_and_alerts_the_owner(product: dict[str, Any]) -> None:
+    """A monthly budget over the team's own tag in the product's region, alerting the owner's
+    address as the limit check returned it: the GetAtt makes CloudFormation create the budget
+    only after that check passed."""
+    _, budget = only(product, "AWS::Budgets::Budget")
+    data = budget["Properties"]["Budget"]
+    assert data["TimeUnit"] == "MONTHLY"
+    assert data["BudgetLimit"] == {"Amount": {"Ref": "TeamBudgetUsd"}, "Unit": "USD"}
+    assert data["CostFilters"]["TagKeyValue"] == [
+        {"Fn::Join": ["", [f"user:{contract.STUDIO_TEAM_TAG}$", {"Ref": "AWS::StackName"}]]}
+    ]
+    assert data["CostFilters"]["Region"] == [{"Ref": "AWS::Region"}]
+    # Named after the provisioned stack (SC-...): the launch role manages no other budget.
+    assert data["BudgetName"] == {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "team"]]}
+    check_id, check = only(product, "Custom::BudgetLimit")
+    assert check["Properties"]["Amount"] == {"Ref": "TeamBudgetUsd"}
+    assert check["Properties"]["LimitParameter"] == contract.STUDIO_TEAM_BUDGET_LIMIT_PARAMETER
+    alerts = {
+        (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
+        for n in budget["Properties"]["NotificationsWithSubscribers"]
+    }
+    assert alerts == {("ACTUAL", 50), ("ACTUAL", 80), ("ACTUAL", 100), ("FORECASTED", 100)}
+    for notification in budget["Properties"]["NotificationsWithSubscribers"]:
+        assert notification["Subscribers"] == [
+            {"SubscriptionType": "EMAIL", "Address": {"Fn::GetAtt": [check_id, "Recipient"]}}
+        ]
+
+
+def test_the_team_tag_reaches_the_domain_and_propagates(product: dict[str, Any]) -> None:
+    _, domain = only(product, "AWS::SageMaker::Domain")
+    tags = {tag["Key"]: tag["Value"] for tag in domain["Properties"]["Tags"]}
+    assert tags[contract.STUDIO_TEAM_TAG] == {"Ref": "AWS::StackName"}
+    assert domain["Properties"]["TagPropagation"] == "ENABLED"
+
+
+def test_the_launch_role_manages_only_team_budgets(stage: SynthesizedStage) -> None:
+    policies = [
+        policy["Properties"]
+        for policy in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        if "build studio products" in policy["Properties"].get("Description", "")
+    ]
+    statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+    budget_statements = [s for s in statements if "budgets:" in json.dumps(s["Action"])]
+    assert [s["Sid"] for s in budget_statements] == ["StudioTeamBudgets"]
+    (resource,) = [budget_statements[0]["Resource"]]
+    assert json.dumps(resource).endswith(':budget/SC-*"]]}') or str(resource).endswith(
+        ":budget/SC-*"
+    )
+
+
+def test_each_account_publishes_the_team_budget_limit(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    for name, limit in (("dev", "200"), ("prod", "2000")):
+        stacks = synthesized[name].stacks
+        for stack_name in [n for n in stacks if n == "Shared" or n.startswith("Spoke")]:
+            parameters = [
+                p["Properties"]
+                for p in resources(stacks[stack_name], "AWS::SSM::Parameter").values()
+                if p["Properties"]["Name"] == contract.STUDIO_TEAM_BUDGET_LIMIT_PARAMETER
+            ]
+            assert parameters and parameters[0]["Value"] == limit, (name, stack_name)

@@ -65,6 +65,7 @@ def test_every_resource_type_has_a_module_and_creates_and_updates() -> None:
         "Custom::StudioTeam",
         "Custom::BucketMounts",
         "Custom::NotebookRoute",
+        "Custom::BudgetLimit",
     }
     # Only the types that create something AWS keeps have anything to delete.
     deleting = {name for name, kind in dispatch.RESOURCE_TYPES.items() if kind.delete}

@@ -21,6 +21,7 @@ import boto3
 from . import (
     batch_job,
     bucket_mounts,
+    budget_limit,
     data_volume,
     machine_image,
     notebook_route,
@@ -151,6 +152,12 @@ def _teardown_failure(request: Request, error: Exception) -> str:
     return f"could not empty Studio domain {domain} ({type(error).__name__}: {error})"
 
 
+def _budget_limit(request: Request) -> Result:
+    return budget_limit.check_budget(
+        request.event, ssm=request.client("ssm"), physical_id=request.physical_id
+    )
+
+
 def _bucket_mounts(request: Request) -> Result:
     return bucket_mounts.check_mounts(
         request.event, s3=request.client("s3"), kms=request.client("kms")
@@ -206,6 +213,8 @@ RESOURCE_TYPES: Mapping[str, ResourceType] = {
         ),
     ),
     bucket_mounts.RESOURCE_TYPE: ResourceType(create=_bucket_mounts, update=_bucket_mounts),
+    # A check: nothing to delete.
+    budget_limit.RESOURCE_TYPE: ResourceType(create=_budget_limit, update=_budget_limit),
     notebook_route.RESOURCE_TYPE: ResourceType(
         create=_notebook_route,
         update=_notebook_route,
