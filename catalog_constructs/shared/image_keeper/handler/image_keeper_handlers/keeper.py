@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 Client = Any
 # Kept from the Lambda's remaining time to finish the tag calls in flight.
@@ -95,6 +96,31 @@ def own_images(ec2: Client, image_ids: set[str]) -> set[str]:
     return owned
 
 
+def _apply(call: Callable[..., Any], image_ids: list[str], tags: list[dict[str, str]]) -> list[str]:
+    """Tag or untag ``image_ids`` 100 at a time; an AMI deregistered since the count fails its
+    whole batch, which is then retried one by one without it. Returns the AMIs found gone."""
+    gone: list[str] = []
+    for start in range(0, len(image_ids), 100):
+        batch = image_ids[start : start + 100]
+        try:
+            call(Resources=batch, Tags=tags)
+        except ClientError as error:
+            if not _image_missing(error):
+                raise
+            for image in batch:
+                try:
+                    call(Resources=[image], Tags=tags)
+                except ClientError as single:
+                    if not _image_missing(single):
+                        raise
+                    gone.append(image)
+    return gone
+
+
+def _image_missing(error: ClientError) -> bool:
+    return str(error.response.get("Error", {}).get("Code", "")).startswith("InvalidAMIID")
+
+
 def keep_images(
     *, ec2: Client, ssm: Client, settings: Mapping[str, str], context: Any
 ) -> dict[str, Any]:
@@ -108,14 +134,13 @@ def keep_images(
     _check_time(context)
     to_tag = sorted(in_use - tagged)
     to_untag = sorted(tagged - in_use)
-    for start in range(0, len(to_tag), 100):
-        ec2.create_tags(Resources=to_tag[start : start + 100], Tags=[{"Key": tag, "Value": value}])
-    for start in range(0, len(to_untag), 100):
-        ec2.delete_tags(Resources=to_untag[start : start + 100], Tags=[{"Key": tag}])
+    gone = _apply(ec2.create_tags, to_tag, [{"Key": tag, "Value": value}])
+    gone += _apply(ec2.delete_tags, to_untag, [{"Key": tag}])
     result = {
         "in_use": {image: references[image] for image in sorted(in_use)},
         "tagged": to_tag,
         "untagged": to_untag,
+        "deregistered_meanwhile": gone,
     }
     _log("image references counted", **result)
     return result
