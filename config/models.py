@@ -33,6 +33,7 @@ from config.sections.sign_in import SignInConfig
 from config.sections.spokes import SpokesConfig
 from config.sections.stage import StageConfig
 from config.sections.storage import StorageConfig
+from config.sections.workstations import WorkstationsConfig
 from config.types import STRICT, StageName, TagKey, TagValue, unique
 
 DEFAULT_STAGE = "dev"
@@ -78,6 +79,10 @@ class CatalogConfig(BaseModel):
     images: ImagesConfig = Field(
         default_factory=ImagesConfig,
         description="Image pipelines: build here, receive from another account, or neither.",
+    )
+    workstations: WorkstationsConfig = Field(
+        default_factory=WorkstationsConfig,
+        description="Workstation products: weekly patching and data-disk snapshots.",
     )
     notebooks: NotebookGatewayConfig | None = Field(
         default=None,

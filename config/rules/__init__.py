@@ -52,6 +52,7 @@ from config.rules.spokes import (
     sharing_needs_spokes,
     spoke_settings_name_spokes,
 )
+from config.rules.workstations import backups_cover_a_day, backups_outside_patch_windows
 from config.rules.stages import (
     FileRule,
     StageRule,
@@ -82,6 +83,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "delivery": (approvals_name_ordered_stages,),
     "images": (image_targets_fit_stage,),
+    "workstations": (backups_cover_a_day, backups_outside_patch_windows),
     "notebooks": (notebook_gateway_fits_stage,),
     "spokes": (
         sharing_needs_spokes,
