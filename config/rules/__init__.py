@@ -52,7 +52,6 @@ from config.rules.spokes import (
     sharing_needs_spokes,
     spoke_settings_name_spokes,
 )
-from config.rules.workstations import backups_cover_a_day, backups_outside_patch_windows
 from config.rules.stages import (
     FileRule,
     StageRule,
@@ -60,6 +59,7 @@ from config.rules.stages import (
     stage_target_not_shared,
     versions_promoted_in_order,
 )
+from config.rules.workstations import backups_cover_a_day, backups_outside_patch_windows
 
 # CatalogConfig field -> the rules that check it, in the order they run. Within a field, the
 # order is the order of problems reported on one line (the loader sorts by file and line).
