@@ -13,6 +13,7 @@ from catalog_constructs.shared.product_boundary import ProductRoleBoundary
 from catalog_constructs.shared.product_context.function import ProductContextFunction
 from catalog_constructs.shared.resources import SharedResources
 from catalog_constructs.shared.storage.services import StorageServices
+from catalog_constructs.shared.workstation_care import DataVolumeBackups, WorkstationPatching
 from config.models import CatalogConfig
 from config.sections.network import CreateVpcNetwork
 from products.registry import JOBS_PRODUCT_KEY
@@ -78,6 +79,11 @@ class SharedStack(Stack):
             sign_in_users_table=contract.SIGN_IN_USERS_TABLE_NAME if config.sign_in else None,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
+        # Issue 19: weekly patching and data-disk snapshots of every workstation.
+        WorkstationPatching(self, "Patching", patching=config.workstations.patching)
+        DataVolumeBackups(
+            self, "Backups", backups=config.workstations.backups, ebs_key=self.keys.ebs_key
+        )
         self.jobs = JobsPlatform(
             self,
             "Jobs",

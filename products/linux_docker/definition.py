@@ -57,6 +57,18 @@ DEFINITION = ProductDefinition(
                 "outside) is refused. Updating from v4 keeps the instance and /data."
             ),
         ),
+        ProductVersion(
+            name="v6",
+            description=(
+                "GPU instance types (NVIDIA T4, A10G, L4, L40S, and T4G on Graviton) with the "
+                "NVIDIA driver and container toolkit, so docker run --gpus all works at first "
+                "login; the form groups types by CPU and GPU with a rough hourly price; idle "
+                "stop counts GPU activity. Nothing is installed at boot on the catalog's images "
+                "(Ubuntu gets its own); weekly patching in a window you choose (PatchWindow, "
+                "the instance may restart) and scheduled snapshots of /data. Updating from v5 "
+                "keeps the instance, its image and /data."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={

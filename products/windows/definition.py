@@ -37,6 +37,14 @@ DEFINITION = ProductDefinition(
                 "Updating from v1 keeps the instance and D:."
             ),
         ),
+        ProductVersion(
+            name="v3",
+            description=(
+                "Weekly Windows updates (critical and security) in a patch window you choose "
+                "(PatchWindow; Windows may restart) and scheduled snapshots of D:. Updating "
+                "from v2 keeps the instance, its image and D:."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},

@@ -42,7 +42,7 @@ def test_example_stage_loads(stage: str) -> None:
     # dev publishes the newest linux-docker version before prod does.
     assert (
         config.published_versions("linux-docker")
-        == {"dev": ("v1", "v2", "v3", "v4", "v5"), "prod": ("v1",)}[stage]
+        == {"dev": ("v1", "v2", "v3", "v4", "v5", "v6"), "prod": ("v1",)}[stage]
     )
     assert (
         set(config.communities)
