@@ -114,6 +114,7 @@ DEFAULT_PATCH_WINDOW = "Sunday-0300"
 def patch_group(window: str) -> str:
     return f"{PREFIX}-patch-{window.lower()}"
 
+
 # Service Catalog names every provisioned stack "SC-<account>-pp-<id>"; CloudFormation derives
 # generated physical names (log groups, alarms) from the stack name.
 PROVISIONED_STACK_PREFIX = "SC-"

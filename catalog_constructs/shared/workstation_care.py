@@ -107,7 +107,9 @@ class WorkstationPatching(Construct):
             self,
             window.replace("-", ""),
             name=f"research-catalog-patch-{window.lower()}",
-            description=f"Installs approved updates on research workstations of patch group {group}",
+            description=(
+                f"Installs approved updates on research workstations of patch group {group}"
+            ),
             schedule=schedule,
             schedule_timezone=patching.timezone,
             duration=WINDOW_HOURS,

@@ -83,9 +83,7 @@ class WorkstationsConfig(BaseModel):
 
     model_config = STRICT
 
-    patching: PatchingConfig = Field(
-        default_factory=PatchingConfig, description="Weekly patching."
-    )
+    patching: PatchingConfig = Field(default_factory=PatchingConfig, description="Weekly patching.")
     backups: BackupsConfig = Field(
         default_factory=BackupsConfig, description="Scheduled data-disk snapshots."
     )

@@ -124,8 +124,8 @@ def idle_stop_group(*, kept: str) -> FormGroup:
                 label="Stop when idle for (hours)",
                 description=(
                     "Stop the instance after its average CPU (on a GPU type: the busier of CPU "
-                    "and GPU) stays below 5% for this many hours. 0 never stops it. A stopped instance keeps {kept}; start it "
-                    "again with the Start action."
+                    "and GPU) stays below 5% for this many hours. 0 never stops it. "
+                    f"A stopped instance keeps {kept}; start it again with the Start action."
                 ),
                 constraint_description="Enter a whole number of hours from 0 (off) to 24.",
                 type="Number",

@@ -49,7 +49,13 @@ def _family(
     ]
 
 
-_BURSTABLE = {"small": (2, 2), "medium": (2, 4), "large": (2, 8), "xlarge": (4, 16), "2xlarge": (8, 32)}
+_BURSTABLE = {
+    "small": (2, 2),
+    "medium": (2, 4),
+    "large": (2, 8),
+    "xlarge": (4, 16),
+    "2xlarge": (8, 32),
+}
 _STANDARD = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16}
 
 
@@ -139,7 +145,10 @@ def form_description(types: tuple[InstanceType, ...]) -> str:
             tuple(t for t in types if not t.gpu and t.architecture == "arm64"),
         ),
         ("GPU, NVIDIA, x86_64", tuple(t for t in types if t.gpu and t.architecture == "x86")),
-        ("GPU, NVIDIA T4G, Graviton arm64", tuple(t for t in types if t.gpu and t.architecture == "arm64")),
+        (
+            "GPU, NVIDIA T4G, Graviton arm64",
+            tuple(t for t in types if t.gpu and t.architecture == "arm64"),
+        ),
     )
     listed = " | ".join(f"{label}: {price_list(members)}" for label, members in groups if members)
     return (

@@ -22,9 +22,7 @@ def maintenance_usage(*, restart: str, restore_path: str) -> str:
         ),
         REBOOT="restarts" if _PATCHING.reboot == "RebootIfNeeded" else "does not restart",
         RESTART=restart,
-        BACKUP_SCHEDULE=(
-            f"by default every {_BACKUPS.every_hours} hours from {_BACKUPS.at} UTC"
-        ),
+        BACKUP_SCHEDULE=(f"by default every {_BACKUPS.every_hours} hours from {_BACKUPS.at} UTC"),
         BACKUP_KEEP=f"{_BACKUPS.keep} (by default)",
         RESTORE_PATH=restore_path,
     )

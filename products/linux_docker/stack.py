@@ -8,10 +8,10 @@ from constructs import Construct
 from catalog_constructs.product_template.context import MachineImage, ProductContext
 from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
-from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
 from catalog_constructs.product_template.workstation.bucket_mounts import (
     PUBLIC_IMAGE_MOUNTPOINT,
 )
+from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
 from products._workstation.form import (
     has_gpu_condition,
     instance_type_mapping,

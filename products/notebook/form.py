@@ -52,7 +52,5 @@ FORM = (
     ),
     BUCKETS,
     idle_stop_group(kept="its disks"),
-    maintenance_group(
-        restart="the instance restarts (the notebook session ends; /data is kept)."
-    ),
+    maintenance_group(restart="the instance restarts (the notebook session ends; /data is kept)."),
 )

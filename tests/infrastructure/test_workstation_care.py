@@ -103,7 +103,7 @@ def test_the_snapshot_role_may_use_the_volume_key_only_through_ec2(shared: dict[
     via = statement["Condition"]["StringEquals"]["kms:ViaService"]
     assert via.startswith("ec2.") and via.endswith(".amazonaws.com")
     assert "Fn::GetAtt" in json.dumps(statement["Resource"])
-    assert "*" not in json.dumps(statement["Action"]) and "*" != statement["Resource"]
+    assert "*" not in json.dumps(statement["Action"]) and statement["Resource"] != "*"
 
 
 @pytest.mark.parametrize("key", ["linux-docker", "notebook", "windows"])
@@ -124,3 +124,14 @@ def test_the_newest_workstations_can_run_the_patch_document(
     assert metrics["Condition"] == {
         "StringEquals": {"cloudwatch:namespace": ["CWAgent", "research-catalog/Workstations"]}
     }
+
+
+@pytest.mark.parametrize("key", ["linux-docker", "notebook", "windows"])
+def test_form_texts_carry_no_unfilled_python_placeholder(
+    synthesized: dict[str, SynthesizedStage], key: str
+) -> None:
+    """A dropped f-prefix once put "{kept}" on the launch form; the forms say what they mean."""
+    import re
+
+    for name, parameter in synthesized["dev"].products[key]["Parameters"].items():
+        assert not re.search(r"\{[a-z_]+\}", parameter.get("Description", "")), name

@@ -67,9 +67,7 @@ def instance_role(
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
             # CWAgent: the agent; the activity namespace: a GPU instance's idle-stop report.
-            conditions={
-                "StringEquals": {"cloudwatch:namespace": ["CWAgent", activity_namespace]}
-            },
+            conditions={"StringEquals": {"cloudwatch:namespace": ["CWAgent", activity_namespace]}},
         ),
         iam.PolicyStatement(
             sid="AgentDimensions",

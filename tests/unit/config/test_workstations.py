@@ -74,9 +74,7 @@ BAD_CASES: list[BadCase] = [
     (
         "workstations-backup-during-a-patch-window",
         "base",
-        _workstations(
-            "  patching:\n    timezone: Europe/London\n  backups:\n    at: '03:30'\n"
-        ),
+        _workstations("  patching:\n    timezone: Europe/London\n  backups:\n    at: '03:30'\n"),
         BASE_FILE,
         "workstations.backups.at",
         ["falls in the patch window(s) Sunday-0300, Wednesday-0300", "outside"],
