@@ -12,8 +12,6 @@ from aws_cdk import (
     CustomResource,
     Fn,
     RemovalPolicy,
-    Stack,
-    aws_cloudwatch as cloudwatch,
     aws_ec2 as ec2,
     aws_iam as iam,
     aws_logs as logs,
@@ -35,9 +33,9 @@ from catalog_constructs.product_template.workstation.bucket_mounts import (
     WINDOWS_SETUP as BUCKETS_WINDOWS_SETUP,
     BucketMounts,
 )
+from catalog_constructs.product_template.workstation.idle_stop import add_idle_stop
 from catalog_constructs.product_template.workstation.instance_role import instance_role
 
-IDLE_CPU_PERCENT = 5
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 SESSION_MANAGER_URL = (
     "https://${AWS::Region}.console.aws.amazon.com/systems-manager/session-manager/${Id}"
@@ -308,64 +306,12 @@ class Workstation(Construct):
         )
 
     def _add_idle_stop(self, props: WorkstationProps) -> None:
-        alarm = cloudwatch.CfnAlarm(
+        add_idle_stop(
             self,
-            "IdleStop",
-            alarm_description=(
-                f"Stops the instance when its average CPU stays below {IDLE_CPU_PERCENT}% "
-                "for the number of hours the owner chose"
-            ),
-            namespace="AWS/EC2",
-            metric_name="CPUUtilization",
-            dimensions=[
-                cloudwatch.CfnAlarm.DimensionProperty(name="InstanceId", value=self.instance.ref)
-            ],
-            statistic="Average",
-            period=3600,
-            evaluation_periods=props.idle_stop_hours,
-            datapoints_to_alarm=props.idle_stop_hours,
-            threshold=IDLE_CPU_PERCENT,
-            comparison_operator="LessThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[Fn.sub("arn:${AWS::Partition}:automate:${AWS::Region}:ec2:stop")],
-        )
-        if props.has_gpu is None:
-            alarm.cfn_options.condition = props.idle_stop_enabled
-            return
-        stack = Stack.of(self)
-        alarm.cfn_options.condition = CfnCondition(
-            stack,
-            "IdleStopOnCpu",
-            expression=Fn.condition_and(props.idle_stop_enabled, Fn.condition_not(props.has_gpu)),
-        )
-        # A GPU instance: a training job may keep the GPU busy at low CPU. The instance reports
-        # the busier of the two (linux_setup.ACTIVITY); with no report at all the instance is
-        # stopped or has just started, which is not idleness.
-        gpu_alarm = cloudwatch.CfnAlarm(
-            self,
-            "IdleStopGpu",
-            alarm_description=(
-                f"Stops the instance when neither its CPU nor its GPU is busier than "
-                f"{IDLE_CPU_PERCENT}% on average for the number of hours the owner chose"
-            ),
-            namespace=linux_setup.ACTIVITY_NAMESPACE,
-            metric_name=linux_setup.ACTIVITY_METRIC,
-            dimensions=[
-                cloudwatch.CfnAlarm.DimensionProperty(name="InstanceId", value=self.instance.ref)
-            ],
-            statistic="Average",
-            period=3600,
-            evaluation_periods=props.idle_stop_hours,
-            datapoints_to_alarm=props.idle_stop_hours,
-            threshold=IDLE_CPU_PERCENT,
-            comparison_operator="LessThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[Fn.sub("arn:${AWS::Partition}:automate:${AWS::Region}:ec2:stop")],
-        )
-        gpu_alarm.cfn_options.condition = CfnCondition(
-            stack,
-            "IdleStopOnGpu",
-            expression=Fn.condition_and(props.idle_stop_enabled, props.has_gpu),
+            instance_id=self.instance.ref,
+            hours=props.idle_stop_hours,
+            enabled=props.idle_stop_enabled,
+            has_gpu=props.has_gpu,
         )
 
     def _user_data(self, props: WorkstationProps, wait_handle_url: str) -> str:
