@@ -55,6 +55,8 @@ COMPONENTS: dict[str, Component] = {
     component.key: component
     for component in (
         Component(key="docker-compose", version="1.0.0", platform="Linux"),
+        Component(key="docker-ubuntu", version="1.0.0", platform="Linux"),
+        Component(key="nvidia-gpu", version="1.0.0", platform="Linux"),
         Component(key="mountpoint-s3", version="1.1.0", platform="Linux"),
         Component(key="workstation-user", version="1.0.0", platform="Linux"),
         Component(key="rstudio-server", version="1.0.0", platform="Linux"),
@@ -100,35 +102,52 @@ IMAGES: dict[str, ImageDefinition] = {
     for image in (
         ImageDefinition(
             key="linux-docker",
-            description="Amazon Linux 2023 with Docker, the compose plugin, Mountpoint for "
-            "Amazon S3, the SSM and CloudWatch agents and the AWS CLI, patched at build time",
+            description="Amazon Linux 2023 with Docker, the compose plugin, the NVIDIA driver and "
+            "container toolkit, Mountpoint for Amazon S3, the SSM and CloudWatch agents and the "
+            "AWS CLI, patched at build time",
             platform="Linux",
             parents={"x86_64": "amazon-linux-2023-x86", "arm64": "amazon-linux-2023-arm64"},
-            components=("docker-compose", "mountpoint-s3", "workstation-user"),
+            components=("docker-compose", "nvidia-gpu", "mountpoint-s3", "workstation-user"),
             aws_components=LINUX_AWS_COMPONENTS,
             root_device="/dev/xvda",
             root_volume_gib=30,
-            recipe_version="1.1.0",
+            recipe_version="1.2.0",
+        ),
+        # The Linux Docker product's Ubuntu choice: everything its user data needs is here, so
+        # nothing is installed at boot (issue 19).
+        ImageDefinition(
+            key="linux-docker-ubuntu",
+            description="Ubuntu 24.04 LTS with Docker, the compose plugin, the NVIDIA driver and "
+            "container toolkit, Mountpoint for Amazon S3, the SSM and CloudWatch agents and the "
+            "AWS CLI, patched at build time",
+            platform="Linux",
+            parents={"x86_64": "ubuntu-server-24-lts-x86", "arm64": "ubuntu-server-24-lts-arm64"},
+            components=("docker-ubuntu", "nvidia-gpu", "mountpoint-s3", "workstation-user"),
+            aws_components=LINUX_AWS_COMPONENTS,
+            root_device="/dev/sda1",
+            root_volume_gib=30,
+            recipe_version="1.0.0",
         ),
         # RStudio Server publishes amd64 builds for Ubuntu only, so the notebook image is x86_64.
         ImageDefinition(
             key="notebook",
             description="Ubuntu 24.04 LTS with RStudio Server and JupyterLab (pinned, stopped "
-            "until a notebook product starts one), nginx and the owner-check service, Mountpoint "
-            "for Amazon S3, the agents and the AWS CLI, patched at build time",
+            "until a notebook product starts one), nginx and the owner-check service, the NVIDIA "
+            "driver, Mountpoint for Amazon S3, the agents and the AWS CLI, patched at build time",
             platform="Linux",
             parents={"x86_64": "ubuntu-server-24-lts-x86"},
             components=(
                 "rstudio-server",
                 "jupyterlab",
                 "owner-check-proxy",
+                "nvidia-gpu",
                 "mountpoint-s3",
                 "workstation-user",
             ),
             aws_components=LINUX_AWS_COMPONENTS,
             root_device="/dev/sda1",
             root_volume_gib=40,
-            recipe_version="1.2.0",
+            recipe_version="1.3.0",
         ),
         ImageDefinition(
             key="windows",
@@ -153,6 +172,7 @@ IMAGES: dict[str, ImageDefinition] = {
 # checks that every image is).
 IMAGE_PRODUCTS: dict[str, tuple[str, ...]] = {
     "linux-docker": ("linux-docker",),
+    "linux-docker-ubuntu": ("linux-docker",),
     "notebook": ("notebook",),
     "windows": ("windows",),
 }

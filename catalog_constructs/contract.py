@@ -109,7 +109,23 @@ BUDGET_BLOCKED_TAG = f"{PREFIX}:budget-blocked"
 # functions set them, never a role a researcher or their code controls, nor a tag update.
 RESERVED_TAG_KEY_PATTERNS = (f"{PREFIX}:*", OWNER_TAG, OWNER_EMAIL_TAG, COMMUNITY_TAG)
 PATCH_GROUP_TAG = "PatchGroup"
+# The patch group of workstation versions before issue 19 (nothing patched them; they lack the
+# permission AWS-RunPatchBaseline needs, so no window targets them).
 PATCH_GROUP = f"{PREFIX}-workstations"
+# The weekly patch windows a workstation's owner chooses from (launch form value -> schedule, in
+# the stage's patching time zone). Each is its own patch group, the PatchGroup tag's value: the
+# Shared stack registers every group with the baselines and targets each from its window.
+PATCH_WINDOWS = {
+    "Sunday-0300": "cron(0 3 ? * SUN *)",
+    "Wednesday-0300": "cron(0 3 ? * WED *)",
+    "Friday-2000": "cron(0 20 ? * FRI *)",
+}
+DEFAULT_PATCH_WINDOW = "Sunday-0300"
+
+
+def patch_group(window: str) -> str:
+    return f"{PREFIX}-patch-{window.lower()}"
+
 
 # Service Catalog names every provisioned stack "SC-<account>-pp-<id>"; CloudFormation derives
 # generated physical names (log groups, alarms) from the stack name.

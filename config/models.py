@@ -34,6 +34,7 @@ from config.sections.spokes import SpokesConfig
 from config.sections.stage import StageConfig
 from config.sections.storage import StorageConfig
 from config.sections.studio_teams import DEFAULT_LIMIT_USD, StudioTeamsConfig
+from config.sections.workstations import WorkstationsConfig
 from config.types import STRICT, StageName, TagKey, TagValue, unique
 
 DEFAULT_STAGE = "dev"
@@ -79,6 +80,10 @@ class CatalogConfig(BaseModel):
     images: ImagesConfig = Field(
         default_factory=ImagesConfig,
         description="Image pipelines: build here, receive from another account, or neither.",
+    )
+    workstations: WorkstationsConfig = Field(
+        default_factory=WorkstationsConfig,
+        description="Workstation products: weekly patching and data-disk snapshots.",
     )
     notebooks: NotebookGatewayConfig | None = Field(
         default=None,

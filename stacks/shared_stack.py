@@ -15,6 +15,7 @@ from catalog_constructs.shared.product_context.function import ProductContextFun
 from catalog_constructs.shared.resources import SharedResources
 from catalog_constructs.shared.shell_session import ShellSessionDocument
 from catalog_constructs.shared.storage.services import StorageServices
+from catalog_constructs.shared.workstation_care import DataVolumeBackups, WorkstationPatching
 from config.models import CatalogConfig
 from config.sections.network import CreateVpcNetwork
 from products.registry import JOBS_PRODUCT_KEY
@@ -81,6 +82,11 @@ class SharedStack(Stack):
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
         ShellSessionDocument(self, "ShellSession")
+        # Issue 19: weekly patching and data-disk snapshots of every workstation.
+        WorkstationPatching(self, "Patching", patching=config.workstations.patching)
+        DataVolumeBackups(
+            self, "Backups", backups=config.workstations.backups, ebs_key=self.keys.ebs_key
+        )
         self.jobs = JobsPlatform(
             self,
             "Jobs",

@@ -103,11 +103,17 @@ class MachineImage(Construct):
         parameter_name: str,
         fallback_parameter_name: str | None = None,
         generation: str | None = None,
+        public_image_setup: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         properties = {"ImageParameter": parameter_name}
         if fallback_parameter_name is not None:
             properties["FallbackImageParameter"] = fallback_parameter_name
+        if public_image_setup is not None:
+            # Returned as ``Setup`` only when the public image was chosen (issue 19: a catalog
+            # image's user data installs nothing).
+            assert fallback_parameter_name is not None, "a public image setup needs a fallback"
+            properties["PublicImageSetup"] = public_image_setup
         if generation is not None:
             properties["Generation"] = generation
         self._resource = CustomResource(
@@ -121,3 +127,9 @@ class MachineImage(Construct):
     @property
     def image_id(self) -> str:
         return self._resource.get_att_string("ImageId")
+
+    @property
+    def setup(self) -> str:
+        """What the user data runs for this image: the public image's installation, or a
+        comment for a catalog image. Only with ``public_image_setup``."""
+        return self._resource.get_att_string("Setup")

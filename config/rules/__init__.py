@@ -61,6 +61,7 @@ from config.rules.stages import (
     versions_promoted_in_order,
 )
 from config.rules.studio_teams import team_budget_within_community_budgets
+from config.rules.workstations import backups_cover_a_day, backups_outside_patch_windows
 
 # CatalogConfig field -> the rules that check it, in the order they run. Within a field, the
 # order is the order of problems reported on one line (the loader sorts by file and line).
@@ -84,6 +85,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "delivery": (approvals_name_ordered_stages,),
     "images": (image_targets_fit_stage,),
+    "workstations": (backups_cover_a_day, backups_outside_patch_windows),
     "notebooks": (notebook_gateway_fits_stage,),
     "studio_teams": (team_budget_within_community_budgets,),
     "spokes": (

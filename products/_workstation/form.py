@@ -10,47 +10,74 @@ from typing import TypedDict
 from aws_cdk import CfnCondition, CfnMapping, Fn, Stack
 from constructs import Construct
 
+from catalog_constructs import contract
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter, LaunchForm
 from catalog_constructs.product_template.workstation.bucket_mounts import (
     LINUX_MOUNT_ROOT,
     WINDOWS_SYNC_ROOT,
 )
 from catalog_constructs.product_template.workstation.instance import BucketLists
+from products._workstation.instance_types import CPU_TYPES, InstanceType, form_description
 
 # The architecture picks the image: offering a Graviton type with an x86 image makes the launch
-# fail, which is what the reference catalog did.
-_INSTANCE_FAMILIES = {
-    "x86": {
-        "t3": ("small", "medium", "large", "xlarge", "2xlarge"),
-        "m7i": ("large", "xlarge", "2xlarge", "4xlarge"),
-        "c7i": ("large", "xlarge", "2xlarge", "4xlarge"),
-        "r7i": ("large", "xlarge", "2xlarge", "4xlarge"),
-    },
-    "arm64": {
-        "t4g": ("small", "medium", "large", "xlarge", "2xlarge"),
-        "m7g": ("large", "xlarge", "2xlarge", "4xlarge"),
-        "c7g": ("large", "xlarge", "2xlarge", "4xlarge"),
-        "r7g": ("large", "xlarge", "2xlarge", "4xlarge"),
-    },
-}
-# Curated EC2 instance types for workstations, with the CPU architecture of each.
-INSTANCE_ARCHITECTURES: dict[str, str] = {
-    f"{family}.{size}": architecture
-    for architecture, families in _INSTANCE_FAMILIES.items()
-    for family, sizes in families.items()
-    for size in sizes
-}
+# fail, which is what the reference catalog did. A GPU type also picks the GPU image where the
+# catalog has none of its own (AWS's GPU base images).
+INSTANCE_ARCHITECTURES: dict[str, str] = {t.name: t.architecture for t in CPU_TYPES}
 
 
 def instance_type_names() -> tuple[str, ...]:
     return tuple(INSTANCE_ARCHITECTURES)
 
 
-def instance_type_mapping(scope: Construct) -> CfnMapping:
+def instance_type_mapping(
+    scope: Construct, types: tuple[InstanceType, ...] | None = None
+) -> CfnMapping:
+    """``InstanceTypes``: per type its architecture (``Arch``); with ``types`` given, also
+    whether it has a GPU (``Gpu``, "true" or "false") and the key of the image mappings
+    (``Image``: x86, arm64, x86Gpu or arm64Gpu; ``PublicImage``: the same with ``Public``
+    before it, the key of the public image)."""
+    if types is None:
+        return CfnMapping(
+            scope,
+            "InstanceTypes",
+            mapping={name: {"Arch": arch} for name, arch in INSTANCE_ARCHITECTURES.items()},
+        )
     return CfnMapping(
         scope,
         "InstanceTypes",
-        mapping={name: {"Arch": arch} for name, arch in INSTANCE_ARCHITECTURES.items()},
+        mapping={
+            t.name: {
+                "Arch": t.architecture,
+                "Gpu": "true" if t.gpu else "false",
+                "Image": t.image_key,
+                "PublicImage": "Public" + t.image_key,
+            }
+            for t in types
+        },
+    )
+
+
+def has_gpu_condition(stack: Stack, instance_types: CfnMapping, instance_type: str) -> CfnCondition:
+    """``HasGpu``: the chosen instance type has an NVIDIA GPU."""
+    return CfnCondition(
+        stack,
+        "HasGpu",
+        expression=Fn.condition_equals(instance_types.find_in_map(instance_type, "Gpu"), "true"),
+    )
+
+
+def instance_type_parameter(
+    *, types: tuple[InstanceType, ...], default: str, extra: str = ""
+) -> FormParameter:
+    """The instance-type field: the types in groups (CPU x86, CPU Graviton, GPU) with a rough
+    hourly price each in its help text."""
+    return FormParameter(
+        name="InstanceType",
+        label="Instance type (CPU or GPU)",
+        description=extra + form_description(types),
+        constraint_description="Choose one of the instance types in the list.",
+        default=default,
+        allowed_values=tuple(t.name for t in types),
     )
 
 
@@ -95,9 +122,9 @@ def idle_stop_group(*, kept: str) -> FormGroup:
                 name="IdleStopHours",
                 label="Stop when idle for (hours)",
                 description=(
-                    "Stop the instance after its average CPU stays below 5% for this many "
-                    f"hours. 0 never stops it. A stopped instance keeps {kept}; start it "
-                    "again with the Start action."
+                    "Stop the instance after its average CPU (on a GPU type: the busier of CPU "
+                    "and GPU) stays below 5% for this many hours. 0 never stops it. "
+                    f"A stopped instance keeps {kept}; start it again with the Start action."
                 ),
                 constraint_description="Enter a whole number of hours from 0 (off) to 24.",
                 type="Number",
@@ -194,3 +221,39 @@ def shared_fields(stack: Stack, form: LaunchForm) -> SharedFields:
             read_write=form.parameters[READ_WRITE_PARAMETER].value_as_list,
         ),
     )
+
+
+PATCH_WINDOW_PARAMETER = "PatchWindow"
+
+
+def maintenance_group(*, restart: str) -> FormGroup:
+    """The owner's weekly patch window (the Shared stack's maintenance windows)."""
+    return FormGroup(
+        label="Maintenance",
+        parameters=(
+            FormParameter(
+                name=PATCH_WINDOW_PARAMETER,
+                label="Weekly patch window",
+                description=(
+                    "When operating-system security and bug-fix updates are installed each week "
+                    "(day and time in your catalog's patching time zone, see the product page). "
+                    f"If an update needs it, {restart} The instance must be running to be "
+                    "patched; a stopped one is patched in the first window it runs in."
+                ),
+                constraint_description="Choose one of the patch windows in the list.",
+                default=contract.DEFAULT_PATCH_WINDOW,
+                allowed_values=tuple(contract.PATCH_WINDOWS),
+            ),
+        ),
+    )
+
+
+def patch_group_of(stack: Stack, form: LaunchForm) -> str:
+    """The PatchGroup tag value for the window the owner chose."""
+    return CfnMapping(
+        stack,
+        "PatchWindows",
+        mapping={
+            window: {"Group": contract.patch_group(window)} for window in contract.PATCH_WINDOWS
+        },
+    ).find_in_map(form.value(PATCH_WINDOW_PARAMETER), "Group")

@@ -62,7 +62,14 @@ DEFINITION = ProductDefinition(
             description=(
                 "The form says what an image update really does (the data disk moves to the new "
                 "instance; the old text said to copy your data away) and that at most 10 buckets "
-                "can be mounted."
+                "can be mounted. "
+                "GPU instance types (NVIDIA T4, A10G, L4, L40S, and T4G on Graviton) with the "
+                "NVIDIA driver and container toolkit, so docker run --gpus all works at first "
+                "login; the form groups types by CPU and GPU with a rough hourly price; idle "
+                "stop counts GPU activity. Nothing is installed at boot on the catalog's images "
+                "(Ubuntu gets its own); weekly patching in a window you choose (PatchWindow, "
+                "the instance may restart) and scheduled snapshots of /data. Updating from v5 "
+                "keeps the instance, its image and /data."
             ),
         ),
     ),

@@ -7,46 +7,52 @@ from products._workstation.form import (
     data_volume_parameter,
     idle_stop_group,
     image_generation_parameter,
-    instance_type_names,
+    instance_type_parameter,
+    maintenance_group,
 )
+from products._workstation.instance_types import CPU_TYPES, GPU_TYPES
 
-# Per distribution and architecture: the parameter the catalog's image pipeline publishes, and
-# the public parameter AWS or Canonical publishes, used until the catalog's exists. Ubuntu has no
-# catalog pipeline for this product, so its catalog parameters are never written.
+# Per distribution and image key (architecture, plus Gpu for a GPU type, from the InstanceTypes
+# mapping): the parameter the catalog's image pipeline publishes (one image per architecture,
+# with the NVIDIA driver and container toolkit preinstalled) and the public parameter AWS or
+# Canonical publishes, used until the catalog's exists. For a GPU type the public image is AWS's
+# GPU base image (NVIDIA driver, container toolkit and Docker preinstalled).
 _UBUNTU = "/aws/service/canonical/ubuntu/server/24.04/stable/current/{arch}/hvm/ebs-gp3/ami-id"
+_GPU_BASE = "/aws/service/deeplearning/ami/{arch}/base-oss-nvidia-driver-gpu-{os}/latest/ami-id"
 DISTRIBUTIONS = {
     "AmazonLinux2023": {
         "x86": image_parameter("linux-docker", "x86_64"),
         "arm64": image_parameter("linux-docker", "arm64"),
-        "PublicX86": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-        "PublicArm64": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        "x86Gpu": image_parameter("linux-docker", "x86_64"),
+        "arm64Gpu": image_parameter("linux-docker", "arm64"),
+        "Publicx86": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+        "Publicarm64": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+        "Publicx86Gpu": _GPU_BASE.format(arch="x86_64", os="amazon-linux-2023"),
+        "Publicarm64Gpu": _GPU_BASE.format(arch="arm64", os="amazon-linux-2023"),
         "RootDevice": "/dev/xvda",
     },
     "Ubuntu2404": {
         "x86": image_parameter("linux-docker-ubuntu", "x86_64"),
         "arm64": image_parameter("linux-docker-ubuntu", "arm64"),
-        "PublicX86": _UBUNTU.format(arch="amd64"),
-        "PublicArm64": _UBUNTU.format(arch="arm64"),
+        "x86Gpu": image_parameter("linux-docker-ubuntu", "x86_64"),
+        "arm64Gpu": image_parameter("linux-docker-ubuntu", "arm64"),
+        "Publicx86": _UBUNTU.format(arch="amd64"),
+        "Publicarm64": _UBUNTU.format(arch="arm64"),
+        "Publicx86Gpu": _GPU_BASE.format(arch="x86_64", os="ubuntu-24.04"),
+        "Publicarm64Gpu": _GPU_BASE.format(arch="arm64", os="ubuntu-24.04"),
         "RootDevice": "/dev/sda1",
     },
 }
+INSTANCE_TYPES = (*CPU_TYPES, *GPU_TYPES)
 
 FORM = (
     FormGroup(
         label="Instance",
         parameters=(
-            FormParameter(
-                name="InstanceType",
-                label="Instance type",
-                description=(
-                    "CPU and memory of the machine. t3/m7i/c7i/r7i are Intel (x86_64); t4g/m7g/"
-                    "c7g/r7g are AWS Graviton (arm64), cheaper for the same size: the image "
-                    "matching the type's architecture is chosen for you. Sizes and prices: "
-                    "https://aws.amazon.com/ec2/instance-types/"
-                ),
-                constraint_description="Choose one of the instance types in the list.",
+            instance_type_parameter(
+                types=INSTANCE_TYPES,
                 default="t3.medium",
-                allowed_values=instance_type_names(),
+                extra="CPU, memory and GPU of the machine. ",
             ),
             FormParameter(
                 name="LinuxDistribution",
@@ -79,4 +85,7 @@ FORM = (
     ),
     LINUX_BUCKETS,
     idle_stop_group(kept="its disk"),
+    maintenance_group(
+        restart="the instance restarts (running programs and containers stop; /data is kept)."
+    ),
 )

@@ -1,33 +1,20 @@
 # shellcheck shell=bash
 #: The Linux Docker product's own setup: runs as root inside the workstation's user data
 #: (catalog_constructs/product_template/workstation/scripts/linux_user_data.sh), after /data is
-#: mounted. It must be idempotent.
-# shellcheck source=/dev/null
-. /etc/os-release
-case "$ID" in
-  amzn)
-    dnf install -y docker rsyslog
-    systemctl enable --now rsyslog
-    case "$(uname -m)" in
-      x86_64) compose_arch=x86_64 ;;
-      aarch64) compose_arch=aarch64 ;;
-    esac
-    compose_url="https://github.com/docker/compose/releases/download/@COMPOSE_VERSION@/docker-compose-linux-$compose_arch"
-    curl -fsSL -o /tmp/docker-compose "$compose_url"
-    echo "$(curl -fsSL "$compose_url.sha256" | cut -d' ' -f1)  /tmp/docker-compose" | sha256sum -c -
-    install -D -m 0755 /tmp/docker-compose /usr/libexec/docker/cli-plugins/docker-compose
-    ;;
-  ubuntu)
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q docker.io docker-compose-v2
-    ;;
-  *)
-    echo "unsupported distribution: $ID"
-    exit 1
-    ;;
-esac
+#: mounted and after what a public image needs installed (public_image_setup.sh). It installs
+#: nothing: the catalog's images carry Docker, the compose plugin and, for GPU instances, the
+#: NVIDIA driver and container toolkit. It must be idempotent.
 systemctl enable --now docker
+systemctl enable --now rsyslog 2>/dev/null || true
 usermod -aG docker ssm-user
 docker info >/dev/null
 docker compose version
+# An NVIDIA GPU (PCI vendor 0x10de) must be usable from containers at first login.
+if grep -qs 0x10de /sys/bus/pci/devices/*/vendor; then
+  command -v nvidia-smi >/dev/null || {
+    echo "this GPU instance's image has no NVIDIA driver: raise ImageGeneration once the catalog's image with GPU support is published, or ask the catalog operators"
+    false
+  }
+  nvidia-smi -L
+  docker info --format '{{json .Runtimes}}' | grep -q nvidia
+fi

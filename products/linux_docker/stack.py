@@ -8,18 +8,33 @@ from constructs import Construct
 from catalog_constructs.product_template.context import MachineImage, ProductContext
 from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
+from catalog_constructs.product_template.workstation.bucket_mounts import (
+    PUBLIC_IMAGE_MOUNTPOINT,
+)
 from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
-from products._workstation.form import instance_type_mapping, shared_fields
+from products._workstation.form import (
+    has_gpu_condition,
+    instance_type_mapping,
+    patch_group_of,
+    shared_fields,
+)
+from products._workstation.instance_types import markdown_table
+from products._workstation.maintenance import maintenance_usage
 from products._workstation.usage import LINUX_BUCKET_MOUNTS, LINUX_SHELL_AND_SSH
 from products.linux_docker.definition import DEFINITION
-from products.linux_docker.form import DISTRIBUTIONS, FORM
+from products.linux_docker.form import DISTRIBUTIONS, FORM, INSTANCE_TYPES
 from products.template import ProductTemplate
 
 HERE = Path(__file__).parent
 # A compose release and its published checksum file; never a moving "latest".
 COMPOSE_VERSION = "v2.39.1"
-SETUP_SCRIPT = render_file(HERE / "setup.sh", COMPOSE_VERSION=COMPOSE_VERSION)
-PUBLIC_KEYS = {"x86": "PublicX86", "arm64": "PublicArm64"}
+SETUP_SCRIPT = render_file(HERE / "setup.sh")
+# Installed at first boot only on a public image (Custom::MachineImage decides).
+PUBLIC_IMAGE_SETUP = render_file(
+    HERE / "public_image_setup.sh",
+    COMPOSE_VERSION=COMPOSE_VERSION,
+    MOUNTPOINT=PUBLIC_IMAGE_MOUNTPOINT,
+)
 
 
 class LinuxDockerProduct(servicecatalog.ProductStack):
@@ -31,20 +46,17 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
         instance_type = form.value("InstanceType")
         distribution = form.value("LinuxDistribution")
 
-        instance_types = instance_type_mapping(self)
+        instance_types = instance_type_mapping(self, INSTANCE_TYPES)
         distributions = CfnMapping(self, "Distributions", mapping=DISTRIBUTIONS)
-        architecture = instance_types.find_in_map(instance_type, "Arch")
-        public_key = CfnMapping(
-            self,
-            "PublicImageKeys",
-            mapping={arch: {"Key": key} for arch, key in PUBLIC_KEYS.items()},
-        ).find_in_map(architecture, "Key")
+        image_key = instance_types.find_in_map(instance_type, "Image")
+        public_key = instance_types.find_in_map(instance_type, "PublicImage")
         image = MachineImage(
             self,
             "Image",
-            parameter_name=distributions.find_in_map(distribution, architecture),
+            parameter_name=distributions.find_in_map(distribution, image_key),
             fallback_parameter_name=distributions.find_in_map(distribution, public_key),
             generation=form.value("ImageGeneration"),
+            public_image_setup=PUBLIC_IMAGE_SETUP,
         )
         context = ProductContext(self, "Context")
         context.tag_product_resources(self, product_key=DEFINITION.key)
@@ -62,6 +74,9 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
                 root_volume_gib=form.parameters["DiskSize"].value_as_number,
                 **fields,
                 setup_script=SETUP_SCRIPT,
+                image_setup=image.setup,
+                has_gpu=has_gpu_condition(self, instance_types, instance_type),
+                patch_group=patch_group_of(self, form),
             ),
         )
         workstation.add_standard_outputs(documentation_page=f"{DEFINITION.key}.md", context=context)
@@ -72,6 +87,11 @@ USAGE = render_file(
     COMPOSE_VERSION=COMPOSE_VERSION,
     BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS,
     SHELL_AND_SSH=LINUX_SHELL_AND_SSH,
+    INSTANCE_TYPES=markdown_table(INSTANCE_TYPES),
+    MAINTENANCE=maintenance_usage(
+        restart="running programs and containers stop, /data and the system disk are kept.",
+        restore_path="/mnt/restore",
+    ),
 )
 
 TEMPLATE = ProductTemplate(

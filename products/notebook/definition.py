@@ -39,7 +39,12 @@ DEFINITION = ProductDefinition(
         ProductVersion(
             name="v3",
             description=(
-                "The form says that at most 10 buckets can be mounted, and where each appears."
+                "The form says that at most 10 buckets can be mounted, and where each appears. "
+                "GPU instance types (NVIDIA T4, A10G, L4, L40S) with the NVIDIA driver in the "
+                "notebook image; the form groups types by CPU and GPU with a rough hourly price; "
+                "idle stop counts GPU activity. Weekly patching in a window you choose "
+                "(PatchWindow, the instance may restart) and scheduled snapshots of /data. "
+                "Updating from v2 keeps the instance, its image and /data."
             ),
         ),
     ),

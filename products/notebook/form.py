@@ -2,18 +2,19 @@
 
 from catalog_constructs.product_template.launch_form import FormGroup, FormParameter
 from products._workstation.form import (
-    INSTANCE_ARCHITECTURES,
     LINUX_BUCKETS,
     data_volume_parameter,
     idle_stop_group,
     image_generation_parameter,
+    instance_type_parameter,
+    maintenance_group,
 )
+from products._workstation.instance_types import CPU_TYPES, GPU_TYPES
 
 NOTEBOOK_TYPES = {"RStudio": {"Port": "8787"}, "JupyterLab": {"Port": "8888"}}
-# The notebook image is built for x86_64 (RStudio Server ships amd64 builds only).
-INSTANCE_TYPES = tuple(
-    name for name, architecture in INSTANCE_ARCHITECTURES.items() if architecture == "x86"
-)
+# The notebook image is built for x86_64 (RStudio Server ships amd64 builds only); it carries
+# the NVIDIA driver, so the x86 GPU types use it too.
+INSTANCE_TYPES = tuple(t for t in (*CPU_TYPES, *GPU_TYPES) if t.architecture == "x86")
 IMAGE_UPDATE_REPLACES = (
     "the instance and its system disk are replaced; /data moves to the new instance."
 )
@@ -34,16 +35,13 @@ FORM = (
                 default="RStudio",
                 allowed_values=tuple(NOTEBOOK_TYPES),
             ),
-            FormParameter(
-                name="InstanceType",
-                label="Instance type",
-                description=(
-                    "CPU and memory of the machine (Intel x86_64). Sizes and prices: "
-                    "https://aws.amazon.com/ec2/instance-types/"
-                ),
-                constraint_description="Choose one of the instance types in the list.",
+            instance_type_parameter(
+                types=INSTANCE_TYPES,
                 default="t3.large",
-                allowed_values=INSTANCE_TYPES,
+                extra=(
+                    "CPU, memory and GPU of the machine (Intel x86_64; GPU types have the NVIDIA "
+                    "driver for CUDA in R and Python). "
+                ),
             ),
             data_volume_parameter("mounted at /data, the notebook's working directory"),
             image_generation_parameter(
@@ -54,4 +52,5 @@ FORM = (
     ),
     LINUX_BUCKETS,
     idle_stop_group(kept="its disks"),
+    maintenance_group(restart="the instance restarts (the notebook session ends; /data is kept)."),
 )

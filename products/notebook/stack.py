@@ -24,10 +24,17 @@ from catalog_constructs.product_template.context import (
 from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
 from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
-from products._workstation.form import shared_fields
+from products._workstation.form import (
+    has_gpu_condition,
+    instance_type_mapping,
+    patch_group_of,
+    shared_fields,
+)
+from products._workstation.instance_types import markdown_table
+from products._workstation.maintenance import maintenance_usage
 from products._workstation.usage import LINUX_BUCKET_MOUNTS, LINUX_SHELL_AND_SSH
 from products.notebook.definition import DEFINITION
-from products.notebook.form import FORM, NOTEBOOK_TYPES
+from products.notebook.form import FORM, INSTANCE_TYPES, NOTEBOOK_TYPES
 from products.template import ProductTemplate
 
 HERE = Path(__file__).parent
@@ -80,6 +87,12 @@ class NotebookProduct(servicecatalog.ProductStack):
                 root_device_name="/dev/sda1",
                 root_volume_gib=40,
                 **fields,
+                has_gpu=has_gpu_condition(
+                    self,
+                    instance_type_mapping(self, INSTANCE_TYPES),
+                    form.value("InstanceType"),
+                ),
+                patch_group=patch_group_of(self, form),
                 setup_script=SETUP_SCRIPT,
                 setup_variables={
                     "NotebookType": form.value("NotebookType"),
@@ -197,7 +210,14 @@ class NotebookProduct(servicecatalog.ProductStack):
 
 
 USAGE = render_file(
-    HERE / "usage.md", BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS, SHELL_AND_SSH=LINUX_SHELL_AND_SSH
+    HERE / "usage.md",
+    BUCKET_MOUNTS=LINUX_BUCKET_MOUNTS,
+    INSTANCE_TYPES=markdown_table(INSTANCE_TYPES),
+    MAINTENANCE=maintenance_usage(
+        restart="the notebook session ends and the notebook starts again; /data is kept.",
+        restore_path="/mnt/restore",
+    ),
+    SHELL_AND_SSH=LINUX_SHELL_AND_SSH,
 )
 
 TEMPLATE = ProductTemplate(

@@ -41,7 +41,10 @@ DEFINITION = ProductDefinition(
             name="v3",
             description=(
                 "The form says that bucket folders are synchronised at every start and every 15 "
-                "minutes, and that at most 10 buckets can be listed."
+                "minutes, and that at most 10 buckets can be listed. "
+                "Weekly Windows updates (critical and security) in a patch window you choose "
+                "(PatchWindow; Windows may restart) and scheduled snapshots of D:. Updating "
+                "from v2 keeps the instance, its image and D:."
             ),
         ),
     ),

@@ -7,6 +7,7 @@ from products._workstation.form import (
     data_volume_parameter,
     idle_stop_group,
     image_generation_parameter,
+    maintenance_group,
 )
 
 # Windows desktops need 4 GiB of memory or more; the image is x86_64 only.
@@ -53,4 +54,7 @@ FORM = (
     ),
     WINDOWS_BUCKETS,
     idle_stop_group(kept="its disks"),
+    maintenance_group(
+        restart="Windows restarts (unsaved work in open programs is lost; D: is kept)."
+    ),
 )

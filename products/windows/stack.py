@@ -10,7 +10,13 @@ from catalog_constructs.product_template.context import MachineImage, ProductCon
 from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
 from catalog_constructs.product_template.workstation.instance import Workstation, WorkstationProps
-from products._workstation.form import READ_ONLY_PARAMETER, READ_WRITE_PARAMETER, shared_fields
+from products._workstation.form import (
+    READ_ONLY_PARAMETER,
+    READ_WRITE_PARAMETER,
+    patch_group_of,
+    shared_fields,
+)
+from products._workstation.maintenance import maintenance_usage
 from products.template import ProductTemplate
 from products.windows.definition import DEFINITION
 from products.windows.form import FORM
@@ -56,6 +62,7 @@ class WindowsProduct(servicecatalog.ProductStack):
                 root_volume_gib=form.parameters["DiskSize"].value_as_number,
                 **fields,
                 setup_script=SETUP_SCRIPT,
+                patch_group=patch_group_of(self, form),
                 windows=True,
                 sign_in_username=SIGN_IN_USERNAME,
             ),
@@ -107,6 +114,10 @@ USAGE = render_file(
     LOCAL_RDP_PORT=str(LOCAL_RDP_PORT),
     READ_ONLY_PARAMETER=READ_ONLY_PARAMETER,
     READ_WRITE_PARAMETER=READ_WRITE_PARAMETER,
+    MAINTENANCE=maintenance_usage(
+        restart="Windows restarts: save your work before the window; D: is kept.",
+        restore_path="a new drive letter",
+    ),
 )
 
 TEMPLATE = ProductTemplate(

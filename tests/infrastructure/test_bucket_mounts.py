@@ -95,7 +95,13 @@ def test_user_data_mounts_at_every_boot(product: dict[str, Any]) -> None:
     else:
         assert "systemctl enable research-catalog-buckets.service" in script
         assert "--read-only" in script
-        assert f"mount-s3-{bucket_mounts.MOUNTPOINT_VERSION}-" in script
+        # Issue 19: Mountpoint comes with the image; the boot-time script only refuses
+        # without it. A public-image fallback installs the pinned release at first boot.
+        assert "mount-s3 (Mountpoint for Amazon S3) is not installed" in script
+        assert "mount-s3-" not in script
+        assert f"mount-s3-{bucket_mounts.MOUNTPOINT_VERSION}-" in (
+            bucket_mounts.PUBLIC_IMAGE_MOUNTPOINT
+        )
         assert re.fullmatch(r"\d+\.\d+\.\d+", bucket_mounts.MOUNTPOINT_VERSION)
 
 

@@ -30,6 +30,8 @@ def test_one_pipeline_per_image_and_architecture(images: dict[str, Any]) -> None
     assert names == {
         "research-catalog-linux-docker-x86_64",
         "research-catalog-linux-docker-arm64",
+        "research-catalog-linux-docker-ubuntu-x86_64",
+        "research-catalog-linux-docker-ubuntu-arm64",
         "research-catalog-notebook-x86_64",
         "research-catalog-windows-x86_64",
     }
@@ -37,7 +39,7 @@ def test_one_pipeline_per_image_and_architecture(images: dict[str, Any]) -> None
 
 def test_build_instances_require_imdsv2(images: dict[str, Any]) -> None:
     configurations = resources(images, "AWS::ImageBuilder::InfrastructureConfiguration")
-    assert len(configurations) == 4
+    assert len(configurations) == 6
     for configuration in configurations.values():
         properties = configuration["Properties"]
         assert properties["InstanceMetadataOptions"]["HttpTokens"] == "required"
@@ -142,7 +144,7 @@ def test_recipes_patch_and_follow_the_newest_base_image(images: dict[str, Any]) 
 
 def test_lifecycle_keeps_the_configured_number_of_images(images: dict[str, Any]) -> None:
     policies = resources(images, "AWS::ImageBuilder::LifecyclePolicy")
-    assert len(policies) == 4
+    assert len(policies) == 6
     for policy in policies.values():
         (detail,) = policy["Properties"]["PolicyDetails"]
         assert detail["Filter"] == {"Type": "COUNT", "Value": 3}
@@ -225,3 +227,18 @@ def test_launch_roles_may_read_images_of_the_building_account(stage: Synthesized
     assert (
         f'"aws:ResourceTag/{contract.IMAGES_KEY_TAG}": "{contract.IMAGES_KEY_TAG_VALUE}"' in catalog
     )
+
+
+def test_gpu_capable_images_carry_the_nvidia_component(images: dict[str, Any]) -> None:
+    """Issue 19: the images GPU types launch from (Linux Docker on both distributions and
+    architectures, the notebook) install the NVIDIA driver and container toolkit at build
+    time, after Docker where there is one, so nvidia-ctk can configure Docker's runtime."""
+    from amis.images import IMAGES
+
+    for key in ("linux-docker", "linux-docker-ubuntu", "notebook"):
+        components = IMAGES[key].components
+        assert "nvidia-gpu" in components, key
+        for docker in ("docker-compose", "docker-ubuntu"):
+            if docker in components:
+                assert components.index(docker) < components.index("nvidia-gpu"), key
+    assert "nvidia-gpu" not in IMAGES["windows"].components

@@ -56,9 +56,13 @@ LINUX_SETUP = render_file(
     MOUNT_SCRIPT=render_file(
         SCRIPTS / "mount_buckets.sh",
         LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
-        MOUNTPOINT_VERSION=MOUNTPOINT_VERSION,
-        MOUNTPOINT_SIGNING_KEYS=MOUNTPOINT_SIGNING_KEYS,
     ),
+)
+# A public-image fallback's part: Mountpoint at the release the catalog's images carry.
+PUBLIC_IMAGE_MOUNTPOINT = render_file(
+    SCRIPTS / "public_image_mountpoint.sh",
+    MOUNTPOINT_VERSION=MOUNTPOINT_VERSION,
+    MOUNTPOINT_SIGNING_KEYS=MOUNTPOINT_SIGNING_KEYS,
 )
 # Windows: the product installs its own synchronisation (scripts/Sync-Buckets.ps1); the record of
 # what was synchronised lives on D: with the files.

@@ -12,7 +12,6 @@ from aws_cdk import (
     CustomResource,
     Fn,
     RemovalPolicy,
-    aws_cloudwatch as cloudwatch,
     aws_ec2 as ec2,
     aws_iam as iam,
     aws_logs as logs,
@@ -34,9 +33,9 @@ from catalog_constructs.product_template.workstation.bucket_mounts import (
     WINDOWS_SETUP as BUCKETS_WINDOWS_SETUP,
     BucketMounts,
 )
+from catalog_constructs.product_template.workstation.idle_stop import add_idle_stop
 from catalog_constructs.product_template.workstation.instance_role import instance_role
 
-IDLE_CPU_PERCENT = 5
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 SESSION_MANAGER_URL = (
     "https://${AWS::Region}.console.aws.amazon.com/systems-manager/session-manager/${Id}"
@@ -78,6 +77,14 @@ class WorkstationProps:
     sign_in_username: str | None = None
     # The bucket lists of the launch form, where the product offers bucket mounts.
     buckets: BucketLists | None = None
+    # Linux: what the image needs installed before the product's setup (MachineImage.setup:
+    # the public image's installation, a comment for a catalog image); empty for none.
+    image_setup: str = ""
+    # True when the chosen instance type has an NVIDIA GPU: the idle stop then watches the
+    # activity the instance reports (the busier of CPU and GPU). None: CPU types only.
+    has_gpu: CfnCondition | None = None
+    # The PatchGroup tag: the owner's patch window (contract.PATCH_WINDOWS).
+    patch_group: str = contract.PATCH_GROUP
 
 
 class Workstation(Construct):
@@ -94,7 +101,9 @@ class Workstation(Construct):
         # Created in this order: it is the order of the resources in every locked template.
         self.log_group = self._add_log_group()
         self.security_group = self._add_security_group()
-        self.role = instance_role(self, log_group=self.log_group)
+        self.role = instance_role(
+            self, log_group=self.log_group, activity_namespace=linux_setup.ACTIVITY_NAMESPACE
+        )
         self.credential = self._add_credential(props)
         self.bucket_mounts = self._add_bucket_mounts(props)
         profile, launch_template = self._add_launch_settings()
@@ -242,7 +251,7 @@ class Workstation(Construct):
                 )
             ],
             user_data=Fn.base64(self._user_data(props, wait_handle.ref)),
-            tags=[{"key": contract.PATCH_GROUP_TAG, "value": contract.PATCH_GROUP}],
+            tags=[{"key": contract.PATCH_GROUP_TAG, "value": props.patch_group}],
         )
         if self.bucket_mounts:
             instance.add_resource_dependency(self.bucket_mounts.policy)
@@ -297,28 +306,13 @@ class Workstation(Construct):
         )
 
     def _add_idle_stop(self, props: WorkstationProps) -> None:
-        alarm = cloudwatch.CfnAlarm(
+        add_idle_stop(
             self,
-            "IdleStop",
-            alarm_description=(
-                f"Stops the instance when its average CPU stays below {IDLE_CPU_PERCENT}% "
-                "for the number of hours the owner chose"
-            ),
-            namespace="AWS/EC2",
-            metric_name="CPUUtilization",
-            dimensions=[
-                cloudwatch.CfnAlarm.DimensionProperty(name="InstanceId", value=self.instance.ref)
-            ],
-            statistic="Average",
-            period=3600,
-            evaluation_periods=props.idle_stop_hours,
-            datapoints_to_alarm=props.idle_stop_hours,
-            threshold=IDLE_CPU_PERCENT,
-            comparison_operator="LessThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[Fn.sub("arn:${AWS::Partition}:automate:${AWS::Region}:ec2:stop")],
+            instance_id=self.instance.ref,
+            hours=props.idle_stop_hours,
+            enabled=props.idle_stop_enabled,
+            has_gpu=props.has_gpu,
         )
-        alarm.cfn_options.condition = props.idle_stop_enabled
 
     def _user_data(self, props: WorkstationProps, wait_handle_url: str) -> str:
         variables = {
@@ -338,7 +332,10 @@ class Workstation(Construct):
             script = linux_setup.user_data(
                 setup_script=props.setup_script,
                 bucket_mounts=BUCKETS_LINUX_SETUP if self.bucket_mounts else "",
+                image_setup="${ImageSetup}" if props.image_setup else "",
             )
+            if props.image_setup:
+                variables["ImageSetup"] = props.image_setup
         return Fn.sub(script, variables)
 
     def add_standard_outputs(self, *, documentation_page: str, context: ProductContext) -> None:

@@ -11,7 +11,9 @@ from catalog_constructs import contract
 from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 
 
-def instance_role(scope: Construct, *, log_group: logs.LogGroup) -> iam.Role:
+def instance_role(
+    scope: Construct, *, log_group: logs.LogGroup, activity_namespace: str
+) -> iam.Role:
     """``Role`` in ``scope``: Session Manager, State Manager and the CloudWatch agent, which
     ships logs to ``log_group`` only."""
     role = iam.Role(
@@ -40,6 +42,8 @@ def instance_role(scope: Construct, *, log_group: logs.LogGroup) -> iam.Role:
                 "ssm:UpdateAssociationStatus",
                 "ssm:UpdateInstanceAssociationStatus",
                 "ssm:GetManifest",
+                # AWS-RunPatchBaseline (the Shared stack's patch windows and daily scan).
+                "ssm:GetDeployablePatchSnapshotForInstance",
                 "ssmmessages:CreateControlChannel",
                 "ssmmessages:CreateDataChannel",
                 "ssmmessages:OpenControlChannel",
@@ -62,7 +66,8 @@ def instance_role(scope: Construct, *, log_group: logs.LogGroup) -> iam.Role:
             sid="AgentMetrics",
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
-            conditions={"StringEquals": {"cloudwatch:namespace": "CWAgent"}},
+            # CWAgent: the agent; the activity namespace: a GPU instance's idle-stop report.
+            conditions={"StringEquals": {"cloudwatch:namespace": ["CWAgent", activity_namespace]}},
         ),
         iam.PolicyStatement(
             sid="AgentDimensions",

@@ -20,6 +20,17 @@ DATA_DEVICE = "/dev/sdf"
 # slow package mirrors. The product fails (and is rolled back) rather than hanging past it.
 SETUP_TIMEOUT_SECONDS = 1200
 DATA_VOLUME = render_file(SCRIPTS / "linux_data_volume.sh", DATA_DEVICE=DATA_DEVICE)
+# What a GPU instance reports every minute: the busier of CPU and GPU, in percent (activity.sh).
+# A CloudWatch alarm can stop an instance only when it watches one per-instance metric (no
+# metric math), so the instance combines the two itself.
+ACTIVITY_NAMESPACE = "research-catalog/Workstations"
+ACTIVITY_METRIC = "Activity"
+ACTIVITY = render_file(
+    SCRIPTS / "linux_activity.sh",
+    ACTIVITY_SCRIPT=render_file(
+        SCRIPTS / "activity.sh", NAMESPACE=ACTIVITY_NAMESPACE, METRIC=ACTIVITY_METRIC
+    ),
+)
 
 
 def agent_config() -> dict[str, object]:
@@ -56,8 +67,9 @@ def agent_config() -> dict[str, object]:
     }
 
 
-def user_data(*, setup_script: str, bucket_mounts: str) -> str:
-    """The whole first-boot script (bash, run as root); ``setup_script`` (the product's own)
+def user_data(*, setup_script: str, bucket_mounts: str, image_setup: str = "") -> str:
+    """The whole first-boot script (bash, run as root); ``image_setup`` (a public image's
+    installation, empty or a comment on a catalog image), ``setup_script`` (the product's own)
     and ``bucket_mounts`` (empty where the product offers none) run after the data volume is
     mounted."""
     return render_file(
@@ -66,6 +78,8 @@ def user_data(*, setup_script: str, bucket_mounts: str) -> str:
         AGENT_CONFIG_PATH=LINUX_CLOUDWATCH_AGENT_CONFIG_PATH,
         AGENT_CONFIG=json.dumps(agent_config(), indent=1),
         DATA_VOLUME=DATA_VOLUME,
+        IMAGE_SETUP=image_setup,
+        ACTIVITY=ACTIVITY,
         PRODUCT_SETUP=setup_script,
         BUCKET_MOUNTS=bucket_mounts,
     )

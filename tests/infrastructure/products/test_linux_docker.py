@@ -8,6 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from catalog_constructs import contract
+from products._workstation.instance_types import GPU_TYPES
 from products.linux_docker.definition import DEFINITION
 from tests.infrastructure.templates import FIXED_NAME_PROPERTIES, resources
 from tests.synth import SynthesizedStage
@@ -91,19 +92,62 @@ def test_parameter_ranges(product: dict[str, Any]) -> None:
     assert parameters["LinuxDistribution"]["Default"] == "AmazonLinux2023"
 
 
-def test_every_instance_type_maps_to_an_architecture_with_an_image(product: dict[str, Any]) -> None:
+def test_every_instance_type_maps_to_an_image_of_its_architecture_and_gpu(
+    product: dict[str, Any],
+) -> None:
+    """Issue 19: a Graviton type gets an arm64 image, a GPU type an image with the NVIDIA
+    driver: the catalog's image (which carries it) or AWS's GPU base image, never the plain
+    public image."""
     allowed = product["Parameters"]["InstanceType"]["AllowedValues"]
-    architectures = product["Mappings"]["InstanceTypes"]
+    types = product["Mappings"]["InstanceTypes"]
     distributions = product["Mappings"]["Distributions"]
-    assert {architectures[name]["Arch"] for name in allowed} == {"x86", "arm64"}
-    public = {"x86": "PublicX86", "arm64": "PublicArm64"}
+    assert {types[name]["Arch"] for name in allowed} == {"x86", "arm64"}
+    assert {name for name in allowed if types[name]["Gpu"] == "true"} == {t.name for t in GPU_TYPES}
+    assert {name.split(".")[0] for name in allowed if types[name]["Gpu"] == "true"} == {
+        "g4dn",
+        "g5",
+        "g6",
+        "g6e",
+        "g5g",
+    }
     suffix = {"x86": "/x86_64", "arm64": "/arm64"}
+    public_arch = {"x86": ("x86_64", "amd64"), "arm64": ("arm64",)}
     for name in allowed:
-        architecture = architectures[name]["Arch"]
+        architecture, gpu = types[name]["Arch"], types[name]["Gpu"] == "true"
+        image, public = types[name]["Image"], types[name]["PublicImage"]
+        assert image == architecture + ("Gpu" if gpu else "") and public == "Public" + image
         for distribution in distributions.values():
-            assert distribution[architecture].startswith(contract.IMAGE_PARAMETER_ROOT + "/")
-            assert distribution[architecture].endswith(suffix[architecture])
-            assert distribution[public[architecture]].startswith("/aws/service/")
+            assert distribution[image].startswith(contract.IMAGE_PARAMETER_ROOT + "/")
+            assert distribution[image].endswith(suffix[architecture])
+            fallback = distribution[public]
+            assert fallback.startswith("/aws/service/")
+            assert any(
+                f"/{arch}/" in fallback or f"_{arch}" in fallback or fallback.endswith(f"-{arch}")
+                for arch in public_arch[architecture]
+            )
+            assert ("base-oss-nvidia-driver-gpu" in fallback) == gpu, (name, fallback)
+
+
+def test_idle_stop_watches_gpu_activity_on_gpu_types(product: dict[str, Any]) -> None:
+    """A training job at low CPU keeps a GPU instance running: its alarm watches the activity
+    the instance reports (the busier of CPU and GPU); a CPU type's alarm stays on EC2's CPU."""
+    alarms = resources(product, "AWS::CloudWatch::Alarm")
+    by_metric = {alarm["Properties"]["MetricName"]: alarm for alarm in alarms.values()}
+    assert set(by_metric) == {"CPUUtilization", "Activity"}
+    gpu_alarm = by_metric["Activity"]
+    assert gpu_alarm["Properties"]["Namespace"] == "research-catalog/Workstations"
+    assert [d["Name"] for d in gpu_alarm["Properties"]["Dimensions"]] == ["InstanceId"]
+    conditions = product["Conditions"]
+    gpu_condition = json.dumps(conditions[gpu_alarm["Condition"]])
+    cpu_condition = json.dumps(conditions[by_metric["CPUUtilization"]["Condition"]])
+    assert '"Condition": "HasGpu"' in gpu_condition and "Fn::Not" not in gpu_condition
+    assert '{"Fn::Not": [{"Condition": "HasGpu"}]}' in cpu_condition
+    assert conditions["HasGpu"] == {
+        "Fn::Equals": [
+            {"Fn::FindInMap": ["InstanceTypes", {"Ref": "InstanceType"}, "Gpu"]},
+            "true",
+        ]
+    }
 
 
 def test_image_is_resolved_once_per_launch_not_on_every_update(product: dict[str, Any]) -> None:
@@ -139,16 +183,26 @@ def test_resources_carry_owner_and_community_tags(product: dict[str, Any]) -> No
     assert tags[contract.OWNER_TAG] == {"Fn::GetAtt": [context, "OwnerUserId"]}
     assert tags[contract.OWNER_EMAIL_TAG] == {"Fn::GetAtt": [context, "OwnerEmail"]}
     assert tags[contract.COMMUNITY_TAG] == {"Fn::GetAtt": [context, "Community"]}
-    assert tags[contract.PATCH_GROUP_TAG] == contract.PATCH_GROUP
+    # Issue 19: the patch group of the window the owner chose (the Shared stack's windows).
+    assert tags[contract.PATCH_GROUP_TAG] == {
+        "Fn::FindInMap": ["PatchWindows", {"Ref": "PatchWindow"}, "Group"]
+    }
+    assert product["Mappings"]["PatchWindows"] == {
+        window: {"Group": contract.patch_group(window)} for window in contract.PATCH_WINDOWS
+    }
+    assert product["Parameters"]["PatchWindow"]["AllowedValues"] == list(contract.PATCH_WINDOWS)
     assert tags[contract.PRODUCT_TAG] == "linux-docker"
     assert instance["Properties"]["PropagateTagsToVolumeOnCreation"] is True
 
 
 def test_idle_stop_alarm_stops_the_instance_and_can_be_turned_off(product: dict[str, Any]) -> None:
-    (alarm,) = resources(product, "AWS::CloudWatch::Alarm").values()
-    assert alarm["Condition"] == "IdleStopEnabled"
-    assert alarm["Properties"]["EvaluationPeriods"] == {"Ref": "IdleStopHours"}
-    assert "ec2:stop" in json.dumps(alarm["Properties"]["AlarmActions"])
+    alarms = resources(product, "AWS::CloudWatch::Alarm").values()
+    assert len(alarms) == 2  # CPU types and GPU types, exactly one exists per launch
+    for alarm in alarms:
+        condition = product["Conditions"][alarm["Condition"]]
+        assert {"Condition": "IdleStopEnabled"} in condition["Fn::And"]
+        assert alarm["Properties"]["EvaluationPeriods"] == {"Ref": "IdleStopHours"}
+        assert "ec2:stop" in json.dumps(alarm["Properties"]["AlarmActions"])
     assert product["Conditions"]["IdleStopEnabled"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "IdleStopHours"}, 0]}]
     }
@@ -173,12 +227,13 @@ def test_linux_docker_reads_the_catalog_image_by_architecture_with_public_fallba
 ) -> None:
     (image,) = resources(product, "Custom::MachineImage").values()
     properties = image["Properties"]
-    architecture = {"Fn::FindInMap": ["InstanceTypes", {"Ref": "InstanceType"}, "Arch"]}
+    image_key = {"Fn::FindInMap": ["InstanceTypes", {"Ref": "InstanceType"}, "Image"]}
+    public_key = {"Fn::FindInMap": ["InstanceTypes", {"Ref": "InstanceType"}, "PublicImage"]}
     assert properties["ImageParameter"] == {
-        "Fn::FindInMap": ["Distributions", {"Ref": "LinuxDistribution"}, architecture]
+        "Fn::FindInMap": ["Distributions", {"Ref": "LinuxDistribution"}, image_key]
     }
-    assert properties["FallbackImageParameter"]["Fn::FindInMap"][2] == {
-        "Fn::FindInMap": ["PublicImageKeys", architecture, "Key"]
+    assert properties["FallbackImageParameter"] == {
+        "Fn::FindInMap": ["Distributions", {"Ref": "LinuxDistribution"}, public_key]
     }
     assert properties["Generation"] == {"Ref": "ImageGeneration"}
     distributions = product["Mappings"]["Distributions"]
@@ -188,4 +243,8 @@ def test_linux_docker_reads_the_catalog_image_by_architecture_with_public_fallba
     assert distributions["AmazonLinux2023"]["arm64"] == contract.image_parameter(
         "linux-docker", "arm64"
     )
-    assert distributions["AmazonLinux2023"]["PublicArm64"].endswith("-arm64")
+    assert distributions["AmazonLinux2023"]["Publicarm64"].endswith("-arm64")
+    # Ubuntu has its own catalog image now (issue 19).
+    assert distributions["Ubuntu2404"]["x86"] == contract.image_parameter(
+        "linux-docker-ubuntu", "x86_64"
+    )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from products._workstation.form import INSTANCE_ARCHITECTURES
+from products._workstation.instance_types import ALL_TYPES, GPU_TYPES
 from products.notebook import stack
 from products.notebook.definition import DEFINITION
 from tests.infrastructure.templates import resources, user_data
@@ -26,7 +26,11 @@ def test_only_the_catalog_notebook_image_on_x86(product: dict[str, Any]) -> None
     # No public fallback: a plain Ubuntu image would need installs from the internet at boot.
     assert "FallbackImageParameter" not in image["Properties"]
     allowed = product["Parameters"]["InstanceType"]["AllowedValues"]
-    assert allowed and all(INSTANCE_ARCHITECTURES[name] == "x86" for name in allowed)
+    assert allowed and all(ALL_TYPES[name].architecture == "x86" for name in allowed)
+    # Issue 19: x86 GPU types, on the same image (it carries the NVIDIA driver).
+    assert {name for name in allowed if ALL_TYPES[name].gpu} == {
+        t.name for t in GPU_TYPES if t.architecture == "x86"
+    }
     assert product["Parameters"]["NotebookType"]["AllowedValues"] == ["RStudio", "JupyterLab"]
 
 

@@ -111,6 +111,6 @@ def test_mountpoint_is_installed_only_with_a_signature_by_a_pinned_key() -> None
     check = next(i for i, c in enumerate(commands) if "VALIDSIG" in c and "{{ SigningKeys }}" in c)
     installs = next(i for i, c in enumerate(commands) if "apt-get install" in c)
     assert verify < check < installs
-    # The boot-time fallback of workstations without Mountpoint checks the same keys.
+    # The public-image fallback of workstations without Mountpoint checks the same keys.
     assert keys == bucket_mounts.MOUNTPOINT_SIGNING_KEYS
-    assert f"VALIDSIG .*({keys})" in bucket_mounts.LINUX_SETUP
+    assert f"VALIDSIG .*({keys})" in bucket_mounts.PUBLIC_IMAGE_MOUNTPOINT

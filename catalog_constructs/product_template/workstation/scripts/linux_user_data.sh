@@ -1,8 +1,9 @@
 #!/bin/bash
 #: The first-boot script of every Linux workstation (linux_setup.py renders it): it logs to
 #: the setup log, signals the product's wait condition when it ends, writes the CloudWatch
-#: agent's settings, mounts the data volume, runs the product's own setup, then the bucket
-#: mounts where the product offers them. ${Name} are CloudFormation's (Fn::Sub).
+#: agent's settings, mounts the data volume, runs what a public image needs installed (never
+#: anything on a catalog image), the GPU activity reporter, the product's own setup, then the
+#: bucket mounts where the product offers them. ${Name} are CloudFormation's (Fn::Sub).
 set -euo pipefail
 exec >> @SETUP_LOG@ 2>&1
 signal() {
@@ -16,6 +17,8 @@ cat > @AGENT_CONFIG_PATH@ <<'JSON'
 @AGENT_CONFIG@
 JSON
 @DATA_VOLUME@
+@IMAGE_SETUP@
+@ACTIVITY@
 @PRODUCT_SETUP@
 @BUCKET_MOUNTS@
 signal SUCCESS 'workstation ready'

@@ -23,30 +23,12 @@ mkdir -p "$root"
 # Directories of buckets no longer listed (nothing is mounted yet at boot).
 find "$root" -mindepth 1 -maxdepth 1 -type d -empty -delete
 [ -n "$(listed read-only; listed read-write)" ] || exit 0
-if ! command -v mount-s3 >/dev/null; then
-  # shellcheck source=/dev/null
-  . /etc/os-release
-  case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; esac
-  if [ "$ID" = ubuntu ]; then package=deb; else package=rpm; fi
-  file="mount-s3-@MOUNTPOINT_VERSION@-$arch.$package"
-  release="https://s3.amazonaws.com/mountpoint-s3-release"
-  curl -fsSL -o "/tmp/$file" "$release/@MOUNTPOINT_VERSION@/$arch/$file"
-  curl -fsSL -o "/tmp/$file.asc" "$release/@MOUNTPOINT_VERSION@/$arch/$file.asc"
-  curl -fsSL -o /tmp/mountpoint-keys "$release/public_keys/KEYS"
-  # Installed only with a valid signature by one of AWS's Mountpoint signing keys, pinned by
-  # fingerprint (the key file comes from the same server, so it proves nothing by itself).
-  GNUPGHOME=$(mktemp -d)
-  export GNUPGHOME
-  gpg --batch --quiet --import /tmp/mountpoint-keys
-  gpg --batch --status-fd 1 --verify "/tmp/$file.asc" "/tmp/$file" > /tmp/mountpoint-verify
-  grep -Eq '^\[GNUPG:\] VALIDSIG .*(@MOUNTPOINT_SIGNING_KEYS@)' /tmp/mountpoint-verify
-  if [ "$package" = deb ]; then
-    apt-get install -y -q "/tmp/$file"
-  else
-    dnf install -y "/tmp/$file"
-  fi
-  rm -rf "/tmp/$file" "/tmp/$file.asc" /tmp/mountpoint-keys /tmp/mountpoint-verify "$GNUPGHOME"
-fi
+# Mountpoint comes with the image: the catalog's images have it, and a public-image fallback
+# installs it at first boot (public_image_mountpoint.sh). Nothing is downloaded here.
+command -v mount-s3 >/dev/null || {
+  echo "mount-s3 (Mountpoint for Amazon S3) is not installed on this image; ask the catalog operators" >&2
+  exit 1
+}
 owner_uid=$(id -u ssm-user)
 owner_gid=$(id -g ssm-user)
 mount_bucket() {

@@ -267,3 +267,57 @@ def test_image_owners_each_parameter_stands_for(
     else:
         with pytest.raises(common.ProductContextError, match=f"of account {owner}"):
             check()
+
+
+PUBLIC_SETUP = "dnf install -y docker"
+
+
+def test_only_a_public_image_gets_the_public_image_setup(
+    aws: None, run: Run, fallback_event: EventMaker, published: Callable[[str], str]
+) -> None:
+    """Issue 19: the user data of a catalog image installs nothing. The template hands the
+    public image's installation to the function, which returns it only for the public image."""
+    public_event = fallback_event(IMAGE_PARAMETER, PUBLIC_X86)
+    public_event["ResourceProperties"]["PublicImageSetup"] = PUBLIC_SETUP
+    assert run(public_event)["Data"]["Setup"] == PUBLIC_SETUP
+
+    catalog_image = own_image()
+    boto3.client("ssm").put_parameter(Name=IMAGE_PARAMETER, Type="String", Value=catalog_image)
+    catalog_event = fallback_event(IMAGE_PARAMETER, PUBLIC_X86)
+    catalog_event["ResourceProperties"]["PublicImageSetup"] = PUBLIC_SETUP
+    response = run(catalog_event)
+    assert response["Data"]["ImageId"] == catalog_image
+    assert response["Data"]["Setup"] == machine_image_module().CATALOG_IMAGE_SETUP
+    assert "install" not in response["Data"]["Setup"].replace("preinstalled", "")
+
+
+def test_an_update_that_keeps_the_image_inputs_keeps_the_image(
+    aws: None, run: Run, fallback_event: EventMaker, published: Callable[[str], str]
+) -> None:
+    """A new product version (here: one that adds PublicImageSetup) must not move the instance
+    to a newer image: that replaces the instance, which only a higher generation asks for."""
+    in_use = own_image()
+    newer = own_image()
+    boto3.client("ssm").put_parameter(Name=IMAGE_PARAMETER, Type="String", Value=newer)
+    event = fallback_event(
+        IMAGE_PARAMETER, PUBLIC_X86, RequestType="Update", PhysicalResourceId=in_use
+    )
+    event["OldResourceProperties"] = dict(event["ResourceProperties"])
+    event["ResourceProperties"]["PublicImageSetup"] = PUBLIC_SETUP
+
+    response = run(event)
+
+    assert response["Status"] == "SUCCESS"
+    assert response["PhysicalResourceId"] == in_use
+    assert response["Data"]["Setup"] == machine_image_module().CATALOG_IMAGE_SETUP
+
+    event["ResourceProperties"]["Generation"] = "2"
+    assert run(event)["PhysicalResourceId"] == newer
+
+
+def machine_image_module() -> Any:
+    from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+        machine_image,
+    )
+
+    return machine_image

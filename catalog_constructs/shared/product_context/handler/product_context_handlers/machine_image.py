@@ -20,6 +20,11 @@ from .cfn import log
 from .common import Client, ProductContextError, error_code
 
 RESOURCE_TYPE = "Custom::MachineImage"
+# The properties that choose the image; an Update that changes none of them keeps it.
+IMAGE_INPUTS = ("ImageParameter", "FallbackImageParameter", "Generation")
+# The ``Setup`` attribute for a catalog image (which carries everything preinstalled): a shell
+# comment, so the user data it lands in stays a valid script that installs nothing.
+CATALOG_IMAGE_SETUP = "# catalog image: everything this product needs is preinstalled"
 
 _IMAGE_ID = re.compile(r"ami-[0-9a-f]{8,17}")
 PUBLIC_PREFIX = "/aws/service/"
@@ -56,6 +61,42 @@ def check_image_owner(
         )
 
 
+def _setup_data(properties: Mapping[str, Any], *, public: bool) -> dict[str, str]:
+    """``Setup``: what the user data runs before the product's own setup. The template passes
+    the public image's installation as ``PublicImageSetup``; it is answered only when the
+    public image was chosen, so a catalog image's user data installs nothing."""
+    if "PublicImageSetup" not in properties:
+        return {}
+    return {"Setup": str(properties["PublicImageSetup"]) if public else CATALOG_IMAGE_SETUP}
+
+
+def _kept_image(
+    event: Mapping[str, Any], *, ec2: Client, trusted_accounts: frozenset[str]
+) -> tuple[str, dict[str, str]] | None:
+    """On an Update that changes none of ``IMAGE_INPUTS`` (a new product version, another
+    instance type of the same architecture and GPU), the image in use: re-reading the
+    parameter would move the instance to a newer image and replace it, which only a higher
+    ``ImageGeneration`` asks for."""
+    if event.get("RequestType") != "Update":
+        return None
+    properties = event.get("ResourceProperties", {})
+    old = event.get("OldResourceProperties", {})
+    if any(str(properties.get(key, "")) != str(old.get(key, "")) for key in IMAGE_INPUTS):
+        return None
+    image_id = str(event.get("PhysicalResourceId", ""))
+    if not _IMAGE_ID.fullmatch(image_id):
+        return None
+    images = ec2.describe_images(ImageIds=[image_id]).get("Images", [])
+    public = not images or str(images[0].get("OwnerId", "")) not in trusted_accounts
+    parameter = properties.get("FallbackImageParameter" if public else "ImageParameter", "")
+    log("kept image", image_id=image_id, public=public)
+    return image_id, {
+        "ImageId": image_id,
+        "ImageParameter": str(parameter or properties.get("ImageParameter", "")),
+        **_setup_data(properties, public=public),
+    }
+
+
 def resolve_image(
     event: Mapping[str, Any],
     *,
@@ -67,16 +108,22 @@ def resolve_image(
 
     ``ImageParameter`` names the catalog's own image (published by its pipelines);
     ``FallbackImageParameter``, when given, names AWS's public image, used while a stage has no
-    pipeline for it. CloudFormation sends Update only when these properties (or the product's
-    ``ImageGeneration``) change, so a product keeps its image across unrelated updates even
-    after a newer one is published under the same name. The calling stack's account and
-    ``image_owner_accounts`` may own the catalog's images.
+    pipeline for it. An Update that changes neither these nor ``Generation`` (the product's
+    ``ImageGeneration``) keeps the image in use, so a product keeps its image across unrelated
+    updates even after a newer one is published under the same name. The calling stack's
+    account and ``image_owner_accounts`` may own the catalog's images. ``PublicImageSetup``,
+    when given, comes back as ``Setup`` for a public image only.
     """
     properties = event.get("ResourceProperties", {})
     parameter = str(properties.get("ImageParameter", "")).strip()
     fallback = str(properties.get("FallbackImageParameter", "")).strip()
     if not parameter:
         raise ProductContextError(f"{RESOURCE_TYPE} needs an ImageParameter property")
+    account = str(event.get("StackId", "")).split(":")[4:5]
+    trusted = frozenset(account) | image_owner_accounts
+    kept = _kept_image(event, ec2=ec2, trusted_accounts=trusted)
+    if kept is not None:
+        return kept
     for candidate in filter(None, (parameter, fallback)):
         try:
             image_id = str(ssm.get_parameter(Name=candidate)["Parameter"]["Value"]).strip()
@@ -88,15 +135,13 @@ def resolve_image(
             raise ProductContextError(
                 f"SSM parameter {candidate} holds {image_id[:100]!r}, not an AMI ID"
             )
-        account = str(event.get("StackId", "")).split(":")[4:5]
-        check_image_owner(
-            image_id,
-            candidate,
-            ec2=ec2,
-            trusted_accounts=frozenset(account) | image_owner_accounts,
-        )
+        check_image_owner(image_id, candidate, ec2=ec2, trusted_accounts=trusted)
         log("resolved image", parameter=candidate, image_id=image_id)
-        return image_id, {"ImageId": image_id, "ImageParameter": candidate}
+        return image_id, {
+            "ImageId": image_id,
+            "ImageParameter": candidate,
+            **_setup_data(properties, public=candidate == fallback),
+        }
     tried = " nor ".join(filter(None, (parameter, fallback)))
     raise ProductContextError(
         f"SSM parameter {tried} (the product's machine image) does not exist in this "
