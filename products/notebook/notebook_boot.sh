@@ -3,8 +3,8 @@
 #: boot. '${Name}' are CloudFormation's (Fn::Sub): literal text by the time the shell reads
 #: them, hence single quotes throughout.
 # shellcheck disable=SC2016
-# Configures the notebook software named in this instance's user data, at every boot: an
-# update that changes NotebookType changes the user data, which restarts the instance.
+#: Configures the notebook software named in this instance's user data, at every boot: an
+#: update that changes NotebookType changes the user data, which restarts the instance.
 set -euo pipefail
 imds=http://169.254.169.254/latest
 token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
@@ -69,7 +69,7 @@ gateway=$(aws ssm get-parameter --region "$region" --name '${GatewayParameter}' 
   --query Parameter.Value --output text)
 enabled='import json, sys; sys.exit(not json.load(sys.stdin)["enabled"])'
 if printf '%s' "$gateway" | python3 -c "$enabled"; then
-  # This notebook's own host name on the gateway: <route id>.<gateway domain>.
+  #: This notebook's own host name on the gateway: <route id>.<gateway domain>.
   host=$(printf '%s' "$gateway" | python3 -c '
 import json, sys, urllib.parse
 print(sys.argv[1] + "." + urllib.parse.urlsplit(json.load(sys.stdin)["base_url"]).hostname)
@@ -82,16 +82,16 @@ settings = {"region": sys.argv[1], "load_balancer_arn": gateway["load_balancer_a
 with open("/etc/research-catalog/owner-check.json", "w") as handle:
     json.dump(settings, handle)' "$region" "$owner" "$host"
   chmod 0644 /etc/research-catalog/owner-check.json
-  # The load balancer does not verify target certificates; this one only encrypts the hop.
+  #: The load balancer does not verify target certificates; this one only encrypts the hop.
   install -d -m 0700 /etc/research-catalog/tls
   [ -f /etc/research-catalog/tls/cert.pem ] ||
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=research-catalog-notebook' \
       -keyout /etc/research-catalog/tls/key.pem -out /etc/research-catalog/tls/cert.pem
-  # Two servers: the default one answers only the load balancer's health check (it connects
-  # by address) and 404 for any other host; the notebook is served only under its own host
-  # name, the route the owner check is bound to. The load balancer's token headers are
-  # removed before the request reaches RStudio or Jupyter: the access token is the signed-in
-  # user's token at the identity provider, the notebook needs none of them.
+  #: Two servers: the default one answers only the load balancer's health check (it connects
+  #: by address) and 404 for any other host; the notebook is served only under its own host
+  #: name, the route the owner check is bound to. The load balancer's token headers are
+  #: removed before the request reaches RStudio or Jupyter: the access token is the signed-in
+  #: user's token at the identity provider, the notebook needs none of them.
   cat > /etc/nginx/conf.d/research-catalog-notebook.conf <<'NGINX'
 map $http_upgrade $connection_upgrade {
   default upgrade;

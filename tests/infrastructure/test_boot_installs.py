@@ -105,3 +105,36 @@ def test_the_check_finds_what_the_last_release_installed_at_boot() -> None:
     assert any(line.startswith("dnf install -y docker rsyslog") for line in installs)
     assert any(line.startswith("apt-get install -y -q docker.io") for line in installs)
     assert 'curl -fsSL -o /tmp/docker-compose "$compose_url"' in installs
+
+
+# The longest value CloudFormation substitutes into each Linux user-data variable (as in
+# products/test_windows.py): a pre-signed wait-handle URL (1 KB assumed), generated log group
+# names, ten bucket names between the two lists, a role session name (64), the stack's UUID.
+WORST_CASE_VALUES = {
+    "WaitHandle": 1024,
+    "LogGroupName": 128,
+    "DataVolumeId": 21,
+    "ReadOnlyBuckets": 10 * 63 + 9,
+    "ReadWriteBuckets": 0,
+    "CredentialSecretArn": 256,
+    "AWS::Region": 20,
+    "NotebookType": 10,
+    "OwnerUserId": 64,
+    "RouteId": 36,
+    "GatewayParameter": 64,
+}
+
+
+@pytest.mark.parametrize("key", ["linux-docker", "notebook"])
+def test_linux_user_data_fits_ec2s_16_kb_with_the_public_setup_and_every_value_at_its_longest(
+    synthesized: dict[str, SynthesizedStage], key: str
+) -> None:
+    """EC2 refuses user data over 16 KB (before base64). A public image's setup arrives as a
+    substituted value, so it counts too."""
+    template = synthesized["dev"].products[key]
+    script, _ = user_data(template)
+    worst = {**WORST_CASE_VALUES, "ImageSetup": len(public_image_setup(template).encode())}
+    names = re.findall(r"\$\{([^}!]+)\}", script)
+    assert set(names) <= set(worst), set(names) - set(worst)
+    size = len(script.encode()) + sum(worst[n] - len(f"${{{n}}}") for n in names)
+    assert size <= 16 * 1024, size

@@ -76,7 +76,8 @@ def user_data(*, setup_script: str, bucket_mounts: str, image_setup: str = "") -
         SCRIPTS / "linux_user_data.sh",
         SETUP_LOG=SETUP_LOG,
         AGENT_CONFIG_PATH=LINUX_CLOUDWATCH_AGENT_CONFIG_PATH,
-        AGENT_CONFIG=json.dumps(agent_config(), indent=1),
+        # Compact: user data holds at most 16 KB, and every part of it counts.
+        AGENT_CONFIG=json.dumps(agent_config(), separators=(",", ":")),
         DATA_VOLUME=DATA_VOLUME,
         IMAGE_SETUP=image_setup,
         ACTIVITY=ACTIVITY,

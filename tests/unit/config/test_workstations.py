@@ -95,3 +95,10 @@ def test_a_backup_time_outside_the_windows_in_summer_and_winter_passes(tmp_path:
     )
     config = load_config("dev", write_config(tmp_path, base=base), registry=FAKE_REGISTRY)
     assert config.workstations.backups.at == "04:30"
+
+
+def test_an_unquoted_time_is_a_time(tmp_path: Path) -> None:
+    """The catalog's YAML reader keeps 01:00 a string (YAML 1.1 would read 60)."""
+    base = edit(BASE, *_workstations("  backups:\n    at: 02:30\n"))
+    config = load_config("dev", write_config(tmp_path, base=base), registry=FAKE_REGISTRY)
+    assert config.workstations.backups.at == "02:30"

@@ -1,9 +1,9 @@
 #!/bin/bash
 #: Installed as /usr/local/sbin/research-catalog-activity by linux_activity.sh; a timer runs it
 #: every minute. "${" never appears: the user data is an Fn::Sub template.
-# Reports the busier of CPU and GPU (percent) as the instance's activity, so that a training
-# job at low CPU keeps a GPU workstation running. Without an NVIDIA GPU it reports nothing (the
-# idle stop of a CPU instance watches EC2's own CPU metric).
+#: Reports the busier of CPU and GPU (percent) as the instance's activity, so that a training
+#: job at low CPU keeps a GPU workstation running. Without an NVIDIA GPU it reports nothing (the
+#: idle stop of a CPU instance watches EC2's own CPU metric).
 set -euo pipefail
 grep -qs 0x10de /sys/bus/pci/devices/*/vendor || exit 0
 state=/run/research-catalog-activity

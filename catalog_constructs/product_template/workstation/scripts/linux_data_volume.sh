@@ -17,14 +17,14 @@ done
 #: The same variable in the message: CloudFormation's, never the shell's.
 # shellcheck disable=SC2154
 [ -e "$volume_device" ] || { echo "data volume ${DataVolumeId} never appeared"; false; }
-# ext4: its tools are on every distribution the catalog offers, and it grows while mounted.
+#: ext4: its tools are on every distribution the catalog offers, and it grows while mounted.
 blkid "$volume_device" >/dev/null || mkfs.ext4 -q -L research-data "$volume_device"
 uuid=$(blkid -s UUID -o value "$volume_device")
 mkdir -p /data
 grep -q "UUID=$uuid" /etc/fstab ||
   echo "UUID=$uuid /data ext4 defaults,nofail 0 2" >> /etc/fstab
 mount -a
-# A larger DataVolumeSize reaches the file system at the next boot (or Restart action).
+#: A larger DataVolumeSize reaches the file system at the next boot (or Restart action).
 cat > /etc/systemd/system/research-catalog-grow-data.service <<UNIT
 [Unit]
 Description=Grow the /data file system to the size of its volume
@@ -36,7 +36,7 @@ ExecStart=/sbin/resize2fs /dev/disk/by-uuid/$uuid
 WantedBy=multi-user.target
 UNIT
 systemctl enable research-catalog-grow-data.service
-# Session Manager signs the owner in as ssm-user, who owns the data directory.
+#: Session Manager signs the owner in as ssm-user, who owns the data directory.
 id ssm-user >/dev/null 2>&1 || useradd --create-home --shell /bin/bash ssm-user
 echo 'ssm-user ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/ssm-agent-users
 chmod 0440 /etc/sudoers.d/ssm-agent-users

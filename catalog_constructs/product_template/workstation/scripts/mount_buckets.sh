@@ -1,16 +1,16 @@
 #!/bin/bash
 #: Installed as /usr/local/sbin/research-catalog-mount-buckets by linux_bucket_mounts.sh and run
 #: by a systemd unit at every boot. "${" never appears: the user data is an Fn::Sub template.
-# Mounts the buckets listed in this instance's user data under @LINUX_MOUNT_ROOT@/<name>.
+#: Mounts the buckets listed in this instance's user data under @LINUX_MOUNT_ROOT@/<name>.
 set -euo pipefail
 imds=http://169.254.169.254/latest
 token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
 metadata() { curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }
 user_data=$(metadata user-data)
 region=$(metadata meta-data/placement/region)
-# Every bucket must belong to this account: a name that moved to another account (a purged
-# bucket claimed from outside) is refused by S3 instead of mounted. The instance role's grants
-# carry the same condition (s3:ResourceAccount).
+#: Every bucket must belong to this account: a name that moved to another account (a purged
+#: bucket claimed from outside) is refused by S3 instead of mounted. The instance role's grants
+#: carry the same condition (s3:ResourceAccount).
 account=$(metadata dynamic/instance-identity/document |
   sed -n 's/.*"accountId"[[:space:]]*:[[:space:]]*"\([0-9]\{12\}\)".*/\1/p')
 [ -n "$account" ] || { echo "cannot read this instance's account" >&2; exit 1; }
@@ -20,11 +20,11 @@ listed() {
 }
 root=@LINUX_MOUNT_ROOT@
 mkdir -p "$root"
-# Directories of buckets no longer listed (nothing is mounted yet at boot).
+#: Directories of buckets no longer listed (nothing is mounted yet at boot).
 find "$root" -mindepth 1 -maxdepth 1 -type d -empty -delete
 [ -n "$(listed read-only; listed read-write)" ] || exit 0
-# Mountpoint comes with the image: the catalog's images have it, and a public-image fallback
-# installs it at first boot (public_image_mountpoint.sh). Nothing is downloaded here.
+#: Mountpoint comes with the image: the catalog's images have it, and a public-image fallback
+#: installs it at first boot (public_image_mountpoint.sh). Nothing is downloaded here.
 command -v mount-s3 >/dev/null || {
   echo "mount-s3 (Mountpoint for Amazon S3) is not installed on this image; ask the catalog operators" >&2
   exit 1
