@@ -1,16 +1,20 @@
-"""Cost governance of one stage: budgets, launch blocks, tag activation and weekly reports.
+"""Cost governance of one stage: the launch-block policy, the notifications key, tag activation,
+the enforcement function and the weekly reports.
 
 A stack of its own: budgets and their enforcement change with each community's money, not with
-its portfolio, and deploy (or roll back) without touching the catalog.
+its portfolio, and deploy (or roll back) without touching the catalog. Each community's budgets
+and topics are in its own stack (stacks/community_stack.py), which reads what it needs from
+here through SSM parameters.
 """
 
-from aws_cdk import Stack
+from aws_cdk import Stack, aws_ssm as ssm
 from constructs import Construct
 
+from catalog_constructs import contract
 from catalog_constructs.cost.allocation_tags import CostAllocationTags
-from catalog_constructs.cost.community_budgets import CommunityBudgets, LaunchBlockPolicy
+from catalog_constructs.cost.community_budgets import LaunchBlockPolicy
 from catalog_constructs.cost.enforcement import BudgetEnforcement
-from catalog_constructs.cost.notifications import NotificationsKey, allow_budgets_to_publish
+from catalog_constructs.cost.notifications import NotificationsKey
 from catalog_constructs.cost.report import WeeklyCostReport
 from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
@@ -29,44 +33,45 @@ class CostStack(Stack):
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         notifications = NotificationsKey(self, "Notifications")
         block = LaunchBlockPolicy(self, "LaunchBlock")
-
-        self.stop_topics = {}
-        for name, community in config.communities.items():
-            if community.budget.stop_instances:
-                topic = notifications.topic(
-                    self, f"StopTopic-{name}", display_name=f"{community.display_name} budget stop"
-                )
-                allow_budgets_to_publish(topic)
-                self.stop_topics[name] = topic
-
-        self.budgets = {
-            name: CommunityBudgets(
-                self,
-                f"Budget-{name}",
-                name=name,
-                community=community,
-                stage_name=config.stage_name,
-                stage=config.stage,
-                operators_email=config.operators.notification_email,
-                block_policy=block.policy,
-                stop_topic=self.stop_topics.get(name),
-            )
-            for name, community in config.communities.items()
-        }
         CostAllocationTags(self, "CostAllocationTags", logs_key=shared.logs_key)
-        blocking = {n: b for n, b in self.budgets.items() if b.block_action is not None}
-        if blocking:
-            BudgetEnforcement(
-                self,
-                "Enforcement",
-                block_budgets=blocking,
-                stop_topics=self.stop_topics,
-                logs_key=shared.logs_key,
-            )
-        WeeklyCostReport(
+        enforcement = BudgetEnforcement(
             self,
-            "WeeklyReport",
-            communities=config.communities,
-            notifications=notifications,
+            "Enforcement",
+            stage_name=config.stage_name,
+            stop_communities=[
+                name for name, c in config.communities.items() if c.budget.stop_instances
+            ],
             logs_key=shared.logs_key,
         )
+        report = WeeklyCostReport(
+            self, "WeeklyReport", notifications=notifications, logs_key=shared.logs_key
+        )
+        for construct_id_, name, value in (
+            (
+                "LaunchBlockParameter",
+                contract.LAUNCH_BLOCK_POLICY_PARAMETER,
+                block.policy.managed_policy_arn,
+            ),
+            (
+                "NotificationsKeyParameter",
+                contract.NOTIFICATIONS_KEY_PARAMETER,
+                notifications.key.key_arn,
+            ),
+            (
+                "EnforcementParameter",
+                contract.BUDGET_ENFORCEMENT_FUNCTION_PARAMETER,
+                enforcement.handler.function.attr_arn,
+            ),
+            (
+                "ReportRoleParameter",
+                contract.COST_REPORT_ROLE_PARAMETER,
+                report.handler.role.role_arn,
+            ),
+        ):
+            ssm.StringParameter(
+                self,
+                construct_id_,
+                parameter_name=name,
+                string_value=value,
+                description="Read by research-catalog community stacks",
+            )

@@ -9,21 +9,34 @@ from constructs import Construct
 from config.models import CatalogConfig
 from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
+from stacks.community_stack import CommunityStack
 from stacks.cost_stack import CostStack
 from stacks.shared_stack import SharedStack
 from stacks.spoke_stack import SpokeStack
 
 
-def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, CatalogStack]:
-    """The stage's stacks, at the app's top level (``cdk deploy --all -c stage=X``) or inside a
-    CatalogStage (the pipeline); construct ids and stack names are the same in both."""
-    app = scope
+def _stack_options(config: CatalogConfig) -> dict[str, Any]:
     env = Environment(account=config.stage.account, region=config.stage.region)
-    prefix = f"research-catalog-{config.stage_name}"
     # Stack tags, not Tags.of(): the Tags aspect would reach into the ProductStacks and make
     # product templates differ between stages.
     tags = {"research-catalog:stage": config.stage_name, **config.tags}
-    options: dict[str, Any] = {"env": env, "termination_protection": True, "tags": tags}
+    return {"env": env, "termination_protection": True, "tags": tags}
+
+
+def community_stack_id(name: str) -> str:
+    return f"Community-{name}"
+
+
+def build_stage(
+    scope: Construct, config: CatalogConfig, *, with_communities: bool = True
+) -> tuple[SharedStack, CatalogStack]:
+    """The stage's stacks, at the app's top level (``cdk deploy --all -c stage=X``) or inside a
+    CatalogStage (the pipeline); construct ids and stack names are the same in both.
+    ``with_communities``: also the community stacks (the pipeline deploys them in waves of
+    their own, :func:`build_community_stacks`)."""
+    app = scope
+    prefix = f"research-catalog-{config.stage_name}"
+    options = _stack_options(config)
     shared = SharedStack(
         app,
         "Shared",
@@ -77,14 +90,52 @@ def build_stage(scope: Construct, config: CatalogConfig) -> tuple[SharedStack, C
         )
         # After the stage's own stacks: a broken spoke never holds back the stage account.
         spoke.add_stack_dependency(catalog)
+    if with_communities:
+        for community in build_community_stacks(app, config, list(config.communities)):
+            # Reads the Catalog and Cost stacks' parameters at deploy time.
+            community.add_stack_dependency(catalog)
+            community.add_stack_dependency(cost)
     return shared, catalog
 
 
+def build_community_stacks(
+    scope: Construct, config: CatalogConfig, names: list[str]
+) -> list[CommunityStack]:
+    """One stack per community, named ``research-catalog-<stage>-community-<name>``; they
+    depend on nothing but the SSM parameters of the Catalog and Cost stacks."""
+    options = _stack_options(config)
+    return [
+        CommunityStack(
+            scope,
+            community_stack_id(name),
+            config=config,
+            name=name,
+            stack_name=f"research-catalog-{config.stage_name}-community-{name}",
+            description=f"Research catalog: the {name} community's portfolio, budgets and reports",
+            **options,
+        )
+        for name in names
+    ]
+
+
 class CatalogStage(Stage):
-    """One stage's stacks as a unit the pipeline deploys into the stage's account and region."""
+    """One stage's stacks as a unit the pipeline deploys into the stage's account and region:
+    all but the community stacks (CommunitiesStage)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: CatalogConfig) -> None:
         # No env on the Stage itself: ProductStacks inherit a Stage's env and would bake its
         # account into product templates. The stacks carry the stage's env instead.
         super().__init__(scope, construct_id)
-        self.shared, self.catalog = build_stage(self, config)
+        self.shared, self.catalog = build_stage(self, config, with_communities=False)
+
+
+class CommunitiesStage(Stage):
+    """A wave of community stacks the pipeline deploys after the stage's CatalogStage. Their
+    templates do not depend on the wave they are in (no logical ID derives from a path outside
+    the stack), so a community may move between waves as communities come and go."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: CatalogConfig, names: list[str]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.stacks = build_community_stacks(self, config, names)

@@ -2,40 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 
-from aws_cdk import Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_, aws_sns as sns
+from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.cost.community_budgets import CommunityBudgets
 from catalog_constructs.cost.function import CostFunction
+from config.sections.budgets import budget_name
 
 # Budgets refreshes spending about three times a day; a freed community waits at most this.
 BLOCK_RELEASE_SCHEDULE = "rate(3 hours)"
 
 
 class BudgetEnforcement(Construct):
-    """Lifts launch blocks whose reason is gone (on deploy and on a schedule) and stops the
-    instances of communities with ``stop_instances`` when their block threshold is crossed."""
+    """Lifts launch blocks whose reason is gone (on a schedule, and on each community stack's
+    deploy through its ``Custom::BudgetBlockRelease``) and stops the instances of communities
+    with ``stop_instances`` when their block threshold is crossed (their stop topics subscribe
+    the function). Which budgets and topics are the stage's it reads from the community
+    documents (contract.COMMUNITY_PARAMETER_ROOT), so a community added later needs no change
+    here beyond ``stop_communities``, the names its stop permission is pinned to."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        block_budgets: Mapping[str, CommunityBudgets],
-        stop_topics: Mapping[str, sns.ITopic],
+        stage_name: str,
+        stop_communities: Sequence[str],
         logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        budget_arns = [
-            stack.format_arn(
-                service="budgets", region="", resource="budget", resource_name=b.budget_name
-            )
-            for b in block_budgets.values()
-        ]
+        # Every budget of this stage: budget names start with the stage's prefix
+        # (config.sections.budgets.budget_name). One ARN per budget would outgrow a policy's
+        # 6,144 characters at about 40 communities.
+        budgets_of_stage = stack.format_arn(
+            service="budgets",
+            region="",
+            resource="budget",
+            resource_name=budget_name(stage_name, "*"),
+        )
         statements = [
             iam.PolicyStatement(
                 sid="ReadAndReverseBlockActions",
@@ -44,10 +51,21 @@ class BudgetEnforcement(Construct):
                     "budgets:DescribeBudgetActionsForBudget",
                     "budgets:ExecuteBudgetAction",
                 ],
-                resources=[*budget_arns, *(f"{arn}/action/*" for arn in budget_arns)],
-            )
+                resources=[budgets_of_stage, f"{budgets_of_stage}/action/*"],
+            ),
+            iam.PolicyStatement(
+                sid="ReadCommunityDocuments",
+                actions=["ssm:GetParametersByPath"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=contract.COMMUNITY_PARAMETER_ROOT.lstrip("/"),
+                    )
+                ],
+            ),
         ]
-        if stop_topics:
+        if stop_communities:
             statements += [
                 iam.PolicyStatement(
                     sid="FindCommunityInstances",
@@ -62,7 +80,7 @@ class BudgetEnforcement(Construct):
                     ],
                     conditions={
                         "StringEquals": {
-                            f"aws:ResourceTag/{contract.COMMUNITY_TAG}": sorted(stop_topics)
+                            f"aws:ResourceTag/{contract.COMMUNITY_TAG}": sorted(stop_communities)
                         },
                         "Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"},
                     },
@@ -74,17 +92,13 @@ class BudgetEnforcement(Construct):
             handler="cost_handlers.enforcement.handler",
             description="Lifts spent-budget launch blocks that no longer apply; stops instances",
             statements=statements,
-            wildcard_reason="Actions of this stage's budgets only (action IDs are generated); "
-            "instances are limited to catalog instances of communities with stop_instances; "
-            "ec2:DescribeInstances supports no resource scoping.",
+            wildcard_reason="Actions of this stage's budgets only (budget names carry the "
+            "stage's prefix, action IDs are generated); instances are limited to catalog "
+            "instances of communities with stop_instances; ec2:DescribeInstances supports no "
+            "resource scoping.",
             environment={
                 "ACCOUNT_ID": stack.account,
-                "BLOCK_BUDGETS": stack.to_json_string(
-                    sorted(b.budget_name for b in block_budgets.values())
-                ),
-                "STOP_TOPICS": stack.to_json_string(
-                    {topic.topic_arn: name for name, topic in stop_topics.items()}
-                ),
+                "COMMUNITIES_PARAMETER_PATH": contract.COMMUNITY_PARAMETER_ROOT,
             },
             logs_key=logs_key,
             timeout_minutes=5,
@@ -94,29 +108,3 @@ class BudgetEnforcement(Construct):
             BLOCK_RELEASE_SCHEDULE,
             "Lift launch blocks whose budget is no longer spent",
         )
-        # On every deploy, so that raising a budget in the config lifts its block right away.
-        release = self.handler.custom_resource(
-            self,
-            "ReleaseOnDeploy",
-            resource_type="Custom::BudgetBlockRelease",
-            properties={"Budgets": {name: str(b.amount_usd) for name, b in block_budgets.items()}},
-        )
-        for community_budgets in block_budgets.values():
-            if community_budgets.block_action is not None:
-                release.node.add_dependency(community_budgets.block_action)
-        for name, topic in stop_topics.items():
-            sns.CfnSubscription(
-                self,
-                f"Stop-{name}",
-                protocol="lambda",
-                endpoint=self.handler.function.attr_arn,
-                topic_arn=topic.topic_arn,
-            )
-            lambda_.CfnPermission(
-                self,
-                f"Stop-{name}-Permission",
-                action="lambda:InvokeFunction",
-                function_name=self.handler.function.attr_arn,
-                principal="sns.amazonaws.com",
-                source_arn=topic.topic_arn,
-            )

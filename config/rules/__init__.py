@@ -21,9 +21,10 @@ from pydantic import ValidationInfo
 from config.errors import Violation
 from config.rules.checked import Checked, Rule
 from config.rules.communities import (
+    communities_within_stage_limit,
     community_products_published,
+    cost_centers_within_catalog_limit,
     display_names_unique,
-    job_communities_within_batch_quota,
     member_budget_names_fit,
     member_budgets_within_stack_limit,
     principal_arns_in_stage_account,
@@ -31,16 +32,19 @@ from config.rules.communities import (
     roles_in_one_community,
     shares_leave_the_stage_account,
 )
+from config.rules.jobs import jobs_name_job_communities
 from config.rules.sections import (
     image_targets_fit_stage,
     notebook_gateway_fits_stage,
     operator_admins_in_stage_account,
     published_products_exist,
+    studio_endpoints_without_nat,
 )
 from config.rules.spokes import (
     member_accounts_are_new_spokes,
     member_accounts_need_wide_sharing,
     sharing_needs_spokes,
+    spoke_communities_within_stack_limit,
     spoke_settings_name_spokes,
 )
 from config.rules.stages import (
@@ -54,7 +58,7 @@ from config.rules.stages import (
 # order is the order of problems reported on one line (the loader sorts by file and line).
 RULES: dict[str, tuple[Rule, ...]] = {
     "operators": (operator_admins_in_stage_account,),
-    "products": (published_products_exist,),
+    "products": (published_products_exist, studio_endpoints_without_nat),
     "communities": (
         display_names_unique,
         community_products_published,
@@ -64,8 +68,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
         shares_leave_the_stage_account,
         principal_arns_in_stage_account,
         roles_in_one_community,
-        job_communities_within_batch_quota,
+        communities_within_stage_limit,
+        cost_centers_within_catalog_limit,
     ),
+    "jobs": (jobs_name_job_communities,),
     "images": (image_targets_fit_stage,),
     "notebooks": (notebook_gateway_fits_stage,),
     "spokes": (
@@ -73,6 +79,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         member_accounts_are_new_spokes,
         member_accounts_need_wide_sharing,
         spoke_settings_name_spokes,
+        spoke_communities_within_stack_limit,
     ),
 }
 

@@ -7,13 +7,16 @@ from config.rules.checked import Checked, Communities, foreign_arn_message
 from config.sections.budgets import budget_name
 from config.sections.communities import Community, role_matches_pattern
 from config.types import parse_role_arn
-from products.registry import JOBS_PRODUCT_KEY
 
-# Scheduled jobs get two Batch compute environments and two queues per community; the region
-# allows 50 of each (not raisable).
-MAX_JOB_COMMUNITIES = 25
-# Member budgets live in the stage's Cost stack, and a CloudFormation stack holds at most 500
-# resources; this leaves room for the communities' own resources.
+# One stack per community: the pipeline deploys them in waves of 25 (CodePipeline allows 50
+# actions per stage, two per stack) and CloudFormation's 2,000 stacks per region are shared
+# with every provisioned product. 250 communities leave room for both.
+MAX_COMMUNITIES = 250
+# Each distinct CostCenter value is a TagOption and an SSM parameter in the Catalog stack
+# (500 resources at most, about 60 taken by products and launch roles).
+MAX_COST_CENTERS = 200
+# A community's member budgets live in its own stack (500 resources at most); this leaves room
+# for the community's portfolio, budget and topics.
 MEMBER_BUDGETS_MAX = 300
 # AWS Budgets' limit on budget names.
 BUDGET_NAME_MAX = 100
@@ -67,26 +70,59 @@ def community_products_published(communities: Communities, known: Checked) -> li
     return violations
 
 
+def communities_within_stage_limit(communities: Communities, known: Checked) -> list[Violation]:
+    """At most MAX_COMMUNITIES communities in a stage; the first one past it is reported."""
+    if len(communities) <= MAX_COMMUNITIES:
+        return []
+    name = list(communities)[MAX_COMMUNITIES]
+    return [
+        (
+            (name,),
+            f"{len(communities)} communities in this stage; allowed: at most "
+            f"{MAX_COMMUNITIES} (one CloudFormation stack each: the pipeline deploys them in "
+            "waves and the region's stack quota is shared with provisioned products); split "
+            "the communities over two stages (accounts)",
+            None,
+        )
+    ]
+
+
+def cost_centers_within_catalog_limit(communities: Communities, known: Checked) -> list[Violation]:
+    """At most MAX_COST_CENTERS distinct CostCenter values in a stage (the Catalog stack holds
+    a TagOption and a parameter for each); the first community past it is reported."""
+    seen: set[str] = set()
+    for name, community in communities.items():
+        for index, value in enumerate(community.cost_centers):
+            seen.add(value)
+            if len(seen) > MAX_COST_CENTERS:
+                return [
+                    (
+                        (name, "cost_centers", index),
+                        f"more than {MAX_COST_CENTERS} distinct cost centers in this stage; "
+                        f"allowed: at most {MAX_COST_CENTERS} (each is a TagOption in the "
+                        "Catalog stack, which holds at most 500 resources); let communities "
+                        "share cost center values or split the stage",
+                        value,
+                    )
+                ]
+    return []
+
+
 def member_budgets_within_stack_limit(communities: Communities, known: Checked) -> list[Violation]:
-    """All member budgets of a stage fit in its Cost stack (MEMBER_BUDGETS_MAX); every
-    community past the limit is reported."""
+    """A community's member budgets fit in its own stack (MEMBER_BUDGETS_MAX)."""
     violations: list[Violation] = []
-    count = 0
     for name, community in communities.items():
         member_budgets = community.budget.member_budgets
-        if member_budgets is None:
+        if member_budgets is None or len(member_budgets.members) <= MEMBER_BUDGETS_MAX:
             continue
-        count += len(member_budgets.members)
-        if count > MEMBER_BUDGETS_MAX:
-            violations.append(
-                (
-                    (name, "budget", "member_budgets", "members"),
-                    f"{count} member budgets in this stage so far; allowed: at most "
-                    f"{MEMBER_BUDGETS_MAX} in all communities (one CloudFormation stack "
-                    "holds them)",
-                    None,
-                )
+        violations.append(
+            (
+                (name, "budget", "member_budgets", "members"),
+                f"{len(member_budgets.members)} member budgets; allowed: at most "
+                f"{MEMBER_BUDGETS_MAX} per community (its CloudFormation stack holds them)",
+                None,
             )
+        )
     return violations
 
 
@@ -208,21 +244,3 @@ def roles_in_one_community(communities: Communities, known: Checked) -> list[Vio
             else:
                 claimed.setdefault(key, f"communities.{name}.principals.{field}[{index}]")
     return violations
-
-
-def job_communities_within_batch_quota(communities: Communities, known: Checked) -> list[Violation]:
-    """At most MAX_JOB_COMMUNITIES communities list the scheduled-job product."""
-    with_jobs = [name for name, c in communities.items() if JOBS_PRODUCT_KEY in c.products]
-    if len(with_jobs) <= MAX_JOB_COMMUNITIES:
-        return []
-    name = with_jobs[MAX_JOB_COMMUNITIES]
-    return [
-        (
-            (name, "products", communities[name].products.index(JOBS_PRODUCT_KEY)),
-            f"at most {MAX_JOB_COMMUNITIES} communities may list {JOBS_PRODUCT_KEY!r}: "
-            "each gets 2 of the region's 50 AWS Batch compute environments and job "
-            "queues, a quota AWS does not raise; already listed by "
-            f"{', '.join(with_jobs[:MAX_JOB_COMMUNITIES])}",
-            JOBS_PRODUCT_KEY,
-        )
-    ]

@@ -17,13 +17,14 @@ import json
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 import boto3
 
 from .cfn import Sender, is_custom_resource_request, log, respond, send_response
+from .communities import read_communities
 
 COMMUNITY_TAG = "Community"
 PRODUCT_TAG = "research-catalog:product"
@@ -40,7 +41,23 @@ class Settings:
     stop_topics: Mapping[str, str]  # topic ARN -> community
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str], ssm: Any = None) -> Settings:
+        """``BLOCK_BUDGETS`` and ``STOP_TOPICS``, or the community documents below
+        ``COMMUNITIES_PARAMETER_PATH`` (read with ``ssm``)."""
+        path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
+        if path and ssm is not None:
+            documents = read_communities(ssm, path)
+            return cls(
+                account=environ["ACCOUNT_ID"],
+                budgets=tuple(
+                    sorted(d["budget_name"] for d in documents.values() if d.get("block"))
+                ),
+                stop_topics={
+                    d["stop_topic_arn"]: name
+                    for name, d in documents.items()
+                    if d.get("stop_topic_arn")
+                },
+            )
         return cls(
             account=environ["ACCOUNT_ID"],
             budgets=tuple(json.loads(environ.get("BLOCK_BUDGETS", "[]"))),
@@ -116,7 +133,9 @@ def handler(
     client: Callable[[str], Any] = boto3.client,
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Any]:
-    settings = Settings.from_environ(environ)
+    settings = Settings.from_environ(
+        environ, client("ssm") if environ.get("COMMUNITIES_PARAMETER_PATH") else None
+    )
     records = event.get("Records") or []
     if records:
         stopped: dict[str, list[str]] = {}
@@ -133,6 +152,10 @@ def handler(
     if custom_resource and event["RequestType"] == "Delete":
         respond(event, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
+    if custom_resource:
+        # A community stack's deploy checks its own budget, not every budget of the stage.
+        named = tuple(sorted((event.get("ResourceProperties") or {}).get("Budgets") or {}))
+        settings = replace(settings, budgets=named or settings.budgets)
     try:
         released = release_blocks(settings, client("budgets"))
     except Exception as error:

@@ -2,13 +2,15 @@
 
 Validates the launch form (command as a JSON array, ``NAME=value`` environment entries,
 Fargate size and architecture), registers the job definition (a new revision on every update;
-CloudFormation then deletes the old one, which deregisters it) and finds the community's job
-queue. CloudFormation cannot turn a validated list into ``Environment`` entries, so the
-definition is registered here rather than declared in the template.
+CloudFormation then deletes the old one, which deregisters it) and answers the stage's pooled
+job queue with the job's fair-share identifier (community and owner). CloudFormation cannot
+turn a validated list into ``Environment`` entries, so the definition is registered here
+rather than declared in the template.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -20,6 +22,9 @@ from .common import Client, ProductContextError, as_email, error_code, required
 from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
 
 RESOURCE_TYPE = "Custom::BatchJob"
+OWNER_USERID_TAG = "research-catalog:owner-userid"
+SHARE_SEPARATOR = "O"
+OWNER_HASH_LENGTH = 16
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
 QUEUE_PREFIX = "research-catalog"
 
@@ -157,13 +162,21 @@ def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _job_queue(community: str, spot: bool, batch: Client) -> str:
-    name = f"{QUEUE_PREFIX}-{community}-{'fargate-spot' if spot else 'fargate'}"
+def share_identifier(community: str, owner_aws_user_id: str) -> str:
+    """The job's fair-share identifier in the stage's pooled queue: the community's prefix
+    (catalog_constructs.contract.job_share_prefix, which end-user policies pin) and a hash of
+    the owner, letters and digits only as AWS Batch requires."""
+    owner = hashlib.sha256(owner_aws_user_id.encode()).hexdigest()[:OWNER_HASH_LENGTH]
+    return community.replace("-", "Z") + SHARE_SEPARATOR + owner
+
+
+def _job_queue(spot: bool, batch: Client) -> str:
+    name = f"{QUEUE_PREFIX}-jobs-{'fargate-spot' if spot else 'fargate'}"
     queues = batch.describe_job_queues(jobQueues=[name])["jobQueues"]
     if not queues:
         raise ProductContextError(
-            f"community {community!r} has no job queue {name}: scheduled jobs are available "
-            "only to communities whose catalog configuration lists the scheduled-job product"
+            f"the stage has no job queue {name}: the catalog's Shared stack of this account "
+            "predates pooled scheduled jobs; ask the operators to deploy it"
         )
     return str(queues[0]["jobQueueArn"])
 
@@ -173,7 +186,11 @@ def register_job(event: Mapping[str, Any], *, batch: Client) -> tuple[str, dict[
     properties = event.get("ResourceProperties", {})
     request = job_definition_request(event)
     spot = required(properties, "Spot") == "Yes"
-    queue_arn = _job_queue(required(properties, "Community"), spot, batch)
+    queue_arn = _job_queue(spot, batch)
+    tags = properties.get("Tags", {})
+    share = share_identifier(
+        required(properties, "Community"), str(tags.get(OWNER_USERID_TAG, "")) or "unknown"
+    )
     alert_email = str(properties.get("AlertEmail", "")).strip()
     if not alert_email:
         alert_email = as_email(str(properties.get("OwnerEmail", "")))
@@ -192,11 +209,11 @@ def register_job(event: Mapping[str, Any], *, batch: Client) -> tuple[str, dict[
         "JobDefinition": f"{name}:{revision}",
         "JobQueueArn": queue_arn,
         "JobQueueName": queue_name,
-        "ShareIdentifier": name,
+        "ShareIdentifier": share,
         "AlertEmail": alert_email,
         # The revision is part of the path: Batch evaluates the owner tag of a job definition
         # only when the submission names a revision.
-        "SubmitJobApi": f"{api_url}/jobs/{queue_name}/{name}/{revision}",
+        "SubmitJobApi": f"{api_url}/jobs/{queue_name}/{name}/{revision}/{share}",
     }
 
 

@@ -109,7 +109,7 @@ def _product_context(request: Request) -> Result:
         ssm=request.client("ssm"),
         ec2=request.client("ec2"),
         # Read per request: a misconfiguration fails launches with a reason, never a Delete.
-        settings=product_context.Settings.from_environ(os.environ),
+        settings=product_context.Settings.from_environ(os.environ, request.client("ssm")),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .common import Client, ProductContextError, as_email, error_code, tag_safe
+from .communities import read_communities
 
 RESOURCE_TYPE = "Custom::ProductContext"
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
@@ -44,14 +45,19 @@ class Settings:
     documentation_url: str = ""
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str], ssm: Client | None = None) -> Settings:
+        """``COMMUNITIES`` (role name -> community) and, where ``COMMUNITIES_PARAMETER_PATH``
+        is set, the roles of the community documents below that SSM path (read with ``ssm``)."""
         subnets_parameter = environ.get("SUBNETS_PARAMETER", "").strip()
         if not subnets_parameter:
             raise ProductContextError(
                 "product-context function is misconfigured: SUBNETS_PARAMETER is not set"
             )
+        path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
         try:
             raw = json.loads(environ.get("COMMUNITIES") or "{}")
+            if path and ssm is not None:
+                raw = {**raw, **_roles_of(read_communities(ssm, path))}
             communities = {
                 role: Community(entry["community"], entry.get("owner_email_template"))
                 for role, entry in raw.items()
@@ -90,6 +96,15 @@ class Settings:
             (community for pattern, community in patterns if fnmatch.fnmatchcase(folded, pattern)),
             None,
         )
+
+
+def _roles_of(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Role name (or name pattern) -> community entry, from the community documents."""
+    return {
+        role: {"community": name, "owner_email_template": document.get("owner_email_template")}
+        for name, document in documents.items()
+        for role in document["roles"]
+    }
 
 
 @dataclass(frozen=True)
