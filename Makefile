@@ -19,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
+.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-scale cost cost-docs bench-tests compare-templates acknowledgements clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -87,6 +87,15 @@ docs: install ## regenerate docs/products from the product definitions
 
 bench: install ## synth benchmark: full app vs empty CDK app (medians, ratio)
 	$(RUN) python bench/synth_bench.py
+
+bench-scale: install ## synth time and largest template at 2, 50 and 200 communities (medians)
+	$(RUN) python bench/scale_bench.py
+
+cost: install ## fixed monthly cost of dev, prod and the cheapest safe dev, from their templates
+	$(RUN) python -m bench.fixed_cost --minimal
+
+cost-docs: install ## regenerate the figures in docs/cost.md
+	$(RUN) python -m bench.fixed_cost --write-docs
 
 bench-tests: install ## wall time of make test and make unit (medians of several runs)
 	$(RUN) python bench/test_bench.py

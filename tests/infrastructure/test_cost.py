@@ -43,7 +43,7 @@ def as_list(value: Any) -> list[Any]:
 
 @pytest.fixture
 def cost(stage: SynthesizedStage) -> dict[str, Any]:
-    return stage.stacks["Cost"]
+    return stage.merged("Cost")
 
 
 def test_one_budget_per_community_with_configured_amount_thresholds_and_recipients(
@@ -81,8 +81,8 @@ def test_one_budget_per_community_with_configured_amount_thresholds_and_recipien
 
 
 def test_shipped_thresholds_and_recipients(synthesized: dict[str, SynthesizedStage]) -> None:
-    dev = budgets_by_name(synthesized["dev"].stacks["Cost"])
-    prod = budgets_by_name(synthesized["prod"].stacks["Cost"])
+    dev = budgets_by_name(synthesized["dev"].merged("Cost"))
+    prod = budgets_by_name(synthesized["prod"].merged("Cost"))
 
     def thresholds(budget: dict[str, Any]) -> list[tuple[str, int]]:
         return sorted(
@@ -115,7 +115,7 @@ def test_shipped_thresholds_and_recipients(synthesized: dict[str, SynthesizedSta
 def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
     synthesized: dict[str, SynthesizedStage],
 ) -> None:
-    budgets = budgets_by_name(synthesized["dev"].stacks["Cost"])
+    budgets = budgets_by_name(synthesized["dev"].merged("Cost"))
     jane = budgets["research-catalog-dev-biomedical.jane.doe"]
     john = budgets["research-catalog-dev-biomedical.john.smith"]
 
@@ -135,7 +135,7 @@ def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
     }
     # Only biomedical has member budgets; the prod config has none.
     assert len(budgets) == 4
-    assert len(budgets_by_name(synthesized["prod"].stacks["Cost"])) == 2
+    assert len(budgets_by_name(synthesized["prod"].merged("Cost"))) == 2
 
 
 def test_launch_block_denies_provisioning_and_leaves_stop_and_terminate(
@@ -175,13 +175,16 @@ def test_block_action_per_community_scoped_to_its_roles(
 ) -> None:
     config = stage.config
     actions = resources(cost, "AWS::Budgets::BudgetsAction")
-    budget_ids = {
-        r["Properties"]["Budget"]["BudgetName"]: logical_id
-        for logical_id, r in resources(cost, "AWS::Budgets::Budget").items()
-    }
     blocking = {n: c for n, c in config.communities.items() if c.budget.block_launches_at}
     assert len(actions) == len(blocking)
     for name, community in blocking.items():
+        # Each community's budget and action are in its own stack.
+        own = stage.stacks[f"Community-{name}"]
+        actions = resources(own, "AWS::Budgets::BudgetsAction")
+        budget_ids = {
+            r["Properties"]["Budget"]["BudgetName"]: logical_id
+            for logical_id, r in resources(own, "AWS::Budgets::Budget").items()
+        }
         (action,) = [
             a["Properties"]
             for a in actions.values()
@@ -325,6 +328,7 @@ def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
     from aws_cdk.assertions import Template
 
     from catalog_constructs.shared.resources import SharedResources
+    from stacks.community_stack import CommunityStack
     from stacks.cost_stack import CostStack
 
     config = load_example("prod")
@@ -358,13 +362,22 @@ def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
         jobs_key=kms.Key(shared, "Jobs"),
         credentials_key=kms.Key(shared, "Credentials"),
     )
-    template = Template.from_stack(CostStack(app, "Cost", config=config, shared=resources, env=env))
-
-    template.resource_count_is("AWS::Budgets::Budget", len(config.communities))
-    template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
-    template.resource_count_is("Custom::BudgetBlockRelease", 0)
-    template.resource_count_is("AWS::Lambda::Function", 2)  # tags and report
-    for budget in template.find_resources("AWS::Budgets::Budget").values():
+    cost_stack = CostStack(app, "Cost", config=config, shared=resources, env=env)
+    community_stacks = [
+        CommunityStack(app, f"Community-{name}", config=config, name=name, env=env)
+        for name in config.communities
+    ]
+    cost = Template.from_stack(cost_stack)
+    # Tags, report and enforcement (community stacks find it through its SSM parameter).
+    cost.resource_count_is("AWS::Lambda::Function", 3)
+    communities = [Template.from_stack(stack) for stack in community_stacks]
+    budgets = {}
+    for template in communities:
+        template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
+        template.resource_count_is("Custom::BudgetBlockRelease", 0)
+        budgets.update(template.find_resources("AWS::Budgets::Budget"))
+    assert len(budgets) == len(config.communities)
+    for budget in budgets.values():
         thresholds = {
             (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
             for n in budget["Properties"]["NotificationsWithSubscribers"]

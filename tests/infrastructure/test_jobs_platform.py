@@ -71,7 +71,7 @@ def test_owners_may_submit_only_their_own_job_definitions(stage: SynthesizedStag
     config = stage.config
     policies = [
         p["Properties"]
-        for p in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        for p in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
         if "end users" in p["Properties"].get("Description", "")
     ]
     with_jobs = [c for c in config.communities.values() if JOBS_PRODUCT_KEY in c.products]
@@ -113,7 +113,7 @@ def test_each_community_with_jobs_has_fargate_and_spot_queues_with_fair_share(
 def test_jobs_launch_role_passes_only_the_shared_scheduler_role(stage: SynthesizedStage) -> None:
     policies = [
         p["Properties"]
-        for p in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        for p in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
         if p["Properties"].get("Description", "").endswith("build jobs products")
     ]
     (policy,) = policies

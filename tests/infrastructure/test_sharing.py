@@ -60,8 +60,14 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     _add_nag(app)
     assembly = app.synth()
     report = Path(assembly.directory) / "validation-report.json"
+    catalog = assembly.get_stack_by_name("research-catalog-dev-catalog").template
+    # The communities' portfolios are in stacks of their own; here they count as the catalog.
+    for stack in assembly.stacks:
+        if stack.stack_name.startswith("research-catalog-dev-community-"):
+            for logical_id, resource in stack.template["Resources"].items():
+                catalog["Resources"][f"{stack.stack_name}.{logical_id}"] = resource
     return {
-        "catalog": assembly.get_stack_by_name("research-catalog-dev-catalog").template,
+        "catalog": catalog,
         "shared": assembly.get_stack_by_name("research-catalog-dev-shared").template,
         "report": json.loads(report.read_text()) if report.exists() else {},
     }
@@ -129,13 +135,16 @@ def test_admin_role_may_only_touch_its_products_and_portfolios(
 def test_product_context_maps_pattern_roles_to_their_community(
     shared_catalog: dict[str, Any],
 ) -> None:
-    [function] = [
-        f
-        for f in _resources(shared_catalog["shared"], "AWS::Lambda::Function")
-        if "COMMUNITIES" in f["Properties"].get("Environment", {}).get("Variables", {})
+    """The community's document (read by the product-context function) lists the pattern's
+    name part among its roles."""
+    [document] = [
+        p["Properties"]["Value"]
+        for p in _resources(shared_catalog["catalog"], "AWS::SSM::Parameter")
+        if p["Properties"]["Name"] == "/research-catalog/communities/challenge"
     ]
-    communities = json.loads(function["Properties"]["Environment"]["Variables"]["COMMUNITIES"])
-    assert communities["AWSReservedSSO_DataChallenge_*"]["community"] == "challenge"
+    assert '\\"AWSReservedSSO_DataChallenge_*\\"' in json.dumps(document) or (
+        '"AWSReservedSSO_DataChallenge_*"' in json.dumps(document)
+    )
 
 
 def test_no_unacknowledged_findings_with_sharing(shared_catalog: dict[str, Any]) -> None:
