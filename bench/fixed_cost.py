@@ -59,7 +59,7 @@ def _monthly_runs(expression: str) -> float:
         per_day = {"minute": 1440, "hour": 24, "day": 1}[match[2]] / int(match[1])
         return per_day * days
     if match := re.fullmatch(r"cron\((.*)\)", expression):
-        minutes, hours, day_of_month, _, day_of_week, *_ = match[1].split()
+        _, hours, day_of_month, _, day_of_week, *_ = match[1].split()
         per_day = len(hours.split(",")) if hours != "*" else 24
         if day_of_week not in ("*", "?"):
             return per_day * len(day_of_week.split(",")) * days / 7
@@ -251,12 +251,9 @@ def write_docs(config_dir: Path) -> None:
     ):
         section = stage_report(stage, config_dir, minimal=minimal, markdown=True)
         doc_section(text, name)  # fails clearly if the markers are missing
-        text = re.sub(
-            rf"(<!-- cost:{name} -->\n).*?(<!-- /cost:{name} -->)",
-            lambda match, section=section: match[1] + section + match[2],
-            text,
-            flags=re.S,
-        )
+        start = text.index(f"<!-- cost:{name} -->\n") + len(f"<!-- cost:{name} -->\n")
+        end = text.index(f"<!-- /cost:{name} -->")
+        text = text[:start] + section + text[end:]
     DOC.write_text(text)
 
 
