@@ -19,7 +19,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-scale cost cost-docs bench-tests compare-templates acknowledgements clean
+.PHONY: help install synth synth-pipeline smoke promote test lint format typecheck unit infra update-snapshots docs bench bench-scale cost cost-docs bench-tests compare-templates acknowledgements refactor-plan clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -51,6 +51,12 @@ synth-pipeline: install ## synthesize the delivery pipeline (config/base.yaml de
 # a role those credentials may assume).
 smoke: install ## launch, check and terminate every product of deployed STAGE
 	$(RUN) python -m delivery.smoke --stage $(STAGE) $(if $(SMOKE_ROLE_ARN),--role-arn $(SMOKE_ROLE_ARN))
+
+# BEFORE: a folder with <stack name>.template.json and .resources.json of the deployed Catalog and
+# Cost stacks (docs/operations.md, "Moving an existing stage to the community stacks").
+refactor-plan: synth ## plan the stack refactor that moves deployed STAGE to community stacks
+	$(RUN) python -m delivery.refactor_plan --assembly cdk.out --before $(BEFORE) \
+		--out $(or $(OUT),refactor-$(STAGE)) $(if $(TEMPLATE_URL),--template-url $(TEMPLATE_URL))
 
 promote: install ## publish VERSION of PRODUCT in STAGE (edits config/STAGE.yaml)
 	$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
