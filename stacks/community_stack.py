@@ -17,6 +17,7 @@ from catalog_constructs.catalog.admin.function import PortfolioShares
 from catalog_constructs.catalog.portfolio import CommunityPortfolio
 from catalog_constructs.cost.community_cost import CommunityCost
 from config.models import CatalogConfig
+from config.rules.communities import community_document
 from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
 
 
@@ -147,18 +148,10 @@ def publish_community_document(
     """The community's document (contract.community_parameter): the role names and name
     patterns that make a launcher a member and how to derive their e-mail (product-context
     function), its budget and topics (enforcement and report functions)."""
-    community = config.communities[name]
+    # The keys and roles config.rules.communities sizes (an SSM parameter holds 4 KB).
     document = {
-        "roles": [
-            *community.role_names_resolved(),
-            # STS omits role paths: the handler matches a pattern's name part.
-            *(p.rsplit("/", 1)[-1] for p in community.principals.role_patterns),
-        ],
-        "owner_email_template": community.owner_email_template,
-        "display_name": community.display_name,
+        **community_document(config.communities[name]),
         "budget_name": budget_name,
-        "budget_usd": community.budget.amount_usd,
-        "period": community.budget.period,
         "block": block,
         "stop_topic_arn": stop_topic_arn,
         "report_topic_arn": report_topic_arn,

@@ -34,8 +34,11 @@ from catalog_constructs import contract
 from catalog_constructs.common.encryption import allow_use_through_service, catalog_key
 from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 
-# Per capacity type of the pool; the account's Fargate vCPU quota applies on top.
+# Per capacity type of the pool by default; the account's Fargate vCPU quota applies on top.
 MAX_VCPUS = 256
+# What each per-community compute environment of the former layout was deployed with: legacy
+# queues keep it, so deploying the pool changes nothing about them.
+LEGACY_MAX_VCPUS = 256
 POOL_COMPUTE_RESERVATION = 10
 # How long past usage counts against a share: long enough that a burst of jobs lowers the
 # product's priority for a while, short enough that a quiet product is soon first again.
@@ -119,7 +122,9 @@ class JobsPlatform(Construct):
             "The group has no inbound rule at all; the rule flags the open egress.",
         )
 
-        def compute(construct_id: str, kind: str) -> batch.CfnComputeEnvironment:
+        def compute(
+            construct_id: str, kind: str, vcpus: int = max_vcpus
+        ) -> batch.CfnComputeEnvironment:
             return batch.CfnComputeEnvironment(
                 self,
                 construct_id,
@@ -127,7 +132,7 @@ class JobsPlatform(Construct):
                 state="ENABLED",
                 compute_resources=batch.CfnComputeEnvironment.ComputeResourcesProperty(
                     type=kind,
-                    maxv_cpus=max_vcpus,
+                    maxv_cpus=vcpus,
                     subnets=subnet_ids,
                     security_group_ids=[security_group.security_group_id],
                 ),
@@ -201,7 +206,7 @@ class JobsPlatform(Construct):
                         f"{community}-{kind}-Queue",
                         contract.job_queue_name(community, spot=spot),
                         policy.attr_arn,
-                        compute(f"{community}-{kind}", kind),
+                        compute(f"{community}-{kind}", kind, LEGACY_MAX_VCPUS),
                     ).attr_job_queue_arn
                 )
 

@@ -22,6 +22,7 @@ from config.errors import Violation
 from config.rules.checked import Checked, Rule
 from config.rules.communities import (
     communities_within_stage_limit,
+    community_documents_fit,
     community_products_published,
     cost_centers_within_catalog_limit,
     display_names_unique,
@@ -70,6 +71,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         roles_in_one_community,
         communities_within_stage_limit,
         cost_centers_within_catalog_limit,
+        community_documents_fit,
     ),
     "jobs": (jobs_name_job_communities,),
     "images": (image_targets_fit_stage,),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from config.errors import Violation, did_you_mean
 from config.rules.checked import Checked, Communities, foreign_arn_message
 from config.sections.budgets import budget_name
@@ -20,6 +22,13 @@ MAX_COST_CENTERS = 200
 MEMBER_BUDGETS_MAX = 300
 # AWS Budgets' limit on budget names.
 BUDGET_NAME_MAX = 100
+# Each community stack publishes a JSON document about the community (its roles, budget and
+# topics) in a standard SSM parameter, which holds at most 4 KB (stacks/community_stack.py).
+COMMUNITY_DOCUMENT_MAX_BYTES = 4096
+# The longest values the deploy fills in: a budget name, an SNS topic ARN (a 256-character
+# topic name in the longest region name).
+_LONGEST_BUDGET_NAME = "b" * BUDGET_NAME_MAX
+_LONGEST_TOPIC_ARN = "arn:aws-us-gov:sns:ap-southeast-5:123456789012:" + "t" * 256
 
 
 def display_names_unique(communities: Communities, known: Checked) -> list[Violation]:
@@ -106,6 +115,47 @@ def cost_centers_within_catalog_limit(communities: Communities, known: Checked) 
                     )
                 ]
     return []
+
+
+def community_document(community: Community) -> dict[str, object]:
+    """The document a community's stack publishes for the stage's functions, with the values
+    the deploy fills in (budget name, topic ARNs) at their longest. The stack writes the same
+    keys (tests/infrastructure/test_sharing.py checks that)."""
+    return {
+        "roles": [
+            *community.role_names_resolved(),
+            # STS omits role paths: the functions match a pattern's name part.
+            *(p.rsplit("/", 1)[-1] for p in community.principals.role_patterns),
+        ],
+        "owner_email_template": community.owner_email_template,
+        "display_name": community.display_name,
+        "budget_name": _LONGEST_BUDGET_NAME,
+        "budget_usd": community.budget.amount_usd,
+        "period": community.budget.period,
+        "block": True,
+        "stop_topic_arn": _LONGEST_TOPIC_ARN,
+        "report_topic_arn": _LONGEST_TOPIC_ARN,
+    }
+
+
+def community_documents_fit(communities: Communities, known: Checked) -> list[Violation]:
+    """A community's document fits its SSM parameter (COMMUNITY_DOCUMENT_MAX_BYTES): many
+    roles are better named by a pattern."""
+    violations: list[Violation] = []
+    for name, community in communities.items():
+        size = len(json.dumps(community_document(community), separators=(",", ":")).encode())
+        if size > COMMUNITY_DOCUMENT_MAX_BYTES:
+            violations.append(
+                (
+                    (name, "principals"),
+                    f"the community's roles make its document for the stage's functions up to "
+                    f"{size:,} bytes; allowed: {COMMUNITY_DOCUMENT_MAX_BYTES:,} (an SSM "
+                    "parameter): list fewer roles, e.g. one role_patterns entry for similar "
+                    "names",
+                    None,
+                )
+            )
+    return violations
 
 
 def member_budgets_within_stack_limit(communities: Communities, known: Checked) -> list[Violation]:

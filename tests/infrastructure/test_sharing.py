@@ -132,19 +132,34 @@ def test_admin_role_may_only_touch_its_products_and_portfolios(
             assert statement["Sid"] == "ShareStatusAndOrganization"
 
 
+def _document(value: Any) -> dict[str, Any]:
+    """An SSM parameter's JSON value, references replaced by placeholders."""
+    if isinstance(value, dict):
+        ((_, parts),) = value.items()  # Fn::Join
+        text = "".join(p if isinstance(p, str) else "<reference>" for p in parts[1])
+    else:
+        text = value
+    return dict(json.loads(text))
+
+
 def test_product_context_maps_pattern_roles_to_their_community(
     shared_catalog: dict[str, Any],
 ) -> None:
-    """The community's document (read by the product-context function) lists the pattern's
-    name part among its roles."""
-    [document] = [
+    """The community's document (read by the product-context function) lists its roles and the
+    pattern's name part (STS omits paths), and has the keys the config's size rule counts."""
+    from config.rules.communities import community_document
+
+    [value] = [
         p["Properties"]["Value"]
         for p in _resources(shared_catalog["catalog"], "AWS::SSM::Parameter")
         if p["Properties"]["Name"] == "/research-catalog/communities/challenge"
     ]
-    assert '\\"AWSReservedSSO_DataChallenge_*\\"' in json.dumps(document) or (
-        '"AWSReservedSSO_DataChallenge_*"' in json.dumps(document)
-    )
+    document = _document(value)
+    assert document["roles"] == ["DataChallengeParticipants", "AWSReservedSSO_DataChallenge_*"]
+    assert document["stop_topic_arn"] == document["report_topic_arn"] == "<reference>"
+    expected = community_document(load_example("dev").communities["challenge"])
+    # A null owner_email_template is left out of the JSON.
+    assert set(document) | {"owner_email_template"} == set(expected)
 
 
 def test_no_unacknowledged_findings_with_sharing(shared_catalog: dict[str, Any]) -> None:

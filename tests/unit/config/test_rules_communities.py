@@ -218,3 +218,19 @@ def test_member_budgets_per_community_are_limited(
         load_error(config_dir), "communities.challenge.budget.member_budgets.members"
     )
     assert "100 member budgets; allowed: at most 99 per community" in line
+
+
+def test_a_communitys_document_fits_its_ssm_parameter() -> None:
+    """The community stack publishes the community's roles in a standard SSM parameter (4 KB):
+    a role list that would overflow it is refused with the community and key, not at deploy."""
+    data = _many_communities(2, products=["linux-docker"])
+    roles = [f"ResearchCatalogParticipantRole{index:03d}" for index in range(100)]
+    data["communities"]["team01"]["principals"] = {"role_names": roles[:50]}
+    CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    data["communities"]["team01"]["principals"] = {"role_names": roles}
+    with pytest.raises(pydantic.ValidationError) as error:
+        CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("communities", "team01", "principals")
+    assert "document for the stage's functions up to 4,479 bytes" in problem["msg"]
+    assert "allowed: 4,096" in problem["msg"]
