@@ -238,22 +238,24 @@ def doc_section(text: str, name: str) -> str:
     """The generated section ``name`` of docs/cost.md (between its markers)."""
     match = re.search(rf"<!-- cost:{name} -->\n(.*?)<!-- /cost:{name} -->", text, re.S)
     if match is None:
-        raise ValueError(f"{DOC} has no section <!-- cost:{name} -->")
+        raise ValueError(f"{DOC} has no section <!-- cost:{name} -->: run `make cost-docs`")
     return match[1]
 
 
 def write_docs(config_dir: Path) -> None:
+    """Every stage of ``config_dir`` and the cheapest safe dev: sections that exist are
+    replaced, a new stage's is added at the end of the page."""
+    from config.loader import available_stages
+
     text = DOC.read_text()
-    for name, stage, minimal in (
-        ("dev", "dev", False),
-        ("prod", "prod", False),
-        ("minimal", "dev", True),
-    ):
+    sections = [(stage, stage, False) for stage in available_stages(config_dir)]
+    for name, stage, minimal in [*sections, ("minimal", "dev", True)]:
         section = stage_report(stage, config_dir, minimal=minimal, markdown=True)
-        doc_section(text, name)  # fails clearly if the markers are missing
-        start = text.index(f"<!-- cost:{name} -->\n") + len(f"<!-- cost:{name} -->\n")
-        end = text.index(f"<!-- /cost:{name} -->")
-        text = text[:start] + section + text[end:]
+        start_marker, end_marker = f"<!-- cost:{name} -->\n", f"<!-- /cost:{name} -->"
+        if start_marker not in text:
+            text = text.rstrip("\n") + f"\n\n{start_marker}{end_marker}\n"
+        start = text.index(start_marker) + len(start_marker)
+        text = text[:start] + section + text[text.index(end_marker) :]
     DOC.write_text(text)
 
 

@@ -174,3 +174,9 @@ COMMUNITY_PARAMETER_ROOT = f"{PARAMETER_ROOT}/communities"
 
 def community_parameter(community: str) -> str:
     return f"{COMMUNITY_PARAMETER_ROOT}/{community}"
+
+
+def community_stack_name(stage: str, community: str) -> str:
+    """The CloudFormation name of a community's stack; CloudFormation starts the names it
+    generates for the stack's resources (its SNS topics) with it."""
+    return f"{PREFIX}-{stage}-community-{community}"

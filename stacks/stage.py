@@ -6,6 +6,7 @@ from typing import Any
 from aws_cdk import Environment, Stage
 from constructs import Construct
 
+from catalog_constructs import contract
 from config.models import CatalogConfig
 from stacks.ami_stack import AmiStack
 from stacks.catalog_stack import CatalogStack
@@ -110,7 +111,7 @@ def build_community_stacks(
             community_stack_id(name),
             config=config,
             name=name,
-            stack_name=f"research-catalog-{config.stage_name}-community-{name}",
+            stack_name=contract.community_stack_name(config.stage_name, name),
             description=f"Research catalog: the {name} community's portfolio, budgets and reports",
             **options,
         )

@@ -11,7 +11,6 @@ from aws_cdk import (
     CustomResource,
     aws_iam as iam,
     aws_kms as kms,
-    aws_lambda as lambda_,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
 )
@@ -49,20 +48,14 @@ class CommunityCost(Construct):
                 self, "StopTopic", display_name=f"{community.display_name} budget stop", key=key
             )
             allow_budgets_to_publish(self.stop_topic)
+            # The Cost stack lets every stop topic of the stage's community stacks invoke the
+            # function (catalog_constructs/cost/enforcement.py).
             sns.CfnSubscription(
                 self,
                 "StopSubscription",
                 protocol="lambda",
                 endpoint=enforcement_function_arn,
                 topic_arn=self.stop_topic.topic_arn,
-            )
-            lambda_.CfnPermission(
-                self,
-                "StopPermission",
-                action="lambda:InvokeFunction",
-                function_name=enforcement_function_arn,
-                principal="sns.amazonaws.com",
-                source_arn=self.stop_topic.topic_arn,
             )
         self.budgets = CommunityBudgets(
             self,

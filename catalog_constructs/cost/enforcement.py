@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
+from aws_cdk import Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_
 from constructs import Construct
 
 from catalog_constructs import contract
@@ -108,3 +108,22 @@ class BudgetEnforcement(Construct):
             BLOCK_RELEASE_SCHEDULE,
             "Lift launch blocks whose budget is no longer spent",
         )
+        # The stop topics of the stage's community stacks may invoke the function: two
+        # statements for every community, where one per topic would outgrow the function
+        # policy's 20 KB at about 50 communities. CloudFormation names a topic after its stack;
+        # a topic moved from the Cost stack of the former layout keeps that stack's name. The
+        # function acts only on the topics the community documents list.
+        topic_names = {
+            "CommunityStopTopics": contract.community_stack_name(stage_name, "*"),
+            "MovedStopTopics": f"{contract.PREFIX}-{stage_name}-cost-StopTopic*",
+        }
+        for construct_id_, topic_name in topic_names.items():
+            lambda_.CfnPermission(
+                self,
+                construct_id_,
+                action="lambda:InvokeFunction",
+                function_name=self.handler.function.attr_arn,
+                principal="sns.amazonaws.com",
+                source_account=stack.account,
+                source_arn=stack.format_arn(service="sns", resource=topic_name),
+            )

@@ -387,3 +387,35 @@ def test_without_blocks_there_is_no_action_and_no_release_on_deploy() -> None:
         }
         # No block threshold (100 % actual by default) added: only the configured alerts.
         assert thresholds == {("ACTUAL", 50), ("FORECASTED", 100)}
+
+
+def test_stop_topics_invoke_the_enforcement_function_through_two_stage_wide_permissions(
+    stage: SynthesizedStage,
+) -> None:
+    """Two permissions for every community (a Lambda function policy holds 20 KB, about 50
+    statements of one topic each): SNS topics of this account named after the stage's community
+    stacks, or moved from its former Cost stack. Community stacks add none."""
+    name = stage.config.stage_name
+    cost = stage.stacks["Cost"]
+    permissions = [
+        p["Properties"]
+        for p in resources(cost, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "sns.amazonaws.com"
+    ]
+    (function_id,) = [
+        k
+        for k, f in resources(cost, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "cost_handlers.enforcement.handler"
+    ]
+    sources = sorted(p["SourceArn"]["Fn::Join"][1][-1] for p in permissions)
+    assert sources == [
+        f":sns:{stage.config.stage.region}:{stage.config.stage.account}:"
+        f"research-catalog-{name}-{suffix}"
+        for suffix in ("community-*", "cost-StopTopic*")
+    ]
+    for permission in permissions:
+        assert permission["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        assert permission["SourceAccount"] == stage.config.stage.account
+        assert permission["Action"] == "lambda:InvokeFunction"
+    for template in stage.communities().values():
+        assert not resources(template, "AWS::Lambda::Permission")

@@ -54,6 +54,7 @@ class Layouts:
         self.old = deployed(stage.stage)
         self.new = load_assembly(stage.directory)
         self.catalog = f"research-catalog-{stage.stage}-catalog"
+        self.config = stage.config
         self.plan: Plan = plan_moves(self.old, self.new)
         self.to = {m.source: m.destination for m in self.plan.moves}
 
@@ -174,10 +175,12 @@ def test_no_product_moves_and_the_catalog_keeps_its_logical_ids(layouts: Layouts
     assert not [
         m for m in layouts.plan.moves if layouts.new_resource(m.destination)["Type"] == PRODUCT
     ]
-    # What stays behind without a counterpart is deleted by the deploy: nothing researchers hold.
-    assert [layouts.old_resource(a)["Type"] for a in layouts.plan.removed] == [
-        "Custom::BudgetBlockRelease"
-    ]
+    # What stays behind without a counterpart is deleted by the deploy: nothing researchers
+    # hold (the stage-wide release on deploy; the per-topic invoke permissions of the stop
+    # topics, which two stage-wide permissions of the Cost stack replace).
+    removed = sorted(layouts.old_resource(a)["Type"] for a in layouts.plan.removed)
+    stopping = [n for n, c in layouts.config.communities.items() if c.budget.stop_instances]
+    assert removed == ["AWS::Lambda::Permission"] * len(stopping) + ["Custom::BudgetBlockRelease"]
 
 
 def _fake_physical_ids(old: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:

@@ -17,7 +17,7 @@ import json
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -125,6 +125,11 @@ def stop_instances(community: str, ec2: Any) -> list[str]:
     return ids
 
 
+def _settings(environ: Mapping[str, str], client: Callable[[str], Any]) -> Settings:
+    ssm = client("ssm") if environ.get("COMMUNITIES_PARAMETER_PATH") else None
+    return Settings.from_environ(environ, ssm)
+
+
 def handler(
     event: Mapping[str, Any],
     context: Any,
@@ -133,11 +138,11 @@ def handler(
     client: Callable[[str], Any] = boto3.client,
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Any]:
-    settings = Settings.from_environ(
-        environ, client("ssm") if environ.get("COMMUNITIES_PARAMETER_PATH") else None
-    )
+    if is_custom_resource_request(event):
+        return _on_deploy(event, send=send, client=client, environ=environ)
     records = event.get("Records") or []
     if records:
+        settings = _settings(environ, client)
         stopped: dict[str, list[str]] = {}
         for record in records:
             topic = record.get("Sns", {}).get("TopicArn", "")
@@ -147,21 +152,28 @@ def handler(
                 continue
             stopped[community] = stop_instances(community, client("ec2"))
         return {"stopped": stopped}
+    # The schedule: every block budget of the stage, from the community documents.
+    return {"released": release_blocks(_settings(environ, client), client("budgets"))}
 
-    custom_resource = is_custom_resource_request(event)
-    if custom_resource and event["RequestType"] == "Delete":
+
+def _on_deploy(
+    event: Mapping[str, Any],
+    *,
+    send: Sender,
+    client: Callable[[str], Any],
+    environ: Mapping[str, str],
+) -> dict[str, Any]:
+    """``Custom::BudgetBlockRelease`` of a community stack: checks the budgets it names (its
+    own), so it reads no community document and answers CloudFormation whatever happens."""
+    if event["RequestType"] == "Delete":
         respond(event, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
-    if custom_resource:
-        # A community stack's deploy checks its own budget, not every budget of the stage.
-        named = tuple(sorted((event.get("ResourceProperties") or {}).get("Budgets") or {}))
-        settings = replace(settings, budgets=named or settings.budgets)
     try:
+        named = tuple(sorted((event.get("ResourceProperties") or {}).get("Budgets") or {}))
+        settings = Settings(account=environ["ACCOUNT_ID"], budgets=named, stop_topics={})
         released = release_blocks(settings, client("budgets"))
     except Exception as error:
         log("release failed", error=repr(error), trace=traceback.format_exc())
-        if not custom_resource:
-            raise
         # A deploy must not fail because a block could not be lifted; the schedule retries.
         respond(
             event,
@@ -171,12 +183,11 @@ def handler(
             send=send,
         )
         return {}
-    if custom_resource:
-        respond(
-            event,
-            status="SUCCESS",
-            physical_id=PHYSICAL_ID,
-            reason=f"released: {', '.join(released) or 'none'}",
-            send=send,
-        )
+    respond(
+        event,
+        status="SUCCESS",
+        physical_id=PHYSICAL_ID,
+        reason=f"released: {', '.join(released) or 'none'}",
+        send=send,
+    )
     return {"released": released}

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .common import Client, ProductContextError, as_email, error_code, tag_safe
-from .communities import read_communities
+from .communities import CommunityDocumentError, read_communities
 
 RESOURCE_TYPE = "Custom::ProductContext"
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
@@ -55,9 +55,15 @@ class Settings:
             )
         path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
         try:
-            raw = json.loads(environ.get("COMMUNITIES") or "{}")
-            if path and ssm is not None:
-                raw = {**raw, **_roles_of(read_communities(ssm, path))}
+            documents = read_communities(ssm, path) if path and ssm is not None else {}
+            roles = _roles_of(documents)
+        except (CommunityDocumentError, KeyError, TypeError) as error:
+            raise ProductContextError(
+                "product-context function is misconfigured: a community document below "
+                f"{path} is not what community stacks publish ({type(error).__name__}: {error})"
+            ) from error
+        try:
+            raw = {**json.loads(environ.get("COMMUNITIES") or "{}"), **roles}
             communities = {
                 role: Community(entry["community"], entry.get("owner_email_template"))
                 for role, entry in raw.items()
@@ -101,7 +107,7 @@ class Settings:
 def _roles_of(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Role name (or name pattern) -> community entry, from the community documents."""
     return {
-        role: {"community": name, "owner_email_template": document.get("owner_email_template")}
+        str(role): {"community": name, "owner_email_template": document.get("owner_email_template")}
         for name, document in documents.items()
         for role in document["roles"]
     }
