@@ -129,10 +129,16 @@ def pooled_job_queue_name(*, spot: bool) -> str:
 
 # AWS Batch share identifiers allow letters and digits only (at most 255). A community name is
 # lower case letters, digits and "-"; "-" becomes "Z" and "O" separates the community from the
-# owner, so neither can collide with another community's identifiers: every identifier of a
-# community starts with job_share_prefix(community), which IAM policies can pin
+# owner's share, so neither can collide with another community's identifiers: every identifier
+# of a community starts with job_share_prefix(community), which IAM policies can pin
 # (batch:ShareIdentifier StringLike "<prefix>*").
 JOB_SHARE_SEPARATOR = "O"
+# A community's owners are spread over this many share identifiers (the batch_job handler's
+# SHARES_PER_COMMUNITY): a fair-share queue takes at most BATCH_ACTIVE_SHARES_MAX active
+# identifiers, which a stage's communities must not outnumber
+# (tests/unit/config/test_rules_communities.py checks config's MAX_COMMUNITIES against it).
+JOB_SHARES_PER_COMMUNITY = 2
+BATCH_ACTIVE_SHARES_MAX = 500
 
 
 def job_share_prefix(community: str) -> str:

@@ -8,12 +8,12 @@ hundred jobs.
 
 Fairness: the stage has one Fargate and one Fargate Spot compute environment with a queue each
 (two of the region's 50 compute environments, whatever the number of communities) under a
-fair-share scheduling policy. Every job is submitted with a share identifier made of its
-community and its owner (contract.job_share_prefix + a hash of the owner), so the scheduler
-divides the vCPUs between the owners who have work queued, weighted per community where the
-configuration says so; a burst of one owner lowers that owner's priority for
-SHARE_DECAY_SECONDS. Accounting stays per community: jobs propagate their Community and owner
-tags to the Fargate tasks, which the cost allocation tags report.
+fair-share scheduling policy. Every job is submitted with one of its community's two share
+identifiers (contract.job_share_prefix + 0 or 1, fixed per owner), so the scheduler divides the
+vCPUs between the communities with work queued, weighted per community where the configuration
+says so, and within a community between two halves of its owners; a burst lowers the share's
+priority for SHARE_DECAY_SECONDS. Accounting stays per community: jobs propagate their Community
+and owner tags to the Fargate tasks, which the cost allocation tags report.
 """
 
 from collections.abc import Mapping, Sequence
@@ -155,15 +155,15 @@ class JobsPlatform(Construct):
                 ],
             )
 
-        # The stage's pool: every community's jobs, each under a share identifier of its
-        # community and owner (contract.job_share_prefix), so the scheduler divides the vCPUs
-        # between owners and communities by recent use instead of first come, first served.
+        # The stage's pool: every community's jobs, each under one of its community's share
+        # identifiers (contract.job_share_prefix), so the scheduler divides the vCPUs between
+        # communities by recent use instead of first come, first served.
         pool_policy = batch.CfnSchedulingPolicy(
             self,
             "PoolFairShare",
             fairshare_policy=batch.CfnSchedulingPolicy.FairsharePolicyProperty(
                 share_decay_seconds=SHARE_DECAY_SECONDS,
-                # Keeps some vCPUs free for owners who are not running anything yet: 1 active
+                # Keeps some vCPUs free for shares that are not running anything yet: 1 active
                 # share leaves 10 % unused, 2 leave 1 %, more practically none.
                 compute_reservation=POOL_COMPUTE_RESERVATION,
                 share_distribution=[

@@ -17,7 +17,7 @@ Weight = Annotated[float, Field(ge=MIN_WEIGHT, le=MAX_WEIGHT)]
 
 class JobsConfig(BaseModel):
     """One Fargate and one Fargate Spot compute environment for the whole stage, shared by every
-    community fairly (share identifiers per community and owner)."""
+    community fairly (two share identifiers per community, owners spread over them)."""
 
     model_config = STRICT
 
@@ -33,8 +33,8 @@ class JobsConfig(BaseModel):
     weights: dict[CommunityName, Weight] = Field(
         default_factory=dict,
         description=(
-            "Community -> fair-share weight factor of each of its owners (default 1; lower gets "
-            f"more: 0.5 gets twice the vCPUs of 1), {MIN_WEIGHT}..{MAX_WEIGHT}."
+            "Community -> fair-share weight factor of its shares (default 1; lower gets more: "
+            f"0.5 gets twice the vCPUs of 1), {MIN_WEIGHT}..{MAX_WEIGHT}."
         ),
     )
     legacy_queues: list[CommunityName] = Field(

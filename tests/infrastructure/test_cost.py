@@ -419,3 +419,77 @@ def test_stop_topics_invoke_the_enforcement_function_through_two_stage_wide_perm
         assert permission["Action"] == "lambda:InvokeFunction"
     for template in stage.communities().values():
         assert not resources(template, "AWS::Lambda::Permission")
+
+
+def _ssm_value(template: dict[str, Any], name: str) -> Any:
+    (value,) = [
+        r["Properties"]["Value"]
+        for r in resources(template, "AWS::SSM::Parameter").values()
+        if r["Properties"]["Name"] == name
+    ]
+    return value
+
+
+def test_only_the_weekly_report_may_publish_to_a_communitys_report_topic(
+    stage: SynthesizedStage,
+) -> None:
+    """The report topic's resource policy (in the community's stack) names the Cost stack's
+    report role, read from the SSM parameter the Cost stack writes; the function's own policy
+    lists no topic, so a community added later needs no change to the Cost stack."""
+    cost = stage.stacks["Cost"]
+    (report_id,) = [
+        k
+        for k, f in resources(cost, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "cost_handlers.report.handler"
+    ]
+    role = cost["Resources"][report_id]["Properties"]["Role"]
+    assert _ssm_value(cost, contract.COST_REPORT_ROLE_PARAMETER) == role
+    for name, template in stage.communities().items():
+        (topic_id,) = [
+            k
+            for k, t in resources(template, "AWS::SNS::Topic").items()
+            if t["Properties"]["DisplayName"].endswith("cost report")
+        ]
+        (policy,) = [
+            p["Properties"]["PolicyDocument"]
+            for p in resources(template, "AWS::SNS::TopicPolicy").values()
+            if p["Properties"]["Topics"] == [{"Ref": topic_id}]
+        ]
+        allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+        (allow,) = allows
+        assert allow["Action"] == "sns:Publish"
+        assert allow["Resource"] == {"Ref": topic_id}
+        parameter = template["Parameters"][allow["Principal"]["AWS"]["Ref"]]
+        assert parameter["Default"] == contract.COST_REPORT_ROLE_PARAMETER, name
+        assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+        (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_enforcement_function_reaches_only_this_stages_budgets(
+    stage: SynthesizedStage,
+) -> None:
+    """One budget ARN per community would outgrow a policy's 6,144 characters at about 40
+    communities: the function may read and reverse the actions of budgets named with the
+    stage's prefix (budget names are research-catalog-<stage>-<community>[.<member>]; the
+    "-" after the stage keeps e.g. stage dev from dev2's budgets)."""
+    name = stage.config.stage_name
+    statements = [
+        s
+        for p in resources(stage.stacks["Cost"], "AWS::IAM::ManagedPolicy").values()
+        for s in statements_of(p)
+        if any(a.startswith("budgets:") for a in as_list(s["Action"]))
+    ]
+    (statement,) = statements
+    assert sorted(as_list(statement["Action"])) == [
+        "budgets:DescribeBudgetActionsForBudget",
+        "budgets:ExecuteBudgetAction",
+        "budgets:ViewBudget",
+    ]
+    tails = sorted(r["Fn::Join"][1][-1] for r in statement["Resource"])
+    assert tails == [
+        f":budgets::{stage.config.stage.account}:budget/research-catalog-{name}-*",
+        f":budgets::{stage.config.stage.account}:budget/research-catalog-{name}-*/action/*",
+    ]
+    for community in stage.config.communities:
+        assert stage.config.budget_name(community).startswith(f"research-catalog-{name}-")

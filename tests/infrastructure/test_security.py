@@ -255,3 +255,31 @@ def test_every_product_launches_many_times(
             assert any(marker in value for marker in varies), (
                 f"{key}: {logical_id}.{name} = {value} is the same in every launch"
             )
+
+
+SSM_WRITES = (
+    "ssm:PutParameter",
+    "ssm:DeleteParameter",
+    "ssm:DeleteParameters",
+    "ssm:LabelParameterVersion",
+)
+
+
+def test_no_role_of_the_catalog_may_write_its_ssm_parameters(stage: SynthesizedStage) -> None:
+    """The community documents (which roles belong to which community, which budgets and
+    topics the cost functions act on) and the values community stacks read at deploy are SSM
+    parameters: only CloudFormation, deploying as an administrator, writes them. No identity
+    policy of any stack or product template allows writing a parameter. (The image pipelines'
+    AMI parameters are written by Image Builder's distribution, not by a role of these
+    templates.)"""
+    import fnmatch
+
+    for name, template in stage.all_templates().items():
+        for statement in _statements(template):
+            if statement.get("Effect") != "Allow" or "Action" not in statement:
+                continue
+            actions = _as_list(statement["Action"])
+            granted = [
+                write for write in SSM_WRITES if any(fnmatch.fnmatch(write, a) for a in actions)
+            ]
+            assert not granted, (name, statement.get("Sid"), granted)

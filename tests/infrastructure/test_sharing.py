@@ -68,6 +68,11 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 catalog["Resources"][f"{stack.stack_name}.{logical_id}"] = resource
     return {
         "catalog": catalog,
+        "communities": {
+            stack.stack_name: stack.template
+            for stack in assembly.stacks
+            if stack.stack_name.startswith("research-catalog-dev-community-")
+        },
         "shared": assembly.get_stack_by_name("research-catalog-dev-shared").template,
         "report": json.loads(report.read_text()) if report.exists() else {},
     }
@@ -130,6 +135,40 @@ def test_admin_role_may_only_touch_its_products_and_portfolios(
     for statement in statements:
         if statement["Resource"] == "*":
             assert statement["Sid"] == "ShareStatusAndOrganization"
+
+
+def test_a_community_stack_lets_the_admin_function_share_its_own_portfolio_only(
+    shared_catalog: dict[str, Any],
+) -> None:
+    """The share rights the admin function's role gets in a community's stack name that
+    community's portfolio; the role is the one the Catalog stack publishes. A community that
+    shares nothing grants nothing."""
+    from catalog_constructs import contract
+
+    communities = shared_catalog["communities"]
+    assert not _resources(
+        communities["research-catalog-dev-community-biomedical"], "AWS::IAM::Policy"
+    )
+    template = communities["research-catalog-dev-community-challenge"]
+    [policy] = _resources(template, "AWS::IAM::Policy")
+    [role] = policy["Properties"]["Roles"]
+    assert template["Parameters"][role["Ref"]]["Default"] == contract.CATALOG_ADMIN_ROLE_PARAMETER
+    [portfolio] = [
+        k for k, r in template["Resources"].items() if r["Type"] == "AWS::ServiceCatalog::Portfolio"
+    ]
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert set(statements) == {"ShareThisPortfolio", "ShareStatusAndOrganization"}
+    share = statements["ShareThisPortfolio"]
+    assert share["Resource"]["Fn::Join"][1][-1] == {"Ref": portfolio}
+    assert ":portfolio/" in share["Resource"]["Fn::Join"][1][-2]
+    assert all(a.startswith("servicecatalog:") for a in share["Action"])
+    read_only = statements["ShareStatusAndOrganization"]
+    assert read_only["Resource"] == "*"
+    assert all(a.split(":")[1].startswith(("Describe", "List")) for a in read_only["Action"])
+    # Every share waits for the policy that allows it.
+    for share_resource in _resources(template, "Custom::PortfolioShare"):
+        [dependency] = share_resource["DependsOn"]
+        assert template["Resources"][dependency] is policy
 
 
 def _document(value: Any) -> dict[str, Any]:

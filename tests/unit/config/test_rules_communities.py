@@ -234,3 +234,12 @@ def test_a_communitys_document_fits_its_ssm_parameter() -> None:
     assert problem["loc"] == ("communities", "team01", "principals")
     assert "document for the stage's functions up to 4,479 bytes" in problem["msg"]
     assert "allowed: 4,096" in problem["msg"]
+
+
+def test_every_community_fits_the_pooled_job_queue() -> None:
+    """A fair-share queue takes at most 500 active share identifiers; each community has two,
+    so the stage's community limit must keep all of them active at once."""
+    from catalog_constructs import contract
+
+    shares = config.rules.communities.MAX_COMMUNITIES * contract.JOB_SHARES_PER_COMMUNITY
+    assert shares <= contract.BATCH_ACTIVE_SHARES_MAX

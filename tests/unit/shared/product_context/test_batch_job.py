@@ -23,7 +23,9 @@ STACK_ID = (
 NAME = "research_catalog_job_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 QUEUE = "research-catalog-jobs-fargate"
 # genomics' prefix, then the first 16 hex digits of sha256("AROAEXAMPLE:jdoe").
-SHARE = "genomicsO" + hashlib.sha256(b"AROAEXAMPLE:jdoe").hexdigest()[:16]
+SHARE = "genomicsO" + str(
+    int.from_bytes(hashlib.sha256(b"AROAEXAMPLE:jdoe").digest()[:4], "big") % 2
+)
 QUEUE_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/{QUEUE}"
 DEFINITION_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{NAME}:4"
 API_URL = f"https://abc123.execute-api.{REGION}.amazonaws.com/v1/"
@@ -291,16 +293,20 @@ def test_definition_names_are_unique_per_stack_and_valid_share_identifiers() -> 
     assert NAME.replace("_", "").isalnum()
 
 
-def test_share_identifiers_pin_the_community_and_separate_owners() -> None:
+def test_share_identifiers_pin_the_community_and_spread_its_owners() -> None:
     """Letters and digits only (AWS Batch), starting with the community's prefix that
-    end-user policies pin (contract.job_share_prefix), different per owner, and no community's
-    identifiers start with another's prefix ("-" becomes "Z", "O" separates)."""
+    end-user policies pin (contract.job_share_prefix), always the same for an owner, the
+    community's owners spread over exactly its two shares, and no community's identifiers
+    start with another's prefix ("-" becomes "Z", "O" separates)."""
     from catalog_constructs import contract
 
+    assert batch_job.SHARES_PER_COMMUNITY == contract.JOB_SHARES_PER_COMMUNITY
+    owners = [f"AROA1:member{index}" for index in range(40)]
+    shares = {owner: batch_job.share_identifier("bio-med", owner) for owner in owners}
+    assert set(shares.values()) == {"bioZmedO0", "bioZmedO1"}
+    assert shares == {owner: batch_job.share_identifier("bio-med", owner) for owner in owners}
     jane = batch_job.share_identifier("bio-med", "AROA1:jane")
-    john = batch_job.share_identifier("bio-med", "AROA1:john")
-    assert jane.isalnum() and jane != john
-    assert jane.startswith(contract.job_share_prefix("bio-med"))
+    assert jane.isalnum() and jane.startswith(contract.job_share_prefix("bio-med"))
     assert not jane.startswith(contract.job_share_prefix("bio"))
     assert not batch_job.share_identifier("biomed", "x").startswith(
         contract.job_share_prefix("bio-med")

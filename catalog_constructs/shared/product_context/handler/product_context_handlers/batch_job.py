@@ -24,7 +24,9 @@ from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
 RESOURCE_TYPE = "Custom::BatchJob"
 OWNER_USERID_TAG = "research-catalog:owner-userid"
 SHARE_SEPARATOR = "O"
-OWNER_HASH_LENGTH = 16
+# Share identifiers per community (catalog_constructs.contract.JOB_SHARES_PER_COMMUNITY): a
+# queue takes at most 500 active ones, and a stage has at most 250 communities.
+SHARES_PER_COMMUNITY = 2
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
 QUEUE_PREFIX = "research-catalog"
 
@@ -164,10 +166,14 @@ def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def share_identifier(community: str, owner_aws_user_id: str) -> str:
     """The job's fair-share identifier in the stage's pooled queue: the community's prefix
-    (catalog_constructs.contract.job_share_prefix, which end-user policies pin) and a hash of
-    the owner, letters and digits only as AWS Batch requires."""
-    owner = hashlib.sha256(owner_aws_user_id.encode()).hexdigest()[:OWNER_HASH_LENGTH]
-    return community.replace("-", "Z") + SHARE_SEPARATOR + owner
+    (catalog_constructs.contract.job_share_prefix, which end-user policies pin) and which of
+    the community's SHARES_PER_COMMUNITY shares the owner is in (a hash of the owner, so the
+    same owner always lands in the same one); letters and digits only, as AWS Batch requires.
+    Fairness is between communities first: a community has at most two shares however many
+    owners queue jobs, and its owners are spread over them."""
+    digest = hashlib.sha256(owner_aws_user_id.encode()).digest()
+    share = int.from_bytes(digest[:4], "big") % SHARES_PER_COMMUNITY
+    return community.replace("-", "Z") + SHARE_SEPARATOR + str(share)
 
 
 def _job_queue(spot: bool, batch: Client) -> str:
