@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -254,6 +255,13 @@ def write_plan(
     return plan
 
 
+def _s3_uri(url: str) -> str:
+    """``https://<bucket>.s3[.<region>].amazonaws.com/<key>`` as ``s3://<bucket>/<key>`` (the
+    form ``aws s3 cp`` takes); other addresses as they are."""
+    match = re.fullmatch(r"https://([^/]+?)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com/(.*)", url)
+    return f"s3://{match[1]}/{match[2]}" if match else url
+
+
 def describe(plan: Plan, out: Path, template_url: str | None) -> str:
     lines = [
         f"{len(plan.moves)} resources move in {len(plan.batches)} refactor(s); the deploy "
@@ -264,7 +272,8 @@ def describe(plan: Plan, out: Path, template_url: str | None) -> str:
         directory = out / f"refactor-{index:02d}"
         lines.append(f"Refactor {index} (new stacks: {', '.join(batch) or 'none'}):")
         if template_url:
-            lines.append(f"  aws s3 cp --recursive {directory} {template_url}/{directory.name}")
+            target = _s3_uri(f"{template_url.rstrip('/')}/{directory.name}")
+            lines.append(f"  aws s3 cp --recursive {directory} {target}")
         lines += [
             "  aws cloudformation create-stack-refactor --enable-stack-creation "
             f"--stack-definitions file://{directory}/stack-definitions.json "

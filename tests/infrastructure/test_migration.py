@@ -302,6 +302,7 @@ def test_refactor_plan_command_writes_what_create_stack_refactor_takes(
     assert main([*argv, "--out", str(out), "--template-url", url]) == 0
     printed = capsys.readouterr().out
     assert "create-stack-refactor --enable-stack-creation" in printed
+    assert "refactor-01 s3://example-bucket/refactor/refactor-01\n" in printed
     mappings = json.loads((out / "mappings.json").read_text())
     batch = json.loads((out / "refactor-01" / "resource-mappings.json").read_text())
     assert batch == mappings and mappings
