@@ -19,7 +19,16 @@ from delivery.refactor_identity import PSEUDO_PREFIX, Address
 # CreateStackRefactor takes a template inline up to this size; larger ones by S3 URL.
 MAX_TEMPLATE_BODY = 51_200
 SUB_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
-OLD_STACK_KEYS = ("AWSTemplateFormatVersion", "Description", "Parameters", "Rules", "Conditions")
+OLD_STACK_KEYS = (
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Transform",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+)
 
 
 class TemplateError(ValueError):
