@@ -52,7 +52,7 @@ def build_stage(
         config=config,
         shared=shared.resources,
         stack_name=f"{prefix}-catalog",
-        description="Research catalog: community portfolios, products, launch roles",
+        description="Research catalog: products and versions, launch roles, actions, TagOptions",
         **options,
     )
     catalog.add_stack_dependency(shared)
@@ -62,7 +62,7 @@ def build_stage(
         config=config,
         shared=shared.resources,
         stack_name=f"{prefix}-cost",
-        description="Research catalog: community budgets, launch blocks, cost reports",
+        description="Research catalog: launch-block policy, budget enforcement, cost reports",
         **options,
     )
     cost.add_stack_dependency(shared)
