@@ -2,14 +2,19 @@
 App of the delivery pipeline, which deploys the same stacks through one ``cdk.Stage`` per stage."""
 
 import json
+import shutil
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import cdk_nag
-from aws_cdk import App, Environment, Validations
+from aws_cdk import App, Environment, Validations, cx_api
 
+from catalog_constructs.catalog.product import released_template_changed
+from catalog_constructs.common.deploy_guard import refuse_deployment
 from config import CONFIG_DIR, ConfigError, ConfigProblem, available_stages, load_config
 from config.models import CatalogConfig
+from config.placeholders import for_pipeline, for_stage
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage import build_stage
 
@@ -38,7 +43,8 @@ def build_app(
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     stage_name = stage or app.node.try_get_context(STAGE_CONTEXT_KEY)
     config = load_config(stage_name, config_dir)
-    build_stage(app, config)
+    placeholders = [p.short for p in for_stage(config.stage_name, config_dir)]
+    build_stage(app, config, placeholders=placeholders)
     _add_nag(app)
     return app
 
@@ -49,25 +55,77 @@ def build_pipeline_app(
     outdir: str | None = None,
     config_dir: Path = CONFIG_DIR,
 ) -> App:
-    """The delivery pipeline and, inside it, one CatalogStage per stage of
-    ``delivery.stage_order``. Fails with a ConfigError when base.yaml has no delivery section."""
+    """The delivery pipeline and, inside it, one CatalogStage per stage of ``stage_order``.
+    Fails with a ConfigError when base.yaml has no delivery section."""
     app = App(context={**CDK_JSON_CONTEXT, **(context or {})}, outdir=outdir)
     configs = load_pipeline_configs(config_dir)
     delivery = configs[0].delivery
     assert delivery is not None
-    PipelineStack(
+    pipeline = PipelineStack(
         app,
         "Pipeline",
         delivery=delivery,
         stage_configs=configs,
+        stage_placeholders={
+            c.stage_name: [p.short for p in for_stage(c.stage_name, config_dir)] for c in configs
+        },
         cli_version=CDK_CLI_VERSION,
         env=Environment(account=delivery.account, region=delivery.region),
         stack_name=f"{delivery.pipeline_name}-pipeline",
         description="Research catalog: delivery pipeline promoting the stages in order",
         termination_protection=True,
     )
+    if placeholders := [p.short for p in for_pipeline(config_dir)]:
+        refuse_deployment(
+            pipeline, placeholders=placeholders, check_command="make check-config PIPELINE=true"
+        )
     _add_nag(app)
     return app
+
+
+# What a synth writes into a cloud assembly directory (the CLI's cdk.out). The CLI never
+# removes what an earlier synth wrote, so another stage's stacks (or the pipeline's) stayed
+# beside the current ones; its lock files (*.lock) are the CLI's and stay.
+ASSEMBLY_ENTRIES = (
+    "manifest.json",
+    "tree.json",
+    "cdk.out",
+    "validation-report.json",
+    "error.txt",
+    "*.template.json",
+    "*.assets.json",
+    "*.metadata.json",
+    "*.dot",
+    "asset.*",
+    "assembly-*",
+)
+
+
+def clear_previous_assembly(outdir: Path) -> None:
+    """Remove an earlier synth's output from ``outdir``; a directory that holds no cloud
+    assembly (no manifest.json or cdk.out marker) is left alone."""
+    if not ((outdir / "manifest.json").is_file() or (outdir / "cdk.out").is_file()):
+        return
+    for entry in outdir.iterdir():
+        if not any(fnmatch(entry.name, pattern) for pattern in ASSEMBLY_ENTRIES):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def synth(app: App) -> cx_api.CloudAssembly:
+    """``app.synth()``, with a changed released product template reported as
+    ``ReleasedTemplateChanged`` (product, version, the file to edit) instead of the CDK's
+    traceback."""
+    try:
+        return app.synth()
+    except RuntimeError as error:
+        changed = released_template_changed(app, error)
+        if changed is None:
+            raise
+        raise changed from None
 
 
 def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
@@ -81,12 +139,12 @@ def load_pipeline_configs(config_dir: Path = CONFIG_DIR) -> list[CatalogConfig]:
                 ConfigProblem(
                     "config/base.yaml",
                     "missing section 'delivery' (pipeline account, region, connection_arn, "
-                    "repository, stage_order): the pipeline is built from it",
+                    "repository): the pipeline is built from it",
                     key="delivery",
                 )
             ]
         )
-    return [load_config(name, config_dir) for name in first.delivery.stage_order]
+    return [load_config(name, config_dir) for name in first.stages_in_order()]
 
 
 def _add_nag(app: App) -> None:

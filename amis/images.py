@@ -55,11 +55,11 @@ COMPONENTS: dict[str, Component] = {
     component.key: component
     for component in (
         Component(key="docker-compose", version="1.0.0", platform="Linux"),
-        Component(key="mountpoint-s3", version="1.0.0", platform="Linux"),
+        Component(key="mountpoint-s3", version="1.1.0", platform="Linux"),
         Component(key="workstation-user", version="1.0.0", platform="Linux"),
         Component(key="rstudio-server", version="1.0.0", platform="Linux"),
         Component(key="jupyterlab", version="1.0.0", platform="Linux"),
-        Component(key="owner-check-proxy", version="1.0.0", platform="Linux"),
+        Component(key="owner-check-proxy", version="1.1.0", platform="Linux"),
         Component(key="windows-bucket-sync", version="1.0.0", platform="Windows"),
     )
 }
@@ -108,7 +108,7 @@ IMAGES: dict[str, ImageDefinition] = {
             aws_components=LINUX_AWS_COMPONENTS,
             root_device="/dev/xvda",
             root_volume_gib=30,
-            recipe_version="1.0.0",
+            recipe_version="1.1.0",
         ),
         # RStudio Server publishes amd64 builds for Ubuntu only, so the notebook image is x86_64.
         ImageDefinition(
@@ -128,7 +128,7 @@ IMAGES: dict[str, ImageDefinition] = {
             aws_components=LINUX_AWS_COMPONENTS,
             root_device="/dev/sda1",
             root_volume_gib=40,
-            recipe_version="1.1.0",
+            recipe_version="1.2.0",
         ),
         ImageDefinition(
             key="windows",

@@ -59,7 +59,6 @@ def synthesize(tree: Path, context: dict[str, str], outdir: Path) -> None:
         "CDK_OUTDIR": str(outdir),
         "CDK_CONTEXT_JSON": json.dumps(context),
         "CDK_VALIDATION": "false",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
     result = subprocess.run(
         [sys.executable, "app.py"], cwd=tree, env=env, capture_output=True, text=True

@@ -2,11 +2,12 @@
 templates and priced with ``bench/prices.json`` (its source and date are in the file).
 
 Counted: NAT gateways, interface endpoints x AZs, public IPv4 addresses (NAT elastic IPs and
-the notebook load balancer's, one per AZ), the notebook load balancer itself, KMS keys,
-Secrets Manager secrets, CloudWatch alarms, action-enabled budgets beyond AWS's two free ones
-per account, and the log ingestion of scheduled functions. Not counted, because they depend on
-use: NAT and endpoint data processing, load balancer capacity units, flow-log volume, image
-builds, everything researchers launch.
+the notebook load balancer's, one per AZ), the notebook load balancer itself, KMS keys, AWS WAF
+web ACLs and their rules (the sign-in service's), Secrets Manager secrets, CloudWatch alarms,
+action-enabled budgets beyond AWS's two free ones per account, and the log ingestion of
+scheduled functions. Not counted, because they depend on use: NAT and endpoint data
+processing, load balancer capacity units, WAF requests, flow-log volume, image builds,
+everything researchers launch.
 
 ``python -m bench.fixed_cost --stage dev`` prints one table per account (the stage account and
 each spoke); ``--minimal`` prices the stage with the cheapest safe network (docs/cost.md);
@@ -95,6 +96,9 @@ def price_templates(templates: dict[str, dict[str, Any]]) -> list[Line]:
                     counts["ipv4"] += _subnet_count(properties.get("Subnets"))
             elif kind == "AWS::KMS::Key":
                 counts["kms"] += 1
+            elif kind == "AWS::WAFv2::WebACL":
+                counts["web_acls"] += 1
+                counts["waf_rules"] += len(properties.get("Rules", []))
             elif kind == "AWS::SecretsManager::Secret":
                 counts["secrets"] += 1
             elif kind == "AWS::CloudWatch::Alarm":
@@ -125,6 +129,8 @@ def price_templates(templates: dict[str, dict[str, Any]]) -> list[Line]:
             _hourly(prices["application_load_balancer_hour"]),
         ),
         Line("KMS keys", counts["kms"], "key", prices["kms_key_month"]),
+        Line("AWS WAF web ACLs", counts["web_acls"], "web ACL", prices["waf_web_acl_month"]),
+        Line("AWS WAF rules", counts["waf_rules"], "rule", prices["waf_rule_month"]),
         Line("Secrets Manager secrets", counts["secrets"], "secret", prices["secret_month"]),
         Line("CloudWatch alarms", counts["alarms"], "alarm", prices["cloudwatch_alarm_month"]),
         Line(

@@ -16,6 +16,7 @@ import re
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from typing import Any, TextIO
 import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+
+from catalog_cli.aws import AWS_ERRORS, explain
 
 FINAL_STATES = ("SUCCEEDED", "FAILED")
 _API_HOST = re.compile(r"https://[a-z0-9]+\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
@@ -68,6 +71,12 @@ def send(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[i
             return int(response.status), response.read()
     except urllib.error.HTTPError as error:
         return int(error.code), error.read()
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        host = urllib.parse.urlsplit(url).netloc
+        raise JobsCliError(
+            f"cannot reach {host} ({reason}): check your network connection (and proxy settings)"
+        ) from error
 
 
 def submit(url: str, credentials: Any, *, sender: Sender = send) -> Submitted:
@@ -144,7 +153,11 @@ def follow(
 
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
-    parser = argparse.ArgumentParser(prog="python -m catalog_cli.jobs", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m catalog_cli.jobs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     submit_parser = commands.add_parser("submit", help="run the job now")
     submit_parser.add_argument("url", help="the product's SubmitJobApi output")
@@ -173,6 +186,15 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     except JobsCliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except AWS_ERRORS as error:
+        print(f"error: {explain(error)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the job keeps running; follow it again with the follow command",
+            file=sys.stderr,
+        )
+        return 130
     return 0 if succeeded else 1
 
 

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 import boto3
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import ClientError
+
+from catalog_cli.aws import AWS_ERRORS, explain
 
 # The longest a link may stay valid; the Studio session itself lasts longer.
 LINK_SECONDS = 300
@@ -78,7 +80,11 @@ def main(
     client: Callable[[str | None], Client] | None = None,
     open_url: Callable[[str], bool] = webbrowser.open,
 ) -> int:
-    parser = argparse.ArgumentParser(prog="python -m catalog_cli.studio", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m catalog_cli.studio",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--domain", required=True, help="the product's DomainId output")
     parser.add_argument("--profile", required=True, help="your user profile (UserProfiles)")
     parser.add_argument("--region", help="default: your AWS configuration's region")
@@ -95,8 +101,8 @@ def main(
     except StudioCliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except NoCredentialsError:
-        print("error: no AWS credentials found: log in (aws sso login) first", file=sys.stderr)
+    except AWS_ERRORS as error:
+        print(f"error: {explain(error)}", file=sys.stderr)
         return 2
     if args.print or not open_url(url):
         print(f"Open within {LINK_SECONDS // 60} minutes (signs in as {args.profile}):", file=out)

@@ -64,6 +64,13 @@ def end_user_policy_name(community: str) -> str:
     return f"{PREFIX}-end-user-{community}"
 
 
+# A community's launch block for its role patterns (IAM Identity Center permission-set roles,
+# which only Identity Center may attach policies to): a customer managed policy with a fixed
+# name, so permission sets can reference it. It denies only while the community is blocked.
+def launch_block_policy_name(community: str) -> str:
+    return f"{PREFIX}-launch-block-{community}"
+
+
 # Tag keys the catalog sets on every product resource.
 PRODUCT_TAG = f"{PREFIX}:product"
 OWNER_TAG = "Owner"
@@ -80,6 +87,17 @@ STUDIO_MEMBER_TAG = f"{PREFIX}:member-userid"
 # community names), read-only or read-write. The product-context handler checks them.
 MOUNTABLE_BY_TAG = f"{PREFIX}:mountable-by"
 WRITABLE_BY_TAG = f"{PREFIX}:writable-by"
+# Operators share a private ECR repository with communities' jobs (space-separated community
+# names); a repository tagged with a researcher's owner-userid serves that researcher's jobs.
+# Untagged repositories serve no product.
+PULLABLE_BY_TAG = f"{PREFIX}:pullable-by"
+# On a product role while its community's budget is spent (set by the budget enforcement
+# function); the product boundary then denies what starts spending from inside a product.
+BUDGET_BLOCKED_TAG = f"{PREFIX}:budget-blocked"
+# Tags that decide who may reach a resource, who pays for it and what happens to it (the
+# catalog's own keys and the owner and community tags): only templates and the catalog's own
+# functions set them, never a role a researcher or their code controls, nor a tag update.
+RESERVED_TAG_KEY_PATTERNS = (f"{PREFIX}:*", OWNER_TAG, OWNER_EMAIL_TAG, COMMUNITY_TAG)
 PATCH_GROUP_TAG = "PatchGroup"
 PATCH_GROUP = f"{PREFIX}-workstations"
 
@@ -113,6 +131,9 @@ JOB_SCHEDULER_ROLE_NAME = f"{PREFIX}-job-scheduler"
 # Job definitions are registered by the shared handler under this prefix (underscores: the
 # name doubles as the job's fair-share identifier, which allows no hyphens).
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
+# On each job definition: its fair-share identifier (its name). The end-user policy lets a
+# member submit only with the share identifier of the definition they submit.
+SHARE_IDENTIFIER_TAG = f"{PREFIX}:share-identifier"
 
 
 def job_queue_name(community: str, *, spot: bool) -> str:
@@ -186,3 +207,25 @@ def community_stack_name(stage: str, community: str) -> str:
     """The CloudFormation name of a community's stack; CloudFormation starts the names it
     generates for the stack's resources (its SNS topics) with it."""
     return f"{PREFIX}-{stage}-community-{community}"
+
+
+# Sign-in service (SignIn stack, optional). The catalog creates one role per sign-in community
+# under a fixed name: the Catalog and Cost stacks attach policies to it by name, and only the
+# sign-in function may assume it, with the session name and source identity set to the user ID
+# the identity provider verified.
+SIGN_IN_ROLE_PREFIX = f"{PREFIX}-sign-in-"
+
+
+def sign_in_role_name(community: str) -> str:
+    """At most 56 characters: community names have at most 31."""
+    return f"{SIGN_IN_ROLE_PREFIX}{community}"
+
+
+# Session tags the sign-in service sets from the verified claims; the end-user policy and the
+# product-context function read them as the owner's user name and e-mail.
+SESSION_TAG_USERNAME = f"{PREFIX}:username"
+SESSION_TAG_EMAIL = f"{PREFIX}:email"
+# The verified user name and e-mail of every user who signed in, by user ID (the session name):
+# session tags cannot be read back from a session, so the product-context function reads them
+# here when a sign-in community's member launches a product.
+SIGN_IN_USERS_TABLE_NAME = f"{PREFIX}-sign-in-users"

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from config.errors import ConfigError, ConfigProblem
 from config.messages import problem
 from config.models import DEFAULT_STAGE, INJECTED_FIELDS, CatalogConfig
-from config.rules import STAGE_RULES
+from config.rules import FILE_RULES, STAGE_RULES
 from config.rules.stages import StageFiles
 from config.sections.products import ProductRegistry, default_registry
 from config.types import STAGE_NAME_RE
@@ -42,7 +42,7 @@ from config.yaml_source import (
 BASE_STAGE = "base"
 
 # Top-level keys that span stages: only base.yaml may set them.
-BASE_ONLY_KEYS = frozenset({"delivery"})
+BASE_ONLY_KEYS = frozenset({"delivery", "stage_order"})
 
 
 def load_config(
@@ -67,13 +67,16 @@ def load_config(
         "registry": registry if registry is not None else default_registry(),
         "stage_file": files.staged.file,
     }
+    early = [found for rule in FILE_RULES for found in rule(files)]
     try:
         config = CatalogConfig.model_validate(merged, context=context)
     except ValidationError as exc:
-        found = [problem(error, merged, files.base, files.staged) for error in exc.errors()]
+        found = early + [problem(error, merged, files.base, files.staged) for error in exc.errors()]
         # base.yaml first, then the stage file, each in line order.
         found.sort(key=lambda p: (p.file != files.base.file, p.line or 0))
         raise ConfigError(found) from None
+    if early:
+        raise ConfigError(early)
     for rule in STAGE_RULES:
         if problems := rule(config, files):
             raise ConfigError(problems)

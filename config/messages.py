@@ -16,8 +16,11 @@ from pydantic.fields import FieldInfo
 from config.errors import ConfigProblem, Loc, did_you_mean, show_short
 from config.models import INJECTED_FIELDS, CatalogConfig
 from config.sections.network import NETWORK_DISCRIMINATOR
+from config.sections.sign_in import PROVIDER_DISCRIMINATOR
 from config.yaml_source import Document, child, render_key, type_name
 
+# The keys that choose the member of a discriminated union (network mode, provider kind).
+DISCRIMINATORS = (NETWORK_DISCRIMINATOR, PROVIDER_DISCRIMINATOR)
 # Top-level keys that belong in the stage file: a missing one is reported against it.
 PER_STAGE_KEYS = frozenset({"stage", "network", "communities", "spokes"})
 
@@ -28,7 +31,7 @@ def problem(error: Any, merged: dict[str, Any], base: Document, staged: Document
     kind: str = error["type"]
     data_path = _data_path(loc, merged)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        data_path = (*data_path, NETWORK_DISCRIMINATOR)
+        data_path = (*data_path, _discriminator(_resolve(loc).annotation))
 
     document = _owner(data_path, base, staged)
     line = document.line(data_path)
@@ -47,7 +50,7 @@ def _data_path(loc: Loc, merged: dict[str, Any]) -> Loc:
             isinstance(node, dict)
             and isinstance(segment, str)
             and segment not in node
-            and node.get(NETWORK_DISCRIMINATOR) == segment
+            and any(node.get(key) == segment for key in DISCRIMINATORS)
         ):
             continue  # the tag pydantic adds for a discriminated union member
         path.append(segment)
@@ -136,7 +139,8 @@ def _choice_message(kind: str, ctx: Mapping[str, Any], value: Any, resolved: _Re
         return f"got {show_short(ctx.get('tag'))}; allowed values: {tags}"
     if kind == "union_tag_not_found":
         tags = ", ".join(_union_tags(resolved.annotation))
-        return f"missing required key '{NETWORK_DISCRIMINATOR}'; allowed values: {tags}"
+        key = _discriminator(resolved.annotation)
+        return f"missing required key '{key}'; allowed values: {tags}"
     expected = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
     return f"got {show_short(value)}; allowed values: {expected or ctx.get('expected')}"
 
@@ -181,18 +185,19 @@ def _unknown_key_message(key: str, loc: Loc) -> str:
     allowed = [name for name in model.model_fields if name not in INJECTED_FIELDS]
     message = f"unknown key {key!r}{did_you_mean(key, allowed)}; allowed keys: {', '.join(allowed)}"
     if parent.tag is not None:
+        tag_key = _discriminator(model)
         owners = [
-            _literal_value(other.model_fields[NETWORK_DISCRIMINATOR].annotation)
+            _literal_value(other.model_fields[tag_key].annotation)
             for other in parent.alternatives
             if key in other.model_fields
         ]
         hint = did_you_mean(key, allowed) if not owners else ""
         message = (
-            f"unknown key {key!r} for {NETWORK_DISCRIMINATOR} {parent.tag!r}{hint}; "
+            f"unknown key {key!r} for {tag_key} {parent.tag!r}{hint}; "
             f"allowed keys: {', '.join(allowed)}"
         )
         if owners:
-            message += f" ({key!r} belongs to {NETWORK_DISCRIMINATOR} {owners[0]!r})"
+            message += f" ({key!r} belongs to {tag_key} {owners[0]!r})"
     return message
 
 
@@ -242,14 +247,25 @@ def _literal_value(annotation: Any) -> Any:
     return args[0] if args else None
 
 
+def _discriminator(annotation: Any) -> str:
+    """The key that chooses among a union's models (or tags a member model)."""
+    members = _union_members(_strip(annotation)[0]) or (_strip(annotation)[0],)
+    for key in DISCRIMINATORS:
+        if any(
+            isinstance(m, type) and issubclass(m, BaseModel) and key in m.model_fields
+            for m in members
+        ):
+            return key
+    return NETWORK_DISCRIMINATOR
+
+
 def _union_tags(annotation: Any) -> list[str]:
     members = _union_members(_strip(annotation)[0])
+    key = _discriminator(annotation)
     return [
-        str(_literal_value(member.model_fields[NETWORK_DISCRIMINATOR].annotation))
+        str(_literal_value(member.model_fields[key].annotation))
         for member in members
-        if isinstance(member, type)
-        and issubclass(member, BaseModel)
-        and NETWORK_DISCRIMINATOR in member.model_fields
+        if isinstance(member, type) and issubclass(member, BaseModel) and key in member.model_fields
     ]
 
 
@@ -277,11 +293,12 @@ def _resolve(loc: Loc) -> _Resolved:
             current = _Resolved(annotation=args[0], metadata=_strip(args[0])[1])
         elif members := _union_members(annotation):
             models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            key = _discriminator(annotation)
             chosen = [
                 m
                 for m in models
-                if NETWORK_DISCRIMINATOR in m.model_fields
-                and _literal_value(m.model_fields[NETWORK_DISCRIMINATOR].annotation) == segment
+                if key in m.model_fields
+                and _literal_value(m.model_fields[key].annotation) == segment
             ]
             if not chosen:
                 return _Resolved()

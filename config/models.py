@@ -14,7 +14,7 @@ The product registry (`products.registry.PRODUCTS`) is read from the validation 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -30,10 +30,11 @@ from config.sections.network import Network
 from config.sections.notebooks import NotebookGatewayConfig
 from config.sections.operators import OperatorsConfig
 from config.sections.products import ProductPublication
+from config.sections.sign_in import SignInConfig
 from config.sections.spokes import SpokesConfig
 from config.sections.stage import StageConfig
 from config.sections.storage import StorageConfig
-from config.types import STRICT, StageName, TagKey, TagValue
+from config.types import STRICT, StageName, TagKey, TagValue, unique
 
 DEFAULT_STAGE = "dev"
 
@@ -64,6 +65,14 @@ class CatalogConfig(BaseModel):
     products: dict[str, ProductPublication] = Field(
         description="Published products of this stage: product key -> versions."
     )
+    sign_in: SignInConfig | None = Field(
+        default=None,
+        description=(
+            "Sign-in service: researchers sign in with Synapse or another OIDC provider and "
+            "reach the console and command line as themselves (per stage, optional; needed by "
+            "communities of kind sign-in)."
+        ),
+    )
     communities: dict[CommunityName, Community] = Field(
         description="Research communities of this stage: name -> community (per stage)."
     )
@@ -82,6 +91,14 @@ class CatalogConfig(BaseModel):
             "workstations (per stage, optional; without it notebooks use port forwarding)."
         ),
     )
+    stage_order: Annotated[list[StageName], Field(min_length=1), unique("stage")] | None = Field(
+        default=None,
+        description=(
+            "Every stage, in promotion order (base.yaml only; required with more than one "
+            "stage): a stage publishes only product versions the stage before it publishes, "
+            "and the pipeline deploys the stages in this order."
+        ),
+    )
     delivery: DeliveryConfig | None = Field(
         default=None,
         description="Delivery pipeline promoting the stages in order (base.yaml only; optional).",
@@ -95,6 +112,24 @@ class CatalogConfig(BaseModel):
             "when a community shares its portfolio)."
         ),
     )
+
+    @field_validator("communities", mode="before")
+    @classmethod
+    def _communities_know_their_names(cls, value: Any) -> Any:
+        """Each community learns its key (the name of the role a sign-in community gets)."""
+        if not isinstance(value, dict):
+            return value
+        raise_all(
+            [
+                ((name, "name"), "is set from the community's key; remove it", raw["name"])
+                for name, raw in value.items()
+                if isinstance(raw, dict) and "name" in raw
+            ]
+        )
+        return {
+            name: {**raw, "name": name} if isinstance(raw, dict) else raw
+            for name, raw in value.items()
+        }
 
     @field_validator(*RULES)
     @classmethod
@@ -125,6 +160,10 @@ class CatalogConfig(BaseModel):
                 and (community.sharing.organizational_units or community.sharing.organization)
             )
         }
+
+    def stages_in_order(self) -> list[str]:
+        """The promotion order: stage_order, or this stage alone when there is no other."""
+        return list(self.stage_order) if self.stage_order else [self.stage_name]
 
     def published_versions(self, product_key: str) -> tuple[str, ...]:
         """Versions of a product published in this stage, in listed order; () if none."""

@@ -9,8 +9,10 @@ Messages are final text: they say what was given and what is allowed.
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -122,11 +124,23 @@ def _check_https_url(value: str) -> str:
     return value
 
 
+# Tag keys that decide who owns, reaches and pays for a product (the same list as
+# catalog_constructs.contract.RESERVED_TAG_KEY_PATTERNS, a test compares them): launch roles
+# refuse stack tags with them, so a stage tag with one would fail every launch.
+RESERVED_TAG_KEYS = ("research-catalog:*", "Owner", "OwnerEmail", "Community")
+
+
 def _check_tag_key(value: str) -> str:
     if not 1 <= len(value) <= 128:
         fail(f"tag key {show(value)} has {len(value)} characters; allowed: 1..128")
     if value.lower().startswith("aws:"):
         fail(f"tag key {show(value)} starts with 'aws:', which AWS reserves for its own tags")
+    if any(fnmatch.fnmatchcase(value, pattern) for pattern in RESERVED_TAG_KEYS):
+        fail(
+            f"tag key {show(value)} is reserved by the catalog "
+            f"({', '.join(RESERVED_TAG_KEYS)}: they decide who owns and pays for a product); "
+            "choose another key"
+        )
     if not TAG_CHARS_RE.fullmatch(value):
         fail(f"tag key {show(value)} has characters AWS rejects; allowed: {TAG_CHARS_ALLOWED}")
     return value
@@ -201,3 +215,135 @@ def parse_role_arn(arn: str) -> tuple[str, str, str]:
     if match is None:
         raise ValueError(f"not an IAM role ARN: {arn!r}")
     return match["partition"], match["account"], match["name"]
+
+
+# ---- cron() and rate() schedules (EventBridge and Image Builder read the same six fields)
+
+MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+
+
+@dataclass(frozen=True)
+class _CronField:
+    name: str
+    low: int
+    high: int
+    names: tuple[str, ...] = ()
+    step: bool = True  # n/m and */m
+    day: bool = False  # ? allowed (exactly one of the two day fields must be ?)
+    wildcards: str = ", - * /"
+
+    def value(self, text: str) -> int | None:
+        upper = text.upper()
+        if upper in self.names:
+            return self.low + self.names.index(upper)
+        return int(text) if text.isdigit() else None
+
+    def in_range(self, text: str) -> bool:
+        number = self.value(text)
+        return number is not None and self.low <= number <= self.high
+
+    def item_ok(self, item: str) -> bool:
+        """One comma-separated item: *, n, n-m, with /step where allowed, and the day forms
+        (L, LW, nW, L-n for the day of the month; L, nL, n#k for the day of the week)."""
+        if self.name == "day-of-month" and (
+            item in ("L", "LW")
+            or (item.endswith("W") and self.in_range(item[:-1]))
+            or (item.startswith("L-") and item[2:].isdigit() and 1 <= int(item[2:]) <= 30)
+        ):
+            return True
+        if self.name == "day-of-week":
+            if item == "L" or (item.endswith("L") and self.in_range(item[:-1])):
+                return True
+            if "#" in item:
+                day, _, week = item.partition("#")
+                return self.in_range(day) and week in ("1", "2", "3", "4", "5")
+        base, slash, step = item.partition("/")
+        if slash and not (self.step and step.isdigit() and int(step) >= 1):
+            return False
+        if base == "*":
+            return True
+        first, dash, last = base.partition("-")
+        if dash:
+            return self.in_range(first) and self.in_range(last)
+        return self.in_range(first)
+
+    def allowed(self) -> str:
+        names = f" or {self.names[0]}-{self.names[-1]}" if self.names else ""
+        return f"{self.low}-{self.high}{names}, with {self.wildcards}"
+
+
+CRON_FIELDS = (
+    _CronField("minutes", 0, 59),
+    _CronField("hours", 0, 23),
+    _CronField("day-of-month", 1, 31, day=True, wildcards=", - * ? / L W"),
+    _CronField("month", 1, 12, MONTH_NAMES),
+    _CronField("day-of-week", 1, 7, DAY_NAMES, step=False, day=True, wildcards=", - * ? L #"),
+    _CronField("year", 1970, 2199),
+)
+CRON_EXAMPLE = "cron(0 9 ? * MON *)"
+
+
+def cron_problem(expression: str) -> str | None:
+    """What is wrong with a cron(...) expression as EventBridge and Image Builder read it, or
+    None. Both reject, at deploy time, an expression that sets both day fields."""
+    inner = expression[len("cron(") : -1] if expression.startswith("cron(") else ""
+    fields = inner.split(" ")
+    if not expression.endswith(")") or len(fields) != len(CRON_FIELDS) or "" in fields:
+        return (
+            "is not a cron expression; allowed: cron(minutes hours day-of-month month "
+            f"day-of-week year), six fields separated by single spaces, e.g. {CRON_EXAMPLE}"
+        )
+    for field, text in zip(CRON_FIELDS, fields, strict=True):
+        if text == "?" and field.day:
+            continue
+        if not all(field.item_ok(item) for item in text.split(",")):
+            return f"has {field.name} {text!r}; allowed: {field.allowed()}"
+    days = (fields[2], fields[4])
+    if days.count("?") != 1:
+        return (
+            f"has day-of-month {days[0]!r} and day-of-week {days[1]!r}; allowed: exactly one "
+            "of the two is '?', e.g. cron(0 9 ? * MON *) (Mondays) or cron(0 9 1 * ? *) (the "
+            "1st of each month)"
+        )
+    return None
+
+
+RATE_RE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minute|hour|day)(?P<plural>s?)\)")
+
+
+def rate_problem(expression: str) -> str | None:
+    """What is wrong with a rate(...) expression as EventBridge reads it, or None."""
+    match = RATE_RE.fullmatch(expression)
+    if match is None or int(match["value"]) < 1:
+        return "is not a rate expression; allowed: rate(<n> <unit>), e.g. rate(12 hours)"
+    if (int(match["value"]) == 1) == bool(match["plural"]):
+        unit = match["unit"]
+        return f"needs the unit {unit!r} for 1 and {unit + 's'!r} otherwise, e.g. rate(1 {unit})"
+    return None
+
+
+def _check_event_schedule(value: str) -> str:
+    if value.startswith("rate("):
+        problem = rate_problem(value)
+    elif value.startswith("cron("):
+        problem = cron_problem(value)
+    else:
+        problem = (
+            "is not an EventBridge schedule; allowed: cron(minutes hours day-of-month month "
+            "day-of-week year) or rate(<n> <unit>), in UTC, e.g. cron(0 9 * * ? *)"
+        )
+    if problem:
+        fail(f"{show(value)} {problem}")
+    return value
+
+
+def _check_image_schedule(value: str) -> str:
+    problem = cron_problem(value)
+    if problem:
+        fail(f"{show(value)} {problem} (Image Builder takes cron() only, in UTC)")
+    return value
+
+
+EventSchedule = Annotated[str, AfterValidator(_check_event_schedule)]
+ImageSchedule = Annotated[str, AfterValidator(_check_image_schedule)]

@@ -2,7 +2,7 @@
 
 Edits ``config/<stage>.yaml`` as a reviewer would expect (one line changed, or one
 ``products:`` block appended, comments kept), then loads the stage: the promotion rule
-(``delivery.stage_order``) rejects a version the previous stage does not publish, and the file
+(``stage_order``) rejects a version the previous stage does not publish, and the file
 is restored. Commit the change like any other config change.
 """
 
@@ -14,14 +14,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from config import CONFIG_DIR, ConfigError, load_config
+from config import CONFIG_DIR, ConfigError, available_stages, load_config
+from config.errors import did_you_mean
 from config.sections.products import ProductRegistry, default_registry
+from config.yaml_source import display
 
 FLOW_VERSIONS = re.compile(r"^(?P<indent>\s+)versions:\s*\[(?P<items>[^\]]*)\](?P<rest>.*)$")
 
 
 class PromotionError(Exception):
-    pass
+    """A request that cannot be carried out; printed as one line."""
+
+
+class AlreadyPublished(Exception):
+    """Nothing to do: the stage publishes the version already."""
 
 
 def _edit(text: str, key: str, versions: list[str]) -> str:
@@ -72,10 +78,15 @@ def promote(
     known = registry[key].version_names
     if version not in known:
         raise PromotionError(f"unknown version {version!r} of {key!r}; allowed: {', '.join(known)}")
+    stages = available_stages(config_dir)
+    if stage not in stages:
+        raise PromotionError(
+            f"unknown stage {stage!r}{did_you_mean(stage, stages)}; allowed: {', '.join(stages)}"
+        )
     config = load_config(stage, config_dir, registry=registry)
     published = list(config.published_versions(key))
     if version in published:
-        raise PromotionError(f"{key} {version} is already published in {stage}")
+        raise AlreadyPublished(f"{key} {version} is already published in {stage}: nothing to do")
     # Registry order: the newest version last, as the catalog lists them.
     versions = [name for name in known if name in {*published, version}]
     path = Path(config_dir) / f"{stage}.yaml"
@@ -89,23 +100,25 @@ def promote(
     return versions
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, config_dir: Path = CONFIG_DIR) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--product", required=True)
     parser.add_argument("--version", required=True)
     parser.add_argument("--stage", required=True)
     args = parser.parse_args(argv)
+    stage_file = display(Path(config_dir) / f"{args.stage}.yaml", Path(config_dir))
     try:
-        versions = promote(args.product, args.version, args.stage)
+        versions = promote(args.product, args.version, args.stage, config_dir=config_dir)
+    except AlreadyPublished as done:
+        print(done)
+        return 0
     except PromotionError as error:
         print(f"Cannot promote: {error}", file=sys.stderr)
         return 2
     except ConfigError as error:
-        print(
-            f"Cannot promote (config/{args.stage}.yaml left unchanged):\n{error}", file=sys.stderr
-        )
+        print(f"Cannot promote ({stage_file} left unchanged):\n{error}", file=sys.stderr)
         return 2
-    print(f"config/{args.stage}.yaml: products.{args.product}.versions = {versions}")
+    print(f"{stage_file}: products.{args.product}.versions = {versions}")
     return 0
 
 

@@ -19,13 +19,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from catalog_cli.aws import AWS_ERRORS, explain
 from catalog_constructs import contract
-from config import ConfigError, load_config
+from config import CONFIG_DIR, ConfigError, load_config
 from config.models import CatalogConfig
+from config.types import ROLE_ARN_PATTERN, parse_role_arn
 from products.definition import HTTPS_URL, ProductDefinition, SmokeTest
 from products.registry import PRODUCTS
 
@@ -185,13 +188,26 @@ class SmokeTestRun:
 
     def _check(self, target: Target, result: Result) -> None:
         assert target.preset is not None
-        response = self.sc.get_provisioned_product_outputs(
-            ProvisionedProductId=result.provisioned_product_id
-        )
-        result.outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in response["Outputs"]}
+        result.outputs = self._record_outputs(result.record_id)
         problems = check_outputs(result.outputs, target.preset.outputs)
         if problems:
             result.fail("; ".join(problems))
+
+    def _record_outputs(self, record_id: str) -> dict[str, str]:
+        """The outputs of the launch record. DescribeRecord, not GetProvisionedProductOutputs:
+        only the former carries servicecatalog:userLevel, the condition that limits
+        researchers (and this test) to their own products."""
+        outputs: dict[str, str] = {}
+        args: dict[str, str] = {"Id": record_id}
+        while True:
+            page = self.sc.describe_record(**args)
+            outputs.update(
+                {o["OutputKey"]: o.get("OutputValue", "") for o in page.get("RecordOutputs", [])}
+            )
+            token = page.get("NextPageToken")
+            if not token:
+                return outputs
+            args["PageToken"] = token
 
     def _terminate(self, launched: Sequence[Result]) -> None:
         for result in launched:
@@ -207,7 +223,15 @@ class SmokeTestRun:
                 result.fail(
                     f"TERMINATE FAILED ({error}); terminate {result.provisioned_product_id} by hand"
                 )
-        self._wait(launched, "terminate")
+        try:
+            self._wait(launched, "terminate")
+        except Exception as error:  # e.g. the network went away: say so, keep the first error
+            for result in launched:
+                if result.record_id:
+                    result.fail(
+                        f"termination not confirmed ({type(error).__name__}); check "
+                        f"{result.provisioned_product_id} by hand"
+                    )
 
     # ---- the run
 
@@ -271,9 +295,11 @@ def render_table(results: Sequence[Result]) -> str:
 def _session(role_arn: str | None, region: str) -> Any:
     import boto3
 
+    # A session of its own: boto3's default session would keep credentials it found earlier.
+    caller = boto3.Session(region_name=region)
     if not role_arn:
-        return boto3.Session(region_name=region)
-    credentials = boto3.client("sts", region_name=region).assume_role(
+        return caller
+    credentials = caller.client("sts").assume_role(
         RoleArn=role_arn, RoleSessionName="research-catalog-smoke-test"
     )["Credentials"]
     return boto3.Session(
@@ -288,18 +314,48 @@ def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(f"signal {signum}")
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
+def _role_problem(role_arn: str, config: CatalogConfig) -> str | None:
+    """Why --role-arn cannot be the stage's test principal, checked before AWS is asked."""
+    try:
+        _, account, _ = parse_role_arn(role_arn)
+    except ValueError:
+        return (
+            f"SMOKE_ROLE_ARN {role_arn!r} is not an IAM role ARN; expected {ROLE_ARN_PATTERN} "
+            f"(e.g. arn:{config.stage.partition}:iam::{config.stage.account}:role/"
+            "research-catalog-smoke-test)"
+        )
+    if account != config.stage.account:
+        return (
+            f"SMOKE_ROLE_ARN {role_arn!r} is in account {account}; stage "
+            f"{config.stage_name} is in {config.stage.account}: use a role of that account"
+        )
+    return None
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO = sys.stdout,
+    *,
+    config_dir: Path = CONFIG_DIR,
+) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", required=True, help="stage name (config/<stage>.yaml)")
     parser.add_argument("--role-arn", help="role of the test principal to assume")
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.stage)
+        config = load_config(args.stage, config_dir)
     except ConfigError as error:
         print(f"Configuration error:\n{error}", file=sys.stderr)
         return 2
-    session = _session(args.role_arn, config.stage.region)
-    account = session.client("sts").get_caller_identity()["Account"]
+    if args.role_arn and (problem := _role_problem(args.role_arn, config)):
+        print(f"smoke test not started: {problem}", file=sys.stderr)
+        return 2
+    try:
+        session = _session(args.role_arn, config.stage.region)
+        account = session.client("sts").get_caller_identity()["Account"]
+    except AWS_ERRORS as error:
+        print(f"smoke test not started: {explain(error)}", file=sys.stderr)
+        return 2
     if account != config.stage.account:
         print(
             f"credentials are for account {account}, stage {config.stage_name} is in "
@@ -317,9 +373,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     try:
         results = run.run(targets_for(config))
     except (KeyboardInterrupt, Interrupted):
-        print("interrupted: launched products were terminated (see the table)", file=sys.stderr)
         print(render_table(run.results), file=out)
+        print("interrupted: launched products were terminated (see the table)", file=sys.stderr)
         return 130
+    except AWS_ERRORS as error:
+        print(render_table(run.results), file=out)
+        print(
+            f"smoke test aborted: {explain(error)}; the table shows what it launched and "
+            "whether its termination was confirmed",
+            file=sys.stderr,
+        )
+        return 1
     print(render_table(results), file=out)
     return 0 if all(r.ok for r in results) else 1
 

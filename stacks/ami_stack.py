@@ -1,15 +1,16 @@
 """Image pipelines of a stage that builds the catalog's AMIs (config ``images.build``)."""
 
+import jsii
 from aws_cdk import (
     Stack,
     Tags,
     aws_ec2 as ec2,
     aws_events as events,
-    aws_events_targets as targets,
     aws_iam as iam,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
 )
+from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from amis.images import IMAGES
@@ -65,6 +66,8 @@ class AmiStack(Stack):
                 principals=[iam.ServicePrincipal("events.amazonaws.com")],
                 actions=["kms:GenerateDataKey*", "kms:Decrypt"],
                 resources=["*"],
+                # Only for this account's rules (confused-deputy protection).
+                conditions={"StringEquals": {"aws:SourceAccount": self.account}},
             )
         )
         # Image Builder publishes with its service-linked role, which may not exist before
@@ -85,25 +88,41 @@ class AmiStack(Stack):
         self.topic.add_subscription(
             subscriptions.EmailSubscription(config.operators.notification_email)
         )
-        events.Rule(
-            self,
-            "FailedBuilds",
-            description="An image build of the research catalog failed",
-            event_pattern=events.EventPattern(
-                source=["aws.imagebuilder"],
-                detail_type=["EC2 Image Builder Image State Change"],
-                detail={"state": {"status": ["FAILED"]}},
+        rules = [
+            events.Rule(
+                self,
+                "FailedBuilds",
+                description="An image build of the research catalog failed",
+                event_pattern=events.EventPattern(
+                    source=["aws.imagebuilder"],
+                    detail_type=["EC2 Image Builder Image State Change"],
+                    detail={"state": {"status": ["FAILED"]}},
+                ),
+                targets=[_TopicTarget(self.topic)],
             ),
-            targets=[targets.SnsTopic(self.topic)],
-        )
-        events.Rule(
-            self,
-            "VulnerabilityFindings",
-            description="Enhanced scanning found CVEs in a research catalog image",
-            event_pattern=events.EventPattern(
-                source=["aws.imagebuilder"], detail_type=["EC2 Image Builder CVE Detected"]
+            events.Rule(
+                self,
+                "VulnerabilityFindings",
+                description="Enhanced scanning found CVEs in a research catalog image",
+                event_pattern=events.EventPattern(
+                    source=["aws.imagebuilder"], detail_type=["EC2 Image Builder CVE Detected"]
+                ),
+                targets=[_TopicTarget(self.topic)],
             ),
-            targets=[targets.SnsTopic(self.topic)],
+        ]
+        # EventBridge may publish for these two rules only (targets.SnsTopic would allow any
+        # rule of any account that names the topic).
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="PublishFromTheseRules",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": [rule.rule_arn for rule in rules]},
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                },
+            )
         )
 
         build_role = iam.Role(
@@ -190,3 +209,15 @@ class AmiStack(Stack):
                     components=components,
                     settings=settings,
                 )
+
+
+@jsii.implements(events.IRuleTarget)
+class _TopicTarget:
+    """An SNS topic as a rule target, leaving its publish permission to the topic's own
+    policy statement (with the rules' ARNs as its condition)."""
+
+    def __init__(self, topic: sns.ITopic) -> None:
+        self._topic = topic
+
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(arn=self._topic.topic_arn)

@@ -66,6 +66,8 @@ class CatalogStack(Stack):
                 template_factory=PRODUCT_TEMPLATES[key].stack_class,
                 published_versions=published,
                 snapshot_directory=SNAPSHOT_DIRECTORY,
+                key=key,
+                definition_file=f"products/{definition.package}/definition.py",
             )
             admin.deprecate_superseded_versions(
                 products[key],

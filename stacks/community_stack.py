@@ -9,6 +9,8 @@ the contract's fixed names, resolved at deploy time, not through exports: no sta
 another (docs/operations.md, "Stacks of a stage").
 """
 
+from collections.abc import Mapping
+
 from aws_cdk import CfnParameter, Stack, aws_ssm as ssm
 from constructs import Construct
 
@@ -94,6 +96,11 @@ class CommunityStack(Stack):
             tag_option_ids=tag_option_ids,
             admin=shares,
             scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
+            volume_key_arn=parameter(
+                "VolumeKey",
+                contract.EBS_KEY_ARN_PARAMETER,
+                "Key of product volumes (Shared stack)",
+            ),
         )
         self.cost = CommunityCost(
             self,
@@ -123,6 +130,8 @@ class CommunityStack(Stack):
                 contract.COST_REPORT_ROLE_PARAMETER,
                 "Role of the weekly cost report function (Cost stack)",
             ),
+            legacy_queues=name in config.jobs.legacy_queues,
+            jobs=JOBS_PRODUCT_KEY in community.products,
         )
         publish_community_document(
             self,
@@ -131,6 +140,8 @@ class CommunityStack(Stack):
             budget_name=self.cost.budgets.budget_name,
             block=self.cost.budgets.block_action is not None,
             stop_topic_arn=self.cost.stop_topic.topic_arn if self.cost.stop_topic else "",
+            block_topic_arn=self.cost.block_topic.topic_arn if self.cost.block_topic else "",
+            reach=self.cost.reach.as_json() if self.cost.reach else None,
             report_topic_arn=self.cost.report_topic.topic_arn,
         )
 
@@ -143,17 +154,22 @@ def publish_community_document(
     budget_name: str = "",
     block: bool = False,
     stop_topic_arn: str = "",
+    block_topic_arn: str = "",
+    reach: Mapping[str, object] | None = None,
     report_topic_arn: str = "",
 ) -> None:
     """The community's document (contract.community_parameter): the role names and name
-    patterns that make a launcher a member and how to derive their e-mail (product-context
-    function), its budget and topics (enforcement and report functions)."""
+    patterns that make a launcher a member, how to derive their e-mail and whether the sign-in
+    service knows them (product-context function), its budget, topics and what its block
+    reaches beyond AWS Budgets (enforcement and report functions)."""
     # The keys and roles config.rules.communities sizes (an SSM parameter holds 4 KB).
     document = {
         **community_document(config.communities[name]),
         "budget_name": budget_name,
         "block": block,
         "stop_topic_arn": stop_topic_arn,
+        "block_topic_arn": block_topic_arn,
+        "reach": dict(reach) if reach is not None else None,
         "report_topic_arn": report_topic_arn,
     }
     ssm.StringParameter(

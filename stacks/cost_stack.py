@@ -12,8 +12,8 @@ from constructs import Construct
 
 from catalog_constructs import contract
 from catalog_constructs.cost.allocation_tags import CostAllocationTags
-from catalog_constructs.cost.community_budgets import LaunchBlockPolicy
 from catalog_constructs.cost.enforcement import BudgetEnforcement
+from catalog_constructs.cost.launch_block import JobsBlockPolicy, LaunchBlockPolicy
 from catalog_constructs.cost.notifications import NotificationsKey
 from catalog_constructs.cost.report import WeeklyCostReport
 from catalog_constructs.shared.resources import SharedResources
@@ -34,6 +34,8 @@ class CostStack(Stack):
         notifications = NotificationsKey(self, "Notifications")
         block = LaunchBlockPolicy(self, "LaunchBlock")
         CostAllocationTags(self, "CostAllocationTags", logs_key=shared.logs_key)
+        # The job scheduler role (Shared stack) submits every community's schedules.
+        jobs_block = JobsBlockPolicy(self, "JobsBlock")
         enforcement = BudgetEnforcement(
             self,
             "Enforcement",
@@ -41,6 +43,8 @@ class CostStack(Stack):
             stop_communities=[
                 name for name, c in config.communities.items() if c.budget.stop_instances
             ],
+            legacy_queues=config.jobs.legacy_queues,
+            jobs_block_policy_arns=[p.managed_policy_arn for p in jobs_block.policies],
             logs_key=shared.logs_key,
         )
         report = WeeklyCostReport(

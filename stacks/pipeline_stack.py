@@ -1,7 +1,7 @@
 """The delivery pipeline: one commit goes to each stage in order, is smoke-tested there, and
 reaches the next stage only after that (and a manual approval where configured)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import (
@@ -20,8 +20,12 @@ from config.models import CatalogConfig
 from config.sections.delivery import DeliveryConfig
 from stacks.stage import CatalogStage, CommunitiesStage
 
-# Python 3.11+, Node 20+ and make: what `make install` needs, as on a developer machine.
-BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+# Ubuntu 24.04 with Python, npm and make: what `make install` needs, as on a developer machine.
+# The make targets run the CDK CLI on the Node.js 24 package-lock.json pins; the steps CDK
+# Pipelines generates (self-mutation, asset publishing) install the CLI globally and run it on
+# the image's Node.js, chosen here as a supported LTS rather than the image's default.
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_8_0
+RUNTIME_VERSIONS = {"nodejs": "22", "python": "3.12"}
 SYNTH_COMMANDS = ("make test", "make synth-pipeline")
 # Two actions per stack (change set, execute) and at most 50 actions per CodePipeline stage.
 COMMUNITIES_PER_WAVE = 25
@@ -36,6 +40,7 @@ class PipelineStack(Stack):
         delivery: DeliveryConfig,
         stage_configs: Sequence[CatalogConfig],
         cli_version: str,
+        stage_placeholders: Mapping[str, Sequence[str]] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -53,7 +58,10 @@ class PipelineStack(Stack):
             self_mutation=True,
             cli_version=cli_version,
             code_build_defaults=pipelines.CodeBuildOptions(
-                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE)
+                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+                partial_build_spec=codebuild.BuildSpec.from_object(
+                    {"phases": {"install": {"runtime-versions": RUNTIME_VERSIONS}}}
+                ),
             ),
             synth=pipelines.ShellStep(
                 "Synth",
@@ -69,7 +77,13 @@ class PipelineStack(Stack):
         self.stages: list[CatalogStage] = []
         self.community_waves: dict[str, list[CommunitiesStage]] = {}
         for config in stage_configs:
-            stage = CatalogStage(self, config.stage_name.capitalize(), config=config)
+            placeholders = (stage_placeholders or {}).get(config.stage_name, ())
+            stage = CatalogStage(
+                self,
+                config.stage_name.capitalize(),
+                config=config,
+                placeholders=placeholders,
+            )
             self.stages.append(stage)
             smoke_role_arn = (
                 f"arn:{config.stage.partition}:iam::{config.stage.account}:role/"
@@ -95,6 +109,7 @@ class PipelineStack(Stack):
                     f"{config.stage_name.capitalize()}Communities{index + 1}",
                     config=config,
                     names=names[start : start + COMMUNITIES_PER_WAVE],
+                    placeholders=placeholders,
                 )
                 for index, start in enumerate(range(0, len(names), COMMUNITIES_PER_WAVE))
             ]

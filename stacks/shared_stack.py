@@ -60,6 +60,10 @@ class SharedStack(Stack):
             documentation_url=config.catalog.documentation_url,
             logs_key=self.keys.logs_key,
             ebs_key=self.keys.ebs_key,
+            image_owner_accounts=sorted(
+                {config.stage.account, config.images.source_account or config.stage.account}
+            ),
+            sign_in_users_table=contract.SIGN_IN_USERS_TABLE_NAME if config.sign_in else None,
         )
         CloudWatchAgentDocument(self, "CloudWatchAgent")
         self.jobs = JobsPlatform(
@@ -78,6 +82,7 @@ class SharedStack(Stack):
             storage=config.storage,
             operators=config.operators,
             logs_key=self.keys.logs_key,
+            vpc_id=self.network.vpc.vpc_id,
         )
         if config.notebooks is None:
             publish_disabled(self)

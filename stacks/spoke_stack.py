@@ -42,6 +42,14 @@ def spoke_config(config: CatalogConfig, account: str) -> CatalogConfig:
             # The notebook gateway's certificate and secret live in the stage account; a
             # spoke's notebooks use port forwarding (its gateway parameter says disabled).
             "notebooks": None,
+            # The sign-in service signs members into the stage account only, and its
+            # communities cannot share: a spoke knows neither.
+            "sign_in": None,
+            "communities": {
+                name: community
+                for name, community in config.communities.items()
+                if community.kind != "sign-in"
+            },
         }
     )
 
@@ -62,7 +70,11 @@ class SpokeStack(SharedStack):
         )
         self.launch_roles = {
             family: LaunchRole(
-                self, f"{family.capitalize()}LaunchRole", family=family, shared=self.resources
+                self,
+                f"{family.capitalize()}LaunchRole",
+                family=family,
+                shared=self.resources,
+                portfolio_account=config.stage.account,
             )
             for family in families
         }
@@ -73,6 +85,7 @@ class SpokeStack(SharedStack):
                 f"EndUserAccess-{name}",
                 community=name,
                 role_names=[],
+                volume_key_arn=self.resources.ebs_key.key_arn,
                 scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
                 managed_policy_name=contract.end_user_policy_name(name),
             )

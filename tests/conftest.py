@@ -4,6 +4,7 @@ the speed-ups every test that talks to moto relies on."""
 import functools
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,24 @@ import pytest
 
 from tests.synth import STAGES, SynthesizedStage, synthesize
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_as_make_does() -> None:
+    """What the Makefile sets, for runs of ``.venv/bin/pytest`` outside ``make``: the pinned
+    Node.js (package-lock.json) first on PATH, for jsii; bytecode cached in .cache/pycache,
+    never beside the sources (Lambda handler directories are zipped as they are)."""
+    node_bin = REPO_ROOT / "node_modules" / ".bin"
+    if (node_bin / "node").exists() and str(node_bin) not in os.environ["PATH"].split(os.pathsep):
+        os.environ["PATH"] = f"{node_bin}{os.pathsep}{os.environ['PATH']}"
+    if sys.pycache_prefix is None:
+        sys.pycache_prefix = str(REPO_ROOT / ".cache" / "pycache")
+        os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
+        sys.dont_write_bytecode = False
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_run_as_make_does()
 # CDK's built-in CloudFormation validation costs ~2.5 s per synth and does not see product
 # templates; cfn-lint (test_cfn_lint.py) covers every template instead.
 os.environ.setdefault("CDK_VALIDATION", "false")

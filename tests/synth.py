@@ -64,7 +64,7 @@ class SynthesizedStage:
 
 
 def synthesize(stage: str, outdir: Path, config_dir: Path = EXAMPLE_CONFIG_DIR) -> SynthesizedStage:
-    from catalog_app import build_app
+    from catalog_app import build_app, synth
     from config.loader import load_config
     from stacks.catalog_stack import CatalogStack
 
@@ -75,7 +75,7 @@ def synthesize(stage: str, outdir: Path, config_dir: Path = EXAMPLE_CONFIG_DIR) 
         outdir=str(outdir),
         config_dir=config_dir,
     )
-    assembly = app.synth()
+    assembly = synth(app)
     result = SynthesizedStage(
         stage=stage,
         directory=Path(assembly.directory),

@@ -9,8 +9,14 @@ balancer (the ``signer`` field, which the reference implementation never checked
 not expired, and that the user claim equals the instance's owner. The notebook servers keep
 their own authentication behind it.
 
+The check is bound to the notebook's own route: where the configuration names the notebook's
+host name (``host``, notebook v2 and later), a request is allowed only when nginx reports that
+host (``X-Original-Host``, set from the request's Host). The load balancer's token says who
+signed in, not for which notebook; the host is what ties the decision to this notebook's
+origin, so a request routed here for any other host name is refused.
+
 Configuration: ``/etc/research-catalog/owner-check.json`` written by the product at boot:
-``{"region": ..., "load_balancer_arn": ..., "owner_claim": "userid", "owner": ...}``.
+``{"region": ..., "load_balancer_arn": ..., "owner_claim": "userid", "owner": ..., "host": ...}``.
 Standard library plus ``cryptography`` (pinned in the image).
 """
 
@@ -32,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 HEADER = "x-amzn-oidc-data"
+HOST_HEADER = "X-Original-Host"
 KEY_ID = re.compile(r"^[A-Za-z0-9-]{1,128}$")
 LISTEN = ("127.0.0.1", 9099)
 LOG = logging.getLogger("owner-check")
@@ -47,6 +54,8 @@ class Settings:
     load_balancer_arn: str
     owner_claim: str
     owner: str
+    # The notebook's own host name; empty for notebooks routed by path (v1).
+    host: str = ""
 
     @classmethod
     def from_file(cls, path: str) -> "Settings":
@@ -57,6 +66,7 @@ class Settings:
             load_balancer_arn=data["load_balancer_arn"],
             owner_claim=data.get("owner_claim", "userid"),
             owner=str(data["owner"]),
+            host=str(data.get("host", "")).lower(),
         )
 
 
@@ -127,6 +137,10 @@ def verify(
 def make_handler(settings: Settings, keys: KeyCache) -> type[BaseHTTPRequestHandler]:
     class OwnerCheck(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            host = str(self.headers.get(HOST_HEADER, "")).split(":")[0].lower()
+            if settings.host and host != settings.host:
+                self._answer(403, "not this notebook's host")
+                return
             token = self.headers.get(HEADER)
             if not token:
                 self._answer(401, "no load balancer authentication")

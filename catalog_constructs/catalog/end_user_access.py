@@ -4,6 +4,7 @@ from aws_cdk import Stack, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
 from catalog_constructs.common.nag import acknowledge_wildcard_resources
 
 OWN = {"StringEquals": {"servicecatalog:userLevel": "self"}}
@@ -17,8 +18,11 @@ class EndUserPolicy(Construct):
 
     Service Catalog decides which products a principal sees (portfolio association); this
     policy lets them browse and launch, limits every provisioned-product call to their own
-    products, and opens Session Manager only on instances whose owner tag equals the caller's
-    ``aws:userid``. No AWS managed *FullAccess policy is involved.
+    products, and opens Session Manager (and starts and stops) only instances whose owner tag
+    equals the caller's ``aws:userid``. No AWS managed *FullAccess policy is involved.
+
+    ``volume_key_arn``: the key of product volumes, which EC2 uses as the caller when the
+    caller starts their own instance (the Start and Restart actions run as the caller).
     """
 
     def __init__(
@@ -28,6 +32,7 @@ class EndUserPolicy(Construct):
         *,
         community: str,
         role_names: list[str],
+        volume_key_arn: str,
         scheduled_jobs: bool = False,
         managed_policy_name: str | None = None,
     ) -> None:
@@ -53,13 +58,16 @@ class EndUserPolicy(Construct):
                 resources=["*"],
             ),
             iam.PolicyStatement(
+                # Every action here carries servicecatalog:userLevel. GetProvisionedProductOutputs
+                # does not (an Allow conditioned on it would never apply, and one without the
+                # condition would reach every product of the account): outputs are read from
+                # the product's record (DescribeRecord's RecordOutputs) instead.
                 sid="OwnProvisionedProductsOnly",
                 actions=[
                     "servicecatalog:DescribeProvisionedProduct",
                     "servicecatalog:DescribeRecord",
                     "servicecatalog:DescribeServiceActionExecutionParameters",
                     "servicecatalog:ExecuteProvisionedProductServiceAction",
-                    "servicecatalog:GetProvisionedProductOutputs",
                     "servicecatalog:ListRecordHistory",
                     "servicecatalog:ScanProvisionedProducts",
                     "servicecatalog:SearchProvisionedProducts",
@@ -95,6 +103,7 @@ class EndUserPolicy(Construct):
                 sid="ConsoleLookups",
                 actions=[
                     "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
                     "ssm:DescribeInstanceInformation",
                     "ssm:DescribeInstanceProperties",
                     "ssm:DescribeSessions",
@@ -159,6 +168,7 @@ class EndUserPolicy(Construct):
                 ],
             ),
         ]
+        statements += _instance_action_statements(stack, volume_key_arn)
         if scheduled_jobs:
             statements += _job_statements(stack, community)
         self.policy = iam.ManagedPolicy(
@@ -184,11 +194,59 @@ class EndUserPolicy(Construct):
         )
 
 
+def _instance_action_statements(stack: Stack, volume_key_arn: str) -> list[iam.PolicyStatement]:
+    """Start, Stop and Restart (catalog_constructs.catalog.service_actions) run the AWS-owned
+    Automation documents in the caller's context, whatever instance ID the caller passes: EC2
+    allows the calls only on instances tagged with the caller's own aws:userid."""
+    region_account = f"{stack.region}:{stack.account}"
+    return [
+        iam.PolicyStatement(
+            # AWS-owned documents: any account part, these names only. The caller can pass
+            # no role to Automation (no iam:PassRole), so the steps run as the caller.
+            sid="RunInstanceActions",
+            actions=["ssm:StartAutomationExecution"],
+            resources=[
+                f"arn:{stack.partition}:ssm:{stack.region}:*:automation-definition/{document}:*"
+                for document in ACTION_DOCUMENTS
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="FollowInstanceActions",
+            actions=["ssm:GetAutomationExecution"],
+            resources=[f"arn:{stack.partition}:ssm:{region_account}:automation-execution/*"],
+        ),
+        iam.PolicyStatement(
+            sid="StartAndStopOwnInstances",
+            actions=["ec2:StartInstances", "ec2:StopInstances"],
+            resources=[f"arn:{stack.partition}:ec2:{region_account}:instance/*"],
+            conditions={
+                "StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}
+            },
+        ),
+        iam.PolicyStatement(
+            # Starting an instance with encrypted volumes makes EC2 create a grant on the
+            # volume key as the caller.
+            sid="StartOwnEncryptedVolumes",
+            actions=["kms:CreateGrant"],
+            resources=[volume_key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"ec2.{stack.region}.amazonaws.com"},
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        ),
+    ]
+
+
 def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
     """Scheduled jobs: run one's own jobs now (directly or through the submit API, which calls
     Batch with the caller's credentials), follow them, and set one's own job secrets."""
     region_account = f"{stack.region}:{stack.account}"
     owner_tagged = {"StringEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": OWNER_TAGGED}}
+    definitions = (
+        f"arn:{stack.partition}:batch:{region_account}:job-definition/"
+        f"{contract.JOB_DEFINITION_PREFIX}*:*"
+    )
+    own_share = f"${{aws:ResourceTag/{contract.SHARE_IDENTIFIER_TAG}}}"
     return [
         iam.PolicyStatement(
             # Any API ID: naming the shared stack's API would tie the catalog stack to an
@@ -202,14 +260,30 @@ def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
             ],
         ),
         iam.PolicyStatement(
-            # ":*" requires a revision, without which Batch would not evaluate the tag.
+            # ":*" requires a revision, without which Batch would not evaluate the tag. The
+            # share identifier must be the definition's own (its tag), so no member can run
+            # under another product's fair share.
             sid="SubmitOwnJobDefinitions",
             actions=["batch:SubmitJob"],
-            resources=[
-                f"arn:{stack.partition}:batch:{region_account}:job-definition/"
-                f"{contract.JOB_DEFINITION_PREFIX}*:*"
-            ],
-            conditions=owner_tagged,
+            resources=[definitions],
+            conditions={
+                "StringEquals": {
+                    **owner_tagged["StringEquals"],
+                    "batch:ShareIdentifier": own_share,
+                }
+            },
+        ),
+        iam.PolicyStatement(
+            # Definitions registered before the share tag existed (until their product's next
+            # update registers a tagged revision): catalog shares only.
+            sid="SubmitOwnUntaggedJobDefinitions",
+            actions=["batch:SubmitJob"],
+            resources=[definitions],
+            conditions={
+                **owner_tagged,
+                "Null": {f"aws:ResourceTag/{contract.SHARE_IDENTIFIER_TAG}": "true"},
+                "StringLike": {"batch:ShareIdentifier": f"{contract.JOB_DEFINITION_PREFIX}*"},
+            },
         ),
         iam.PolicyStatement(
             sid="ToOwnCommunityQueues",
@@ -235,13 +309,17 @@ def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
             },
         ),
         iam.PolicyStatement(
+            # AWS Batch offers no resource-level permission for these: a member sees the jobs,
+            # commands and environment variables of every job of the account (never secrets,
+            # which live in owner-only secrets). Accepted: the Batch console and the jobs CLI
+            # need them (docs/security.md). secretsmanager:ListSecrets (every secret's name
+            # and tags) is not granted: the product's outputs name its secret.
             sid="FollowJobs",
             actions=[
                 "batch:DescribeJobs",
                 "batch:ListJobs",
                 "batch:DescribeJobDefinitions",
                 "batch:DescribeJobQueues",
-                "secretsmanager:ListSecrets",
             ],
             resources=["*"],
         ),

@@ -41,7 +41,9 @@ class CommunityPortfolio(Construct):
     ``launch_role_names``. The products and TagOptions live in the Catalog stack and come in as
     IDs (``product_ids``, ``tag_option_ids`` by value), so this construct sits in the
     community's own stack. ``scheduled_jobs``: the community may launch scheduled jobs, so its
-    end-user policy lets members submit their own.
+    end-user policy lets members submit their own. ``volume_key_arn``: the key of product
+    volumes (members start their own instances), a value the stack resolves without a
+    cross-stack reference.
 
     Logical IDs derive from what each resource links (product key, principal, value), never
     from a position or a construct path outside this stack: adding or removing one leaves the
@@ -62,6 +64,7 @@ class CommunityPortfolio(Construct):
         tag_option_ids: Mapping[str, str],
         admin: PortfolioShares | None,
         scheduled_jobs: bool,
+        volume_key_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.portfolio = servicecatalog.Portfolio(
@@ -117,6 +120,7 @@ class CommunityPortfolio(Construct):
             "EndUserAccess",
             community=name,
             role_names=community.role_names_resolved(),
+            volume_key_arn=volume_key_arn,
             scheduled_jobs=scheduled_jobs,
         )
 

@@ -1,5 +1,6 @@
 """A product defined once, with every released version, ready to add to portfolios."""
 
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -10,6 +11,12 @@ from typing import Protocol
 from aws_cdk import App, Names, Stage, aws_servicecatalog as servicecatalog
 from constructs import Construct
 
+# What ProductStackHistory raises at synth when a locked version's template differs from its
+# snapshot (aws-cdk-lib 2.275); it names the version but not the product.
+LOCKED_VERSION_CHANGED = re.compile(
+    r"TemplateChangedForLockedVersion: .*? Version (?P<version>\S+?)\."
+)
+
 
 class ProductVersionLike(Protocol):
     """A released version: its name and what changed (products.definition.ProductVersion)."""
@@ -19,6 +26,21 @@ class ProductVersionLike(Protocol):
 
     @property
     def description(self) -> str: ...
+
+
+class ReleasedTemplateChanged(Exception):
+    """A released (locked) version's template changed: one line naming the product, the
+    version and the file to edit."""
+
+    def __init__(self, key: str, version: str, definition_file: str, snapshot: Path) -> None:
+        self.key = key
+        self.version = version
+        super().__init__(
+            f"{key} {version} is released and its template may not change, but the code now "
+            f"builds a different one: add the next version, with what changed for researchers, "
+            f"to {definition_file} and run make synth (if {version} was never deployed, delete "
+            f"{snapshot.parent.name}/{snapshot.name} instead)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +58,7 @@ class CatalogProduct(Construct):
     committed snapshot of its version (a released version's template cannot change without a
     new version); older versions come from their snapshots, so they stay provisionable.
     ``versions`` are every released version, oldest first; only those ``published_versions``
-    names appear in this stage.
+    names appear in this stage. ``key`` and ``definition_file`` name the product in errors.
     """
 
     def __init__(
@@ -49,12 +71,21 @@ class CatalogProduct(Construct):
         template_factory: Callable[[Construct, str], servicecatalog.ProductStack],
         published_versions: tuple[str, ...],
         snapshot_directory: Path,
+        key: str,
+        definition_file: str,
     ) -> None:
         super().__init__(scope, construct_id)
         current = versions[-1]
+        self.key = key
+        self.definition_file = definition_file
+        self.current_version_name = current.name
         self.template = template_factory(self, "Template")
         snapshot_prefix = stage_independent_snapshot_prefix(self)
-        if Stage.of(self) is self.node.root:
+        self.current_snapshot = (
+            snapshot_directory / f"{snapshot_prefix}.{current.name}.product.template.json"
+        )
+        self.locked = Stage.of(self) is self.node.root
+        if self.locked:
             history = servicecatalog.ProductStackHistory(
                 self,
                 "History",
@@ -90,8 +121,8 @@ class CatalogProduct(Construct):
             if version is current:
                 published.append(current_version)
                 continue
-            snapshot = (
-                snapshot_directory / f"{snapshot_prefix}.{version.name}.product.template.json"
+            snapshot = self.current_snapshot.with_name(
+                f"{snapshot_prefix}.{version.name}.product.template.json"
             )
             published.append(
                 servicecatalog.CloudFormationProductVersion(
@@ -131,6 +162,31 @@ class CatalogProduct(Construct):
         return self._private_snapshots.name
 
 
+def released_template_changed(app: App, error: Exception) -> ReleasedTemplateChanged | None:
+    """The product whose locked template made ``app.synth()`` fail with ``error``, or None
+    for any other error. Products synthesize in construct order, and each writes its template
+    to the assembly only after the lock check passed: the failing one is the first locked
+    product of that version whose template is not in the assembly."""
+    match = LOCKED_VERSION_CHANGED.search(str(error))
+    if match is None:
+        return None
+    outdir = Path(app.outdir)
+    for construct in app.node.find_all():
+        if (
+            isinstance(construct, CatalogProduct)
+            and construct.locked
+            and construct.current_version_name == match["version"]
+            and not (outdir / construct.template.template_file).exists()
+        ):
+            return ReleasedTemplateChanged(
+                construct.key,
+                construct.current_version_name,
+                construct.definition_file,
+                construct.current_snapshot,
+            )
+    return None
+
+
 def stage_independent_snapshot_prefix(product: "CatalogProduct") -> str:
     """``<history unique id>.<template artifact id>`` as ProductStackHistory names snapshot
     files at the app's top level, computed from the path below the enclosing Stage so that a
@@ -139,8 +195,10 @@ def stage_independent_snapshot_prefix(product: "CatalogProduct") -> str:
     scopes = product.node.scopes
     start = next(index for index, scope in enumerate(scopes) if scope is stage) + 1
     path = [scope.node.id for scope in scopes[start:]]
-    # A detached tree with the same ids gives the same unique ids without touching the app.
-    mirror: Construct = App()
+    # A detached tree with the same ids gives the same unique ids without touching the app;
+    # never synthesized (an App synthesizes itself on exit under the CLI, and each one adds a
+    # process listener: more than ten made Node.js warn of a leak).
+    mirror: Construct = App(auto_synth=False)
     for segment in path:
         mirror = Construct(mirror, segment)
     history = Construct(mirror, "History")

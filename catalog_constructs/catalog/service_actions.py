@@ -1,11 +1,12 @@
 """Start, Stop and Restart actions researchers run on their own EC2 products.
 
-Service Catalog runs the AWS-owned Automation documents as the product's launch role
-(``AssumeRole: LAUNCH_ROLE``): the role of the launch constraint in the account the product was
-launched in, so the actions work in the stage account and in every spoke without a role ARN of
-one account. It passes the provisioned product's own instance as the TARGET, so a researcher
-can act only on instances of products they own. The permissions live on the ec2 family's launch
-role (:mod:`catalog_constructs.catalog.launch_role`).
+Service Catalog fills the TARGET parameter with the provisioned product's instance, but the
+caller of ``ExecuteProvisionedProductServiceAction`` may supply any value for it (API reference,
+``Parameters``). So the actions name no role (no ``AssumeRole``): Automation then runs the
+AWS-owned documents in the caller's own context, and EC2 authorizes each Start and Stop against
+the caller's end-user policy, which allows them only on instances tagged with the caller's
+``aws:userid`` (:mod:`catalog_constructs.catalog.end_user_access`). A role of its own, or the
+launch role, would reach every catalog instance whatever instance ID the caller passes.
 """
 
 import json
@@ -19,8 +20,6 @@ ACTIONS = {
     "Restart": ("AWS-RestartEC2Instance", "Stop and start the instance"),
 }
 ACTION_DOCUMENTS = tuple(document for document, _ in ACTIONS.values())
-# Service Catalog's placeholder for "the launch role of the provisioned product".
-LAUNCH_ROLE = "LAUNCH_ROLE"
 
 
 class Ec2ServiceActions(Construct):
@@ -41,7 +40,6 @@ class Ec2ServiceActions(Construct):
                     for key, value in {
                         "Name": document,
                         "Version": "1",
-                        "AssumeRole": LAUNCH_ROLE,
                         "Parameters": json.dumps([{"Name": "InstanceId", "Type": "TARGET"}]),
                     }.items()
                 ],

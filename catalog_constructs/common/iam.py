@@ -1,6 +1,8 @@
-"""IAM names every stack agrees on."""
+"""IAM names every stack agrees on, and IAM's size limit on managed policies."""
 
-from aws_cdk import Stack
+import json
+
+from aws_cdk import Stack, aws_iam as iam
 
 from catalog_constructs import contract
 
@@ -13,3 +15,27 @@ def product_roles_arn(stack: Stack) -> str:
         resource="role",
         resource_name=contract.PRODUCT_ROLE_PATH.strip("/") + "/*",
     )
+
+
+# IAM refuses a managed policy over 6,144 characters, white space not counted.
+MANAGED_POLICY_MAX_CHARS = 6144
+# The document around the statements ({"Version":"2012-10-17","Statement":[...]}).
+_ENVELOPE_CHARS = 64
+
+
+def statements_per_policy(
+    stack: Stack, statements: list[iam.PolicyStatement]
+) -> list[list[iam.PolicyStatement]]:
+    """``statements`` in order, grouped so that each group fits one managed policy. Sizes are
+    measured on the synthesized JSON, whose intrinsics (Fn::Join of the partition, imported
+    values) are longer than the ARNs IAM finally sees, so the estimate errs on the safe side."""
+    groups: list[list[iam.PolicyStatement]] = [[]]
+    used = _ENVELOPE_CHARS
+    for statement in statements:
+        size = len(json.dumps(stack.resolve(statement.to_statement_json()), separators=(",", ":")))
+        if groups[-1] and used + size + 1 > MANAGED_POLICY_MAX_CHARS:
+            groups.append([])
+            used = _ENVELOPE_CHARS
+        groups[-1].append(statement)
+        used += size + 1
+    return groups

@@ -1,5 +1,5 @@
-"""A community's budget with its alerts and launch block, its members' budgets, and the deny
-policy AWS Budgets attaches when a budget is spent."""
+"""A community's budget with its alerts and launch block, and its members' budgets. What the
+block denies is in :mod:`catalog_constructs.cost.launch_block`."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ from config.sections.budgets import MemberBudgets, budget_name
 from config.sections.communities import Community
 from config.sections.stage import StageConfig
 
-# What a blocked community can no longer do. An update can raise cost as easily as lower it
-# (instance type, disk size) and IAM cannot tell the two apart; stopping (a self-service
-# action) and terminating reduce cost and stay allowed.
-BLOCKED_ACTIONS = ("servicecatalog:ProvisionProduct", "servicecatalog:UpdateProvisionedProduct")
-
 
 def _tag_filter(key: str, values: Sequence[str]) -> list[str]:
     # AWS Budgets' notation for user-defined cost-allocation tags.
@@ -30,30 +25,6 @@ def _unique(addresses: Sequence[str]) -> list[str]:
     for address in addresses:
         seen.setdefault(address.casefold(), address)
     return list(seen.values())
-
-
-class LaunchBlockPolicy(Construct):
-    """The deny policy AWS Budgets attaches to a community's roles when its budget is spent."""
-
-    def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id)
-        self.policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            description=(
-                "Research catalog: attached by AWS Budgets to a community whose budget is spent; "
-                "no new launches or updates until the next period or a higher budget"
-            ),
-            statements=[
-                iam.PolicyStatement(
-                    sid="BudgetSpentNoNewLaunches",
-                    effect=iam.Effect.DENY,
-                    actions=list(BLOCKED_ACTIONS),
-                    # Every product of the account: a spent budget is spent whatever is launched.
-                    resources=["*"],
-                )
-            ],
-        )
 
 
 class CommunityBudgets(Construct):
@@ -70,7 +41,7 @@ class CommunityBudgets(Construct):
         stage: StageConfig,
         operators_email: str,
         block_policy: iam.IManagedPolicy,
-        stop_topic: sns.ITopic | None,
+        block_topic: sns.ITopic | None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -86,10 +57,12 @@ class CommunityBudgets(Construct):
                 budgets.CfnBudget.SubscriberProperty(address=address, subscription_type="EMAIL")
                 for address in recipients
             ]
-            if stop_topic is not None and (kind, threshold) == ("ACTUAL", block):
+            # The enforcement function hears the block threshold there, to extend the block
+            # at once beyond what Budgets attaches (and to stop instances).
+            if block_topic is not None and (kind, threshold) == ("ACTUAL", block):
                 subscribers.append(
                     budgets.CfnBudget.SubscriberProperty(
-                        address=stop_topic.topic_arn, subscription_type="SNS"
+                        address=block_topic.topic_arn, subscription_type="SNS"
                     )
                 )
             notifications.append(_notification(kind, threshold, subscribers))

@@ -22,6 +22,7 @@ KEY_PARAMETERS = {
     SYNAPSE: contract.SYNAPSE_BUCKET_KEY_ARN_PARAMETER,
 }
 ABORT_MULTIPART_DAYS = 7
+POLICY_REVISION = "2"
 # Deleted and overwritten files stay recoverable this long, then stop costing money.
 NONCURRENT_VERSION_DAYS = 90
 
@@ -169,6 +170,11 @@ class ProductBucket(Construct):
             "Kind": kind,
             "OwnerAwsUserId": context.owner_aws_user_id,
             "RestrictDownloadsToRegion": restrict_downloads,
+            # Read by nobody: a new value makes CloudFormation call the bucket function when a
+            # product moves to this version, so its bucket gets the current policy (revision
+            # 2: product roles granted nothing by the bucket policy, downloads only through
+            # the catalog's VPC).
+            "PolicyRevision": POLICY_REVISION,
         }
         if synapse_ids is not None:
             properties["SynapseIds"] = synapse_ids

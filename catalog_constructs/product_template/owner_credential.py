@@ -4,7 +4,8 @@ The reference catalog shared one key pair and one password across every workstat
 provisioned product generates its own random password in Secrets Manager at launch (the value
 never appears in a template), encrypted with the catalog's credentials key. The secret's
 resource policy denies reading it to everyone but the owner (by ``aws:userid``) and the
-instance role that applies it on the machine (Windows Administrator, notebook server login).
+instance role that applies it on the machine (Windows Administrator, notebook server login),
+and changing its policy, key or value to everyone but the launch role CloudFormation uses.
 """
 
 import json
@@ -20,6 +21,24 @@ from catalog_constructs.product_template.context import ProductContext
 EXCLUDED_CHARACTERS = "\"'`\\$%&;<>|^{}[]()/@#!,="
 
 
+# Changes to who may read a secret and with which key. Only CloudFormation (the product
+# family's launch role) makes them; anyone else with broad Secrets Manager rights in the
+# account could otherwise replace the policy or the key and then read the secret.
+POLICY_AND_KEY_CHANGES = (
+    "secretsmanager:PutResourcePolicy",
+    "secretsmanager:DeleteResourcePolicy",
+    "secretsmanager:UpdateSecret",
+    "secretsmanager:ReplicateSecretToRegions",
+    "secretsmanager:RemoveRegionsFromReplication",
+    "secretsmanager:StopReplicationToReplica",
+    "secretsmanager:RotateSecret",
+    "secretsmanager:CancelRotateSecret",
+)
+# Changes to the value: a known password written into a sign-in credential would be applied
+# on the machine at its next boot.
+VALUE_CHANGES = ("secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage")
+
+
 def deny_reading_to_others(
     scope: Construct,
     construct_id: str,
@@ -28,9 +47,18 @@ def deny_reading_to_others(
     role: iam.Role,
     owner_aws_user_id: str,
     sid: str,
+    launch_family: str,
+    lock_value: bool = False,
 ) -> secretsmanager.CfnResourcePolicy:
     """A secret policy denying GetSecretValue to everyone but ``role``'s sessions and the
-    owner: it holds even against broad identity policies elsewhere in the account."""
+    owner, and policy and key changes (with ``lock_value`` also value changes) to everyone but
+    the ``launch_family``'s launch role: it holds even against broad identity policies
+    elsewhere in the account."""
+    launch_role = Fn.sub(
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+        + contract.launch_role_name(launch_family)
+    )
+    changes = [*POLICY_AND_KEY_CHANGES, *(VALUE_CHANGES if lock_value else ())]
     return secretsmanager.CfnResourcePolicy(
         scope,
         construct_id,
@@ -50,7 +78,15 @@ def deny_reading_to_others(
                             "aws:userid": [Fn.join(":", [role.role_id, "*"]), owner_aws_user_id]
                         }
                     },
-                }
+                },
+                {
+                    "Sid": "OnlyCloudFormationChangesPolicyAndKey",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": changes,
+                    "Resource": "*",
+                    "Condition": {"ArnNotEquals": {"aws:PrincipalArn": launch_role}},
+                },
             ],
         },
     )
@@ -111,6 +147,8 @@ class OwnerCredential(Construct):
             role=reader,
             owner_aws_user_id=context.owner_aws_user_id,
             sid="OnlyTheOwnerAndTheInstanceRead",
+            launch_family="ec2",
+            lock_value=True,
         )
         reader.add_to_principal_policy(
             iam.PolicyStatement(

@@ -305,7 +305,13 @@ class JobsPlatform(Construct):
             revision.add_resource("{share}"),
             SUBMIT_JOB_REQUEST_WITH_SHARE,
             ("queue", "name", "revision", "share"),
-            validator=api.node.find_child("validator"),  # type: ignore[arg-type]
+            # The validator the first method created (named by CDK: the feature flag
+            # requestValidatorUniqueId gives it a generated ID).
+            validator=next(
+                child
+                for child in api.node.children
+                if isinstance(child, apigateway.RequestValidator)
+            ),
         )
         acknowledge(
             api,

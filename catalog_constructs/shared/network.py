@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from aws_cdk import (
+    Annotations,
     CfnResource,
     RemovalPolicy,
     Stack,
@@ -74,6 +75,13 @@ class CatalogNetwork(Construct):
                 private_subnet_ids=subnet_ids,
             )
             self.private_subnet_ids = subnet_ids
+            for subnet in self.vpc.private_subnets:
+                # Interface endpoints and instances need no route table; the catalog adds no
+                # route to a VPC it does not own (no S3 gateway endpoint there, see below).
+                Annotations.of(subnet).acknowledge_warning(
+                    "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                    "The catalog adds no route to an existing VPC's route tables",
+                )
         else:
             vpc = ec2.Vpc(
                 self,
@@ -143,14 +151,11 @@ class CatalogNetwork(Construct):
             self.vpc.add_gateway_endpoint("S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3)
 
     def _add_interface_endpoints(self, endpoints: Sequence[str], azs: int | None) -> None:
-        # The first ``azs`` private subnets (one per AZ); instances elsewhere cross AZs.
-        subnet_ids = self.private_subnet_ids[:azs] if azs else self.private_subnet_ids
-        subnets = ec2.SubnetSelection(
-            subnets=[
-                ec2.Subnet.from_subnet_id(self, f"EndpointSubnet{index}", subnet_id)
-                for index, subnet_id in enumerate(subnet_ids)
-            ]
-        )
+        # The products' subnets: the VPC's own, or the existing ones it was imported with
+        # (imported as the VPC's, so they carry no route-table warning); the first ``azs`` of
+        # them (one per AZ), and instances elsewhere cross AZs.
+        products = self.vpc.private_subnets or self.vpc.isolated_subnets
+        subnets = ec2.SubnetSelection(subnets=products[:azs] if azs else products)
         endpoint_security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",

@@ -1,10 +1,16 @@
 """The shared notebook gateway: one HTTPS load balancer that signs users in before any notebook.
 
-Each notebook product adds its own listener rule (``Custom::NotebookRoute``): path
-``/<route id>/*``, OIDC sign-in, forward to that instance's nginx, which asks the owner-check
-service whether the signed-in user is the instance's owner before proxying to RStudio or
-JupyterLab, which then ask for their own password. Requests matching no notebook also go
-through sign-in, then get a 404, so the gateway reveals nothing to anonymous clients.
+Each notebook product adds its own listener rule (``Custom::NotebookRoute``): host
+``<route id>.<domain_name>``, OIDC sign-in, forward to that instance's nginx, which serves
+only that host name, asks the owner-check service whether the signed-in user is the
+instance's owner, strips the load balancer's token headers and proxies to RStudio or
+JupyterLab, which then ask for their own password. One host name per notebook gives each its
+own web origin and its own load-balancer session cookie. Requests matching no notebook also
+go through sign-in, then get a 404, so the gateway reveals nothing to anonymous clients.
+
+The listener's certificate must cover ``*.<domain_name>`` (and ``<domain_name>`` itself, where
+notebook v1 products still route by path), and the identity provider must accept the redirect
+URI ``https://<host>/oauth2/idpresponse`` of every notebook host (docs/operations.md).
 
 The gateway's settings reach product templates through one SSM parameter (``enabled: false``
 where the stage configures no gateway), because product templates are identical in every
@@ -178,7 +184,10 @@ class NotebookGateway(Construct):
         CfnOutput(
             self,
             "DnsName",
-            description=f"Point {config.domain_name} here (CNAME, or an alias record)",
+            description=(
+                f"Point *.{config.domain_name} (each notebook's host) and {config.domain_name} "
+                "here (CNAME, or alias records)"
+            ),
             value=self.load_balancer.load_balancer_dns_name,
         )
 
@@ -210,9 +219,12 @@ class NotebookGateway(Construct):
                 resources=[target_groups],
             ),
             iam.PolicyStatement(
+                # ModifyRule: a route's host condition (v1 path routes are confined to the
+                # gateway's host and moved to their own host when updated to v2).
                 sid="NotebookRules",
                 actions=[
                     "elasticloadbalancing:CreateRule",
+                    "elasticloadbalancing:ModifyRule",
                     "elasticloadbalancing:DeleteRule",
                     "elasticloadbalancing:AddTags",
                 ],

@@ -100,6 +100,58 @@ DENIED_ACTIONS = [
 ]
 
 
+# Every tagging action ALLOWED_SERVICE_ACTIONS contains (a test keeps the two in step).
+TAGGING_ACTIONS = ["sagemaker:AddTags", "sagemaker:DeleteTags"]
+IMAGE_PULL_ACTIONS = [
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchCheckLayerAvailability",
+]
+# The role's own tags (every product tags its roles with its owner and community).
+_ROLE_OWNER = f"${{aws:PrincipalTag/{contract.OWNER_USERID_TAG}}}"
+_ROLE_COMMUNITY = f"${{aws:PrincipalTag/{contract.COMMUNITY_TAG}}}"
+
+
+def image_pull_statements() -> list[iam.PolicyStatement]:
+    """A product role pulls a private image only from a repository tagged with its owner's
+    ``aws:userid`` or shared with its community (``research-catalog:pullable-by``, a
+    space-separated list of community names, matched as whole words)."""
+    return [
+        iam.PolicyStatement(
+            sid="ImagesOfOwnerOrCommunityOnly",
+            effect=iam.Effect.DENY,
+            actions=IMAGE_PULL_ACTIONS,
+            resources=["*"],
+            conditions={
+                "StringNotEquals": {f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": _ROLE_OWNER},
+                "StringNotLike": {
+                    f"aws:ResourceTag/{contract.PULLABLE_BY_TAG}": [
+                        _ROLE_COMMUNITY,
+                        f"{_ROLE_COMMUNITY} *",
+                        f"* {_ROLE_COMMUNITY}",
+                        f"* {_ROLE_COMMUNITY} *",
+                    ]
+                },
+            },
+        ),
+        # A policy variable IAM cannot resolve voids the statement that holds it: without
+        # these, a role lacking either tag would escape the rule above.
+        *(
+            iam.PolicyStatement(
+                sid=f"NoImagesWithout{name}Tag",
+                effect=iam.Effect.DENY,
+                actions=IMAGE_PULL_ACTIONS,
+                resources=["*"],
+                conditions={"Null": {f"aws:PrincipalTag/{key}": "true"}},
+            )
+            for name, key in (
+                ("Owner", contract.OWNER_USERID_TAG),
+                ("Community", contract.COMMUNITY_TAG),
+            )
+        ),
+    ]
+
+
 class ProductRoleBoundary(Construct):
     """A managed policy with a fixed name, so product templates and launch roles can name it."""
 
@@ -123,6 +175,34 @@ class ProductRoleBoundary(Construct):
                     effect=iam.Effect.DENY,
                     actions=DENIED_ACTIONS,
                     resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    # The only tagging a product role may do (Studio's shared execution role
+                    # tags its spaces): never a reserved key. A member could otherwise write
+                    # their own aws:userid into a teammate's profile tag and open it.
+                    sid="NeverSetReservedTags",
+                    effect=iam.Effect.DENY,
+                    actions=TAGGING_ACTIONS,
+                    resources=["*"],
+                    conditions={
+                        "ForAnyValue:StringLike": {
+                            "aws:TagKeys": list(contract.RESERVED_TAG_KEY_PATTERNS)
+                        }
+                    },
+                ),
+                *image_pull_statements(),
+                iam.PolicyStatement(
+                    # The budget enforcement function tags the community's product roles while
+                    # its budget is spent: no new Studio app then (Studio's own "system"
+                    # apps, which cost nothing, aside).
+                    sid="NoNewAppsWhileBudgetSpent",
+                    effect=iam.Effect.DENY,
+                    actions=["sagemaker:CreateApp"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {f"aws:PrincipalTag/{contract.BUDGET_BLOCKED_TAG}": "true"},
+                        "ForAnyValue:StringNotLike": {"sagemaker:InstanceTypes": ["system"]},
+                    },
                 ),
             ],
         )

@@ -6,8 +6,10 @@ with what was validated before it (`Checked`; a field that is absent or invalid 
 they still run, and report, when an unrelated part of the files is broken, and each points at
 the offending entry: it returns `Violation`s located relative to the field it checks.
 
-`STAGE_RULES` run on the validated config and compare it with the other stage files; they
-return `ConfigProblem`s. The loader reports the problems of the first rule that has any.
+`FILE_RULES` compare the stage files as written with the other stage files, before validation,
+so their problems are reported together with every other; `STAGE_RULES` run on the validated
+config and compare it with the other stage files. Both return `ConfigProblem`s; the loader
+reports the problems of the first stage rule that has any.
 
 Rules that look at one section only are that section's validators (config/sections/).
 """
@@ -35,11 +37,18 @@ from config.rules.communities import (
 )
 from config.rules.jobs import jobs_name_job_communities
 from config.rules.sections import (
+    approvals_name_ordered_stages,
     image_targets_fit_stage,
     notebook_gateway_fits_stage,
     operator_admins_in_stage_account,
     published_products_exist,
     studio_endpoints_without_nat,
+)
+from config.rules.sign_in import (
+    created_roles_not_listed,
+    sign_in_communities_fit_the_function,
+    sign_in_communities_match_provider,
+    sign_in_fits_stage,
 )
 from config.rules.spokes import (
     member_accounts_are_new_spokes,
@@ -49,8 +58,9 @@ from config.rules.spokes import (
     spoke_settings_name_spokes,
 )
 from config.rules.stages import (
+    FileRule,
     StageRule,
-    pipeline_stages_exist,
+    stage_order_lists_every_stage,
     stage_target_not_shared,
     versions_promoted_in_order,
 )
@@ -60,6 +70,7 @@ from config.rules.stages import (
 RULES: dict[str, tuple[Rule, ...]] = {
     "operators": (operator_admins_in_stage_account,),
     "products": (published_products_exist, studio_endpoints_without_nat),
+    "sign_in": (sign_in_fits_stage,),
     "communities": (
         display_names_unique,
         community_products_published,
@@ -72,8 +83,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
         communities_within_stage_limit,
         cost_centers_within_catalog_limit,
         community_documents_fit,
+        sign_in_communities_match_provider,
+        sign_in_communities_fit_the_function,
+        created_roles_not_listed,
     ),
     "jobs": (jobs_name_job_communities,),
+    "delivery": (approvals_name_ordered_stages,),
     "images": (image_targets_fit_stage,),
     "notebooks": (notebook_gateway_fits_stage,),
     "spokes": (
@@ -85,10 +100,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
 }
 
+# Run on the files as written, before validation: reported with every other problem.
+FILE_RULES: tuple[FileRule, ...] = (stage_target_not_shared,)
+
 # Run in this order on a valid config; the first with problems is reported alone.
 STAGE_RULES: tuple[StageRule, ...] = (
-    stage_target_not_shared,
-    pipeline_stages_exist,
+    stage_order_lists_every_stage,
     versions_promoted_in_order,
 )
 

@@ -12,6 +12,7 @@ from config.errors import Violation
 from config.sections.communities import Community
 from config.sections.network import CreateVpcNetwork, ExistingNetwork
 from config.sections.products import ProductPublication, ProductRegistry, default_registry
+from config.sections.sign_in import SignInConfig
 from config.sections.stage import StageConfig
 from config.types import parse_role_arn
 
@@ -28,6 +29,10 @@ class Checked:
     network: CreateVpcNetwork | ExistingNetwork | None
     products: dict[str, ProductPublication] | None
     communities: Communities | None
+    sign_in: SignInConfig | None
+    # False when the sign_in section is invalid (then sign_in is None although it was given).
+    sign_in_known: bool
+    stage_order: list[str] | None
     registry: ProductRegistry
     stage_file: str  # as messages name it, e.g. config/dev.yaml
 
@@ -41,12 +46,17 @@ class Checked:
         network = data.get("network")
         products = data.get("products")
         communities = data.get("communities")
+        sign_in = data.get("sign_in")
+        stage_order = data.get("stage_order")
         return cls(
             stage_name=stage_name if isinstance(stage_name, str) else None,
             stage=stage if isinstance(stage, StageConfig) else None,
             network=network if isinstance(network, CreateVpcNetwork | ExistingNetwork) else None,
             products=products if isinstance(products, dict) else None,
             communities=communities if isinstance(communities, dict) else None,
+            sign_in=sign_in if isinstance(sign_in, SignInConfig) else None,
+            sign_in_known="sign_in" in data,
+            stage_order=stage_order if isinstance(stage_order, list) else None,
             registry=registry if registry is not None else default_registry(),
             stage_file=str(context.get("stage_file") or f"config/{stage_name}.yaml"),
         )

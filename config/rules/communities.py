@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from catalog_constructs.contract import job_queue_name, launch_block_policy_name
 from config.errors import Violation, did_you_mean
 from config.rules.checked import Checked, Communities, foreign_arn_message
 from config.sections.budgets import budget_name
@@ -29,6 +30,12 @@ COMMUNITY_DOCUMENT_MAX_BYTES = 4096
 # topic name in the longest region name).
 _LONGEST_BUDGET_NAME = "b" * BUDGET_NAME_MAX
 _LONGEST_TOPIC_ARN = "arn:aws-us-gov:sns:ap-southeast-5:123456789012:" + "t" * 256
+# The community's pattern block policy and legacy job queue, named after the community (its
+# name has at most 31 characters).
+_LONGEST_POLICY_ARN = "arn:aws-us-gov:iam::123456789012:policy/" + launch_block_policy_name(
+    "c" * 31
+)
+_LONGEST_QUEUE_NAME = job_queue_name("c" * 31, spot=True)
 
 
 def display_names_unique(communities: Communities, known: Checked) -> list[Violation]:
@@ -125,15 +132,27 @@ def community_document(community: Community) -> dict[str, object]:
         "roles": [
             *community.role_names_resolved(),
             # STS omits role paths: the functions match a pattern's name part.
-            *(p.rsplit("/", 1)[-1] for p in community.principals.role_patterns),
+            *(p.rsplit("/", 1)[-1] for p in community.role_patterns),
         ],
         "owner_email_template": community.owner_email_template,
+        # Members' names and e-mails come from the sign-in service's records.
+        "sign_in": community.kind == "sign-in",
         "display_name": community.display_name,
         "budget_name": _LONGEST_BUDGET_NAME,
         "budget_usd": community.budget.amount_usd,
         "period": community.budget.period,
         "block": True,
+        # One of the two: a blocking community's topic is a stop or a block topic.
         "stop_topic_arn": _LONGEST_TOPIC_ARN,
+        "block_topic_arn": "",
+        # What the block reaches beyond AWS Budgets (catalog_constructs.cost.launch_block.
+        # BlockReach.as_json).
+        "reach": {
+            "Budget": _LONGEST_BUDGET_NAME,
+            "PatternPolicyArn": _LONGEST_POLICY_ARN,
+            "Queues": [_LONGEST_QUEUE_NAME] * 2,
+            "Jobs": True,
+        },
         "report_topic_arn": _LONGEST_TOPIC_ARN,
     }
 
@@ -203,7 +222,7 @@ def role_patterns_exclusive(communities: Communities, known: Checked) -> list[Vi
     belongs to exactly one community. Each pattern is reported once."""
     violations: list[Violation] = []
     for name, community in communities.items():
-        for index, pattern in enumerate(community.principals.role_patterns):
+        for index, pattern in enumerate(community.role_patterns):
             clash = next(
                 (
                     (matched[0], other_name)
@@ -227,9 +246,7 @@ def role_patterns_exclusive(communities: Communities, known: Checked) -> list[Vi
 def _pattern_clashes(pattern: str, other: Community) -> list[str]:
     """The roles of `other` the pattern matches, else its patterns equal to it."""
     roles = [role for role in other.role_names_resolved() if role_matches_pattern(role, pattern)]
-    return roles or [
-        p for p in other.principals.role_patterns if p.casefold() == pattern.casefold()
-    ]
+    return roles or [p for p in other.role_patterns if p.casefold() == pattern.casefold()]
 
 
 def shares_leave_the_stage_account(communities: Communities, known: Checked) -> list[Violation]:
@@ -256,7 +273,7 @@ def principal_arns_in_stage_account(communities: Communities, known: Checked) ->
     return [
         ((name, "principals", "role_arns", index), message, arn)
         for name, community in communities.items()
-        for index, arn in enumerate(community.principals.role_arns)
+        for index, arn in enumerate(community.role_arns)
         if (message := foreign_arn_message(arn, known.stage))
     ]
 
@@ -272,13 +289,13 @@ def roles_in_one_community(communities: Communities, known: Checked) -> list[Vio
     claimed: dict[tuple[str, str], str] = {}  # (account, role name casefolded) -> where
     for name, community in communities.items():
         roles: list[tuple[str, int, str, str]] = []  # (list, index, account, role)
-        for index, arn in enumerate(community.principals.role_arns):
+        for index, arn in enumerate(community.role_arns):
             if foreign_arn_message(arn, stage) is None:
                 _, account, role = parse_role_arn(arn)
                 roles.append(("role_arns", index, account, role))
         roles += [
             ("role_names", index, stage.account, role)
-            for index, role in enumerate(community.principals.role_names)
+            for index, role in enumerate(community.role_names)
         ]
         for field, index, account, role in roles:
             key = (account, role.casefold())

@@ -1,9 +1,10 @@
-"""Rules of the operators, products, images and notebooks sections."""
+"""Rules of the operators, products, delivery, images and notebooks sections."""
 
 from __future__ import annotations
 
 from config.errors import Violation, did_you_mean
 from config.rules.checked import Checked, foreign_arn_message
+from config.sections.delivery import DeliveryConfig
 from config.sections.images import ImagesConfig
 from config.sections.network import STUDIO_ENDPOINTS, CreateVpcNetwork, ExistingNetwork
 from config.sections.notebooks import CERTIFICATE_ARN_RE, SECRET_ARN_RE, NotebookGatewayConfig
@@ -73,6 +74,26 @@ def studio_endpoints_without_nat(
             "SageMaker; add them to network.endpoints or set network.nat_gateways to 1",
             STUDIO_PRODUCT_KEY,
         )
+    ]
+
+
+def approvals_name_ordered_stages(
+    delivery: DeliveryConfig | None, known: Checked
+) -> list[Violation]:
+    """A manual approval waits before a stage the pipeline deploys: one of stage_order. (Without
+    a valid stage_order the stage rules report that instead.)"""
+    stages = known.stage_order
+    if delivery is None or stages is None:
+        return []
+    return [
+        (
+            ("approval_before", index),
+            f"stage {name!r} is not deployed by the pipeline{did_you_mean(name, stages)}; "
+            f"allowed: {', '.join(stages)} (from stage_order)",
+            name,
+        )
+        for index, name in enumerate(delivery.approval_before)
+        if name not in stages
     ]
 
 

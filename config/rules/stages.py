@@ -29,13 +29,21 @@ class StageFiles:
     staged: Document
     config_dir: Path
 
+    @property
+    def stage_name(self) -> str:
+        return Path(self.staged.file).stem
 
-def stage_target_not_shared(config: CatalogConfig, files: StageFiles) -> list[ConfigProblem]:
+
+def stage_target_not_shared(files: StageFiles) -> list[ConfigProblem]:
     """One stage per account and region: product templates find the shared stack by fixed SSM
-    parameter and function names, so two stages there would overwrite each other's."""
-    target = (config.stage.account, config.stage.region)
+    parameter and function names, so two stages there would overwrite each other's. Read from
+    the files as written, so it is reported together with any other problem of the stage."""
+    stage = deep_merge(files.base.data, files.staged.data).get("stage")
+    if not isinstance(stage, dict) or "account" not in stage or "region" not in stage:
+        return []
+    target = (str(stage["account"]), str(stage["region"]))
     for other in available_stages(files.config_dir):
-        if other == config.stage_name:
+        if other == files.stage_name:
             continue
         other_path = files.config_dir / f"{other}.yaml"
         document, problems = read_document(other_path, files.config_dir)
@@ -58,34 +66,60 @@ def stage_target_not_shared(config: CatalogConfig, files: StageFiles) -> list[Co
     return []
 
 
-def pipeline_stages_exist(config: CatalogConfig, files: StageFiles) -> list[ConfigProblem]:
-    """Every stage in delivery.stage_order has a stage file."""
-    if config.delivery is None:
-        return []
+def stage_order_lists_every_stage(config: CatalogConfig, files: StageFiles) -> list[ConfigProblem]:
+    """stage_order names every stage file once, and only those: the promotion rule needs the
+    place of each stage, with or without a pipeline. Optional with a single stage."""
     stages = available_stages(files.config_dir)
-    return [
+    order = config.stage_order
+    if order is None:
+        if len(stages) < 2:
+            return []
+        return [
+            ConfigProblem(
+                files.base.file,
+                "missing required key 'stage_order' (there is more than one stage): list every "
+                "stage once, in promotion order, e.g. stage_order: [dev, prod]; a stage may "
+                "only publish product versions the stage before it publishes; allowed stages: "
+                f"{', '.join(stages)}",
+                key="stage_order",
+            )
+        ]
+    problems = [
         ConfigProblem(
             files.base.file,
             f"no stage {name!r} (no {display(files.config_dir / f'{name}.yaml', files.config_dir)})"
             f"{did_you_mean(name, stages)}; allowed: {', '.join(stages)}",
-            key=render_key(("delivery", "stage_order", index)),
-            line=files.base.positions.get(("delivery", "stage_order", index)),
+            key=render_key(("stage_order", index)),
+            line=files.base.positions.get(("stage_order", index)),
         )
-        for index, name in enumerate(config.delivery.stage_order)
+        for index, name in enumerate(order)
         if name not in stages
     ]
+    problems += [
+        ConfigProblem(
+            files.base.file,
+            f"stage {name!r} ({display(files.config_dir / f'{name}.yaml', files.config_dir)}) is "
+            "not in stage_order: it would publish versions no stage before it tested; allowed: "
+            "list every stage once, in promotion order",
+            key="stage_order",
+            line=files.base.positions.get(("stage_order",)),
+        )
+        for name in stages
+        if name not in order
+    ]
+    return problems
 
 
 def versions_promoted_in_order(config: CatalogConfig, files: StageFiles) -> list[ConfigProblem]:
-    """A stage publishes only versions the stage before it in delivery.stage_order publishes:
-    a version reaches prod only after dev had it."""
-    delivery = config.delivery
-    if delivery is None or config.stage_name not in delivery.stage_order:
+    """A stage publishes only versions the stage before it in stage_order publishes: a version
+    reaches prod only after dev had it."""
+    order = config.stages_in_order()
+    if config.stage_name not in order:
         return []
-    position = delivery.stage_order.index(config.stage_name)
+    position = order.index(config.stage_name)
     if position == 0:
         return []
-    previous = delivery.stage_order[position - 1]
+    previous = order[position - 1]
     previous_path = files.config_dir / f"{previous}.yaml"
     document, read_problems = read_document(previous_path, files.config_dir)
     if document is None:
@@ -105,7 +139,7 @@ def versions_promoted_in_order(config: CatalogConfig, files: StageFiles) -> list
                     owner.file,
                     f"version {version!r} of product {key!r} is not published in stage "
                     f"{previous!r} ({previous_file}), which comes before {config.stage_name!r} "
-                    "in delivery.stage_order: publish and test it there first; allowed: "
+                    "in stage_order: publish and test it there first; allowed: "
                     f"{', '.join(allowed) or '(none: the product is not published there)'}",
                     key=render_key(path),
                     line=owner.line(path),
@@ -127,3 +161,4 @@ def _published_versions(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 StageRule = Callable[["CatalogConfig", StageFiles], list[ConfigProblem]]
+FileRule = Callable[[StageFiles], list[ConfigProblem]]

@@ -1,17 +1,30 @@
 """`communities:` groups of researchers: each gets one portfolio, its principals (the roles its
-users sign in with), the products it may launch, cost centers, sharing and a budget."""
+users sign in with), the products it may launch, cost centers, sharing and a budget.
+
+Every community declares its ``kind``: how its members reach AWS and so what pins the role
+session name every owner check relies on (products are owned by ``<RoleId>:<session name>``):
+
+- ``sign-in``: the catalog's sign-in service (``sign_in:``) sets the session name and source
+  identity to the user ID its identity provider verified; the catalog creates the role.
+- ``identity-center``: IAM Identity Center names the session after the user.
+- ``saml``: the SAML identity provider's ``RoleSessionName`` attribute names the session.
+- ``iam-roles``: users assume the roles themselves and pick any session name, a colleague's
+  included; refused unless ``risk_acknowledged`` says so in words.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import re
 import string
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from catalog_constructs.contract import sign_in_role_name
 from config.errors import Violation, fail, raise_all, show
 from config.sections.budgets import CommunityBudget
+from config.sections.sign_in import CommunitySignIn
 from config.types import (
     EMAIL_RE,
     STRICT,
@@ -58,6 +71,11 @@ OrganizationId = Annotated[
     ),
 ]
 SAMPLE_SESSION = "jane.doe"
+CommunityKind = Literal["sign-in", "identity-center", "saml", "iam-roles"]
+# What a community of kind iam-roles must say, word for word, to be accepted.
+IAM_ROLES_RISK = "Members pick their own session names and can act as one another."
+# IAM Identity Center creates permission-set roles under this path.
+IDENTITY_CENTER_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
 
 
 def _check_role_pattern(value: str) -> str:
@@ -132,7 +150,9 @@ class Principals(BaseModel):
             "Role path/name patterns with * and ? (IAM_PATTERN principals, at most 10), matched "
             "in the stage account and every account the portfolio is shared with, e.g. "
             "IAM Identity Center permission-set roles "
-            "'aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*'."
+            "'aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Researchers_*'. Their permission "
+            "sets must reference the policy research-catalog-launch-block-<community> for the "
+            "budget's launch block to reach them."
         ),
     )
 
@@ -185,16 +205,141 @@ class Sharing(BaseModel):
     )
 
 
+def kind_violations(community: Community) -> list[Violation]:
+    """What a community of its kind must and must not set (locations relative to it)."""
+    kind = community.kind
+    violations: list[Violation] = []
+    if kind == "sign-in":
+        for key, value, why in (
+            (
+                "principals",
+                community.principals,
+                "the catalog creates the role its members sign in with",
+            ),
+            (
+                "owner_email_template",
+                community.owner_email_template,
+                "owner e-mails come from the signed-in session",
+            ),
+            ("risk_acknowledged", community.risk_acknowledged, "sign-in pins session names"),
+        ):
+            if value is not None:
+                violations.append(((key,), f"a sign-in community sets no {key}: {why}", value))
+        if community.sign_in is None:
+            violations.append(
+                (
+                    (),
+                    "a sign-in community needs sign_in: {team_id: ...} (Synapse) or "
+                    "sign_in: {group: ...} (other OIDC providers)",
+                    None,
+                )
+            )
+        if (
+            community.sharing.accounts
+            or community.sharing.organizational_units
+            or community.sharing.organization
+        ):
+            violations.append(
+                (
+                    ("sharing",),
+                    "a sign-in community cannot share its portfolio: the sign-in "
+                    "service signs members into the stage account only",
+                    None,
+                )
+            )
+        return violations
+    if community.principals is None:
+        violations.append(
+            ((), f"a community of kind {kind} needs principals (the roles its members use)", None)
+        )
+    if community.sign_in is not None:
+        violations.append(
+            (("sign_in",), f"only kind sign-in sets sign_in (this community is {kind})", None)
+        )
+    if kind == "iam-roles":
+        if community.risk_acknowledged != IAM_ROLES_RISK:
+            violations.append(
+                (
+                    ("risk_acknowledged",),
+                    "members of an iam-roles community assume its roles themselves and choose any "
+                    "session name, a colleague's included, and so own that colleague's products; "
+                    f'accept this by writing, word for word: risk_acknowledged: "{IAM_ROLES_RISK}" '
+                    "(or use kind sign-in, identity-center or saml)",
+                    community.risk_acknowledged,
+                )
+            )
+    elif community.risk_acknowledged is not None:
+        violations.append(
+            (
+                ("risk_acknowledged",),
+                f"only kind iam-roles sets risk_acknowledged (this community is {kind})",
+                community.risk_acknowledged,
+            )
+        )
+    if kind == "identity-center" and community.principals is not None:
+        violations += _identity_center_violations(community.principals)
+    return violations
+
+
+def _identity_center_violations(principals: Principals) -> list[Violation]:
+    """IAM Identity Center roles live under aws-reserved/sso.amazonaws.com/."""
+    why = (
+        "IAM Identity Center permission-set roles live under path "
+        f"{IDENTITY_CENTER_ROLE_PATH}, e.g. role_patterns: "
+        f"['{IDENTITY_CENTER_ROLE_PATH}*/AWSReservedSSO_Researchers_*']"
+    )
+    violations: list[Violation] = [
+        (("principals", "role_names", index), f"{name!r} has no path; {why}", name)
+        for index, name in enumerate(principals.role_names)
+    ]
+    violations += [
+        (("principals", "role_arns", index), f"{arn!r} is not an Identity Center role; {why}", arn)
+        for index, arn in enumerate(principals.role_arns)
+        if f":role/{IDENTITY_CENTER_ROLE_PATH}" not in arn
+    ]
+    violations += [
+        (
+            ("principals", "role_patterns", index),
+            f"{pattern!r} is not an Identity Center role; {why}",
+            pattern,
+        )
+        for index, pattern in enumerate(principals.role_patterns)
+        if not pattern.startswith(IDENTITY_CENTER_ROLE_PATH)
+    ]
+    return violations
+
+
 class Community(BaseModel):
     """A group of researchers: one portfolio, its principals, products and cost centers."""
 
     model_config = STRICT
 
+    name: str = Field(description="The community's key under communities (set by the loader).")
     display_name: str = Field(
         min_length=1, max_length=100, description="Portfolio display name, unique per stage."
     )
     description: str = Field(default="", max_length=2000, description="Portfolio description.")
-    principals: Principals = Field(description="Roles whose users belong to this community.")
+    kind: CommunityKind = Field(
+        description=(
+            "How members reach AWS, which decides what pins their role session name: sign-in "
+            "(the catalog's sign-in service), identity-center, saml or iam-roles."
+        )
+    )
+    principals: Principals | None = Field(
+        default=None,
+        description=(
+            "Roles whose users belong to this community (every kind but sign-in, whose role "
+            "the catalog creates)."
+        ),
+    )
+    sign_in: CommunitySignIn | None = Field(
+        default=None,
+        description="Kind sign-in: the Synapse team or provider group whose members belong.",
+    )
+    risk_acknowledged: str | None = Field(
+        default=None,
+        description=f"Kind iam-roles only, word for word: {IAM_ROLES_RISK!r}",
+    )
     products: Annotated[list[str], unique("product")] = Field(
         min_length=1, description="Product keys this community may launch (published ones)."
     )
@@ -217,22 +362,51 @@ class Community(BaseModel):
         description="Spending limit, alerts and enforcement of the community (required)."
     )
 
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> Community:
+        raise_all(kind_violations(self))
+        return self
+
+    @property
+    def role_arns(self) -> list[str]:
+        """The role ARNs given (none for a sign-in community)."""
+        return list(self.principals.role_arns) if self.principals else []
+
+    @property
+    def role_names(self) -> list[str]:
+        """The role names given (none for a sign-in community)."""
+        return list(self.principals.role_names) if self.principals else []
+
+    @property
+    def role_patterns(self) -> list[str]:
+        """The role name patterns given (none for a sign-in community)."""
+        return list(self.principals.role_patterns) if self.principals else []
+
     def role_arns_in(self, account: str, partition: str = "aws") -> list[str]:
-        """role_arns plus role_names expanded to arn:<partition>:iam::<account>:role/<name>."""
+        """role_arns plus role_names expanded to arn:<partition>:iam::<account>:role/<name>;
+        for a sign-in community the role the catalog creates for it."""
         expanded = [
-            f"arn:{partition}:iam::{account}:role/{name}" for name in self.principals.role_names
+            f"arn:{partition}:iam::{account}:role/{name}"
+            for name in self.role_names + self.created_role_names
         ]
-        return [*self.principals.role_arns, *expanded]
+        return [*self.role_arns, *expanded]
 
     def role_pattern_arns(self, partition: str = "aws") -> list[str]:
         """IAM_PATTERN principal ARNs: no account, so they match in every account shared with."""
-        return [f"arn:{partition}:iam:::role/{p}" for p in self.principals.role_patterns]
+        return [f"arn:{partition}:iam:::role/{p}" for p in self.role_patterns]
 
     def role_names_resolved(self) -> list[str]:
-        """The role name of every principal: last path segment of each ARN, then role_names."""
-        return [parse_role_arn(arn)[2] for arn in self.principals.role_arns] + list(
-            self.principals.role_names
-        )
+        """The role name of every principal: last path segment of each ARN, then role_names,
+        then the role the catalog creates for a sign-in community."""
+        return [parse_role_arn(arn)[2] for arn in self.role_arns] + [
+            *self.role_names,
+            *self.created_role_names,
+        ]
+
+    @property
+    def created_role_names(self) -> list[str]:
+        """The role the catalog creates for a sign-in community (named after it), else none."""
+        return [sign_in_role_name(self.name)] if self.kind == "sign-in" else []
 
     def member_principal_arns(self, member: str, account: str, partition: str) -> list[str]:
         """The assumed-role ARN of ``member`` in each role of the community: the value products

@@ -4,11 +4,11 @@ Only in base.yaml: it spans stages."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from config.errors import did_you_mean, raise_all
+from config.errors import raise_all
 from config.types import STRICT, AccountId, Region, RoleName, StageName, matching, unique
 
 CONNECTION_ARN_RE = re.compile(
@@ -16,6 +16,9 @@ CONNECTION_ARN_RE = re.compile(
     r"connection/[0-9a-f-]{36}$"
 )
 REPOSITORY_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# CodePipeline allows [A-Za-z0-9.@_-]{1,100}, but the name also makes the pipeline's stack name
+# (<name>-pipeline), which the CDK and CloudFormation require to match ^[A-Za-z][A-Za-z0-9-]*$.
+PIPELINE_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,99}$")
 ConnectionArn = Annotated[
     str,
     matching(
@@ -23,6 +26,14 @@ ConnectionArn = Annotated[
         "{value} is not a CodeConnections connection ARN; expected "
         "arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or the older "
         "codestar-connections service name)",
+    ),
+]
+PipelineName = Annotated[
+    str,
+    matching(
+        PIPELINE_NAME_RE,
+        "{value} cannot name the pipeline and its stack (<name>-pipeline); allowed: a letter, "
+        "then letters, digits and hyphens, at most 100 characters, e.g. research-catalog",
     ),
 ]
 Repository = Annotated[
@@ -65,39 +76,38 @@ class DeliveryConfig(BaseModel):
     branch: str = Field(
         default="main", min_length=1, max_length=255, description="Branch the pipeline deploys."
     )
-    pipeline_name: str = Field(
+    pipeline_name: PipelineName = Field(
         default="research-catalog",
-        pattern=r"^[A-Za-z0-9.@_-]{1,100}$",
-        description="CodePipeline name, [A-Za-z0-9.@_-]{1,100}.",
-    )
-    stage_order: Annotated[list[StageName], unique("stage")] = Field(
-        min_length=1,
         description=(
-            "Stages the pipeline deploys, in order. A stage may only publish product versions "
-            "the stage before it publishes (promotion)."
+            "CodePipeline name; the pipeline stack is <name>-pipeline. A letter, then letters, "
+            "digits and hyphens (at most 100)."
         ),
     )
     approval_before: Annotated[list[StageName], unique("stage")] = Field(
         default_factory=list,
-        description="Stages that wait for a manual approval before they deploy, e.g. [prod].",
+        description=(
+            "Stages that wait for a manual approval before they deploy, e.g. [prod]. The "
+            "pipeline deploys the stages in the top-level stage_order."
+        ),
     )
     smoke_test: SmokeTestConfig = Field(
         default_factory=SmokeTestConfig, description="Post-deploy smoke test settings."
     )
 
-    @model_validator(mode="after")
-    def _approvals_name_pipeline_stages(self) -> DeliveryConfig:
-        raise_all(
-            [
-                (
-                    ("approval_before", index),
-                    f"stage {name!r} is not deployed by the pipeline"
-                    f"{did_you_mean(name, self.stage_order)}; "
-                    f"allowed: {', '.join(self.stage_order)} (from stage_order)",
-                    name,
-                )
-                for index, name in enumerate(self.approval_before)
-                if name not in self.stage_order
-            ]
-        )
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_order_moved(cls, data: Any) -> Any:
+        # delivery.stage_order was the promotion order until it had to hold without a pipeline.
+        if isinstance(data, dict) and "stage_order" in data:
+            raise_all(
+                [
+                    (
+                        ("stage_order",),
+                        "stage_order is no longer part of delivery: the promotion order holds "
+                        "with or without a pipeline; allowed: move it to a top-level "
+                        "stage_order in base.yaml (the pipeline deploys the stages in it)",
+                        data["stage_order"],
+                    )
+                ]
+            )
+        return data

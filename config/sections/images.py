@@ -3,23 +3,10 @@ another account, or neither."""
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
-
 from pydantic import BaseModel, Field, model_validator
 
 from config.errors import Violation, raise_all
-from config.types import STRICT, AccountId, Region, matching
-
-IMAGE_SCHEDULE_RE = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
-ImageSchedule = Annotated[
-    str,
-    matching(
-        IMAGE_SCHEDULE_RE,
-        "{value} is not an Image Builder schedule; allowed: cron(minutes hours "
-        "day-of-month month day-of-week year), e.g. cron(0 6 ? * MON *)",
-    ),
-]
+from config.types import STRICT, AccountId, ImageSchedule, Region
 
 
 class ImageTarget(BaseModel):

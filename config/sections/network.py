@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from config.errors import raise_all
+from config.errors import Violation, raise_all
 from config.types import STRICT, SubnetId, cidr, matching, unique
 
 # Name of the key that selects the network variant.
@@ -20,7 +20,11 @@ VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 VpcId = Annotated[
     str, matching(VPC_ID_RE, f"{{value}} is not a VPC ID; must match {VPC_ID_RE.pattern}")
 ]
-Cidr = Annotated[str, cidr(16, 24)]
+# Each availability zone gets a /20 subnet for products and a /26 for its NAT gateway
+# (catalog_constructs/shared/network.py); the CDK allocates them in order, each block aligned
+# to its size, so the VPC holds max_azs + 1 blocks of /20: /18 for 2 or 3 zones, /17 for 4 to 7.
+PRODUCT_SUBNET_PREFIX = 20
+Cidr = Annotated[str, cidr(16, 18)]
 # AWS allows VPC CIDR blocks from /16 to /28.
 ExistingVpcCidr = Annotated[str, cidr(16, 28)]
 
@@ -63,13 +67,23 @@ ENDPOINTS_DESCRIPTION = (
 )
 
 
+def largest_prefix_for(max_azs: int) -> int:
+    """The longest VPC prefix that holds max_azs + 1 aligned /20 blocks."""
+    return PRODUCT_SUBNET_PREFIX - (max_azs).bit_length()
+
+
 class CreateVpcNetwork(BaseModel):
     """The catalog creates its own VPC."""
 
     model_config = STRICT
 
     mode: Literal["create"] = Field(description="'create': the catalog creates a VPC.")
-    cidr: Cidr = Field(description="IPv4 CIDR block of the new VPC, /16 to /24.")
+    cidr: Cidr = Field(
+        description=(
+            "IPv4 CIDR block of the new VPC: /18 or larger for 2 or 3 availability zones, /17 "
+            "or larger for 4 to 6 (each zone gets a /20 for products)."
+        )
+    )
     max_azs: int = Field(default=2, ge=2, le=6, description="Availability zones to use, 2..6.")
     nat_gateways: int = Field(
         default=1, ge=0, le=6, description="NAT gateways, 0..6 and at most max_azs."
@@ -88,44 +102,53 @@ class CreateVpcNetwork(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _nat_within_azs(self) -> CreateVpcNetwork:
+    def _fits_the_zones(self) -> CreateVpcNetwork:
+        violations: list[Violation] = []
         if self.endpoint_azs is not None and self.endpoint_azs > self.max_azs:
-            raise_all(
-                [
-                    (
-                        ("endpoint_azs",),
-                        f"endpoint_azs {self.endpoint_azs} is more than max_azs {self.max_azs}; "
-                        f"allowed: 1..{self.max_azs}",
-                        self.endpoint_azs,
-                    )
-                ]
+            violations.append(
+                (
+                    ("endpoint_azs",),
+                    f"endpoint_azs {self.endpoint_azs} is more than max_azs {self.max_azs}; "
+                    f"allowed: 1..{self.max_azs}",
+                    self.endpoint_azs,
+                )
             )
         missing = [name for name in ENDPOINTS_WITHOUT_NAT if name not in self.endpoints]
         if self.nat_gateways == 0 and missing:
-            raise_all(
-                [
-                    (
-                        ("endpoints",),
-                        f"with nat_gateways 0 the private subnets reach AWS only through "
-                        f"interface endpoints, and {', '.join(missing)} "
-                        f"{'is' if len(missing) == 1 else 'are'} missing: instances could not "
-                        "start Session Manager, ship logs or decrypt their volumes; add "
-                        f"{', '.join(missing)} or set nat_gateways to 1",
-                        self.endpoints,
-                    )
-                ]
+            violations.append(
+                (
+                    ("endpoints",),
+                    f"with nat_gateways 0 the private subnets reach AWS only through "
+                    f"interface endpoints, and {', '.join(missing)} "
+                    f"{'is' if len(missing) == 1 else 'are'} missing: instances could not "
+                    "start Session Manager, ship logs or decrypt their volumes; add "
+                    f"{', '.join(missing)} or set nat_gateways to 1",
+                    self.endpoints,
+                )
             )
         if self.nat_gateways > self.max_azs:
-            raise_all(
-                [
-                    (
-                        ("nat_gateways",),
-                        f"nat_gateways {self.nat_gateways} is more than max_azs {self.max_azs}; "
-                        f"allowed: 0..{self.max_azs} (at most one NAT gateway per AZ)",
-                        self.nat_gateways,
-                    )
-                ]
+            violations.append(
+                (
+                    ("nat_gateways",),
+                    f"nat_gateways {self.nat_gateways} is more than max_azs {self.max_azs}; "
+                    f"allowed: 0..{self.max_azs} (at most one NAT gateway per AZ)",
+                    self.nat_gateways,
+                )
             )
+        prefix = int(self.cidr.split("/")[1])
+        largest = largest_prefix_for(self.max_azs)
+        if prefix > largest:
+            violations.append(
+                (
+                    ("cidr",),
+                    f"{self.cidr!r} is too small for max_azs {self.max_azs}: each zone gets a "
+                    f"/{PRODUCT_SUBNET_PREFIX} for products and a /26 for NAT; allowed: "
+                    f"/{largest} or larger (e.g. {self.cidr.split('/')[0]}/{largest}), or fewer "
+                    "zones",
+                    self.cidr,
+                )
+            )
+        raise_all(violations)
         return self
 
 

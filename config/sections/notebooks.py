@@ -99,10 +99,17 @@ class NotebookGatewayConfig(BaseModel):
     model_config = STRICT
 
     domain_name: DomainName = Field(
-        description="DNS name users open, e.g. notebooks.example.org; point it at the gateway."
+        description=(
+            "Parent DNS name of the notebooks, e.g. notebooks.example.org: each notebook is "
+            "opened at https://<route id>.<domain_name>/; point *.<domain_name> and "
+            "<domain_name> at the gateway."
+        )
     )
     certificate_arn: CertificateArn = Field(
-        description="ACM certificate for domain_name, in the stage account and region."
+        description=(
+            "ACM certificate, in the stage account and region, for *.<domain_name> (each "
+            "notebook's own host name) and <domain_name>."
+        )
     )
     oidc: OidcProvider = Field(description="Identity provider that authenticates users.")
     owner_claim: str = Field(

@@ -8,24 +8,15 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from config.errors import raise_all
-from config.types import STRICT, AccountId, Email, matching, unique
+from config.types import STRICT, AccountId, Email, EventSchedule, matching, unique
 
 ORIGIN_RE = re.compile(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d{1,5})?")
-SCHEDULE_RE = re.compile(r"cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)")
 Origin = Annotated[
     str,
     matching(
         ORIGIN_RE,
         "{value} is not a web origin; expected https://host or https://*.host "
         "(no path, at most one *)",
-    ),
-]
-Schedule = Annotated[
-    str,
-    matching(
-        SCHEDULE_RE,
-        "{value} is not an EventBridge schedule; expected cron(<6 fields>) or "
-        "rate(<n> <unit>), e.g. cron(0 9 * * ? *)",
     ),
 ]
 
@@ -50,7 +41,7 @@ class StorageConfig(BaseModel):
         le=60,
         description="Days before the purge the owner is notified, 1..60 (at most archive_days).",
     )
-    purge_schedule: Schedule = Field(
+    purge_schedule: EventSchedule = Field(
         default="cron(0 9 * * ? *)",
         description="When the purge function runs (EventBridge cron() or rate(), UTC).",
     )

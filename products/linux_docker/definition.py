@@ -25,10 +25,9 @@ DEFINITION = ProductDefinition(
             name="v2",
             description=(
                 "Launches from the catalog's own Amazon Linux 2023 image (Docker, compose, "
-                "Mountpoint for S3 and the agents preinstalled, patched weekly) where its "
-                "pipeline has published one, else from AWS's public image; adds Image "
-                "generation to move to the newest image on purpose. Updating from v1 "
-                "replaces the instance and its disk."
+                "Mountpoint for S3 and the agents preinstalled, patched weekly) where its pipeline "
+                "has published one, else from AWS's public image; adds Image generation to move to "
+                "the newest image on purpose. Updating from v1 replaces the instance and its disk."
             ),
         ),
         ProductVersion(
@@ -47,6 +46,15 @@ DEFINITION = ProductDefinition(
                 "listed at launch, appear read-only or read-write under /data/buckets/<name> "
                 "(Mountpoint for Amazon S3); the instance role reaches only those buckets. "
                 "Updating from v3 keeps the instance and /data."
+            ),
+        ),
+        ProductVersion(
+            name="v5",
+            description=(
+                "Bucket mounts reach only buckets of this account: the check names the account as "
+                "the bucket's expected owner and the instance role's grants and Mountpoint require "
+                "it, so a bucket of another account (or a deleted bucket's name claimed from "
+                "outside) is refused. Updating from v4 keeps the instance and /data."
             ),
         ),
     ),

@@ -24,6 +24,18 @@ DEFINITION = ProductDefinition(
                 "idle auto-stop."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Each notebook gets its own web address, https://<id>.<gateway domain>/, instead of"
+                " a path on a shared one: another notebook's page can no longer act in yours. The "
+                "notebook no longer sees the sign-in tokens; the owner check accepts only your "
+                "notebook's own address. Bucket mounts reach only buckets of this account. Your "
+                "sign-in credential's policy, key and value can be changed only by the catalog. "
+                "Updating from v1 keeps the instance and /data and moves the address (open "
+                "NotebookConnectionURI again)."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},

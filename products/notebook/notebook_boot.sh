@@ -28,7 +28,6 @@ case "$notebook_type" in
     systemctl enable rstudio-server
     systemctl restart rstudio-server
     upstream='http://127.0.0.1:8787/'
-    root_header="proxy_set_header X-RStudio-Root-Path /$route_id;"
     ;;
   JupyterLab)
     systemctl disable --now rstudio-server
@@ -36,10 +35,10 @@ case "$notebook_type" in
     python3 -c '
 import json, sys
 print(json.dumps({
-    "ServerApp": {"ip": "127.0.0.1", "port": 8888, "base_url": "/" + sys.argv[2] + "/",
+    "ServerApp": {"ip": "127.0.0.1", "port": 8888, "base_url": "/",
                   "root_dir": "/data", "open_browser": False},
     "IdentityProvider": {"token": sys.argv[1]},
-}))' "$password" "$route_id" > /etc/research-catalog/jupyter/jupyter_server_config.json
+}))' "$password" > /etc/research-catalog/jupyter/jupyter_server_config.json
     chown ssm-user:ssm-user /etc/research-catalog/jupyter/jupyter_server_config.json
     chmod 0600 /etc/research-catalog/jupyter/jupyter_server_config.json
     cat > /etc/systemd/system/research-catalog-jupyterlab.service <<'UNIT'
@@ -59,7 +58,6 @@ UNIT
     systemctl daemon-reload
     systemctl enable --now research-catalog-jupyterlab
     upstream='http://127.0.0.1:8888'
-    root_header=''
     ;;
   *)
     echo "unknown notebook type $notebook_type"
@@ -71,56 +69,75 @@ gateway=$(aws ssm get-parameter --region "$region" --name '${GatewayParameter}' 
   --query Parameter.Value --output text)
 enabled='import json, sys; sys.exit(not json.load(sys.stdin)["enabled"])'
 if printf '%s' "$gateway" | python3 -c "$enabled"; then
+  # This notebook's own host name on the gateway: <route id>.<gateway domain>.
+  host=$(printf '%s' "$gateway" | python3 -c '
+import json, sys, urllib.parse
+print(sys.argv[1] + "." + urllib.parse.urlsplit(json.load(sys.stdin)["base_url"]).hostname)
+' "$route_id")
   printf '%s' "$gateway" | python3 -c '
 import json, sys
 gateway = json.load(sys.stdin)
 settings = {"region": sys.argv[1], "load_balancer_arn": gateway["load_balancer_arn"],
-            "owner_claim": gateway["owner_claim"], "owner": sys.argv[2]}
+            "owner_claim": gateway["owner_claim"], "owner": sys.argv[2], "host": sys.argv[3]}
 with open("/etc/research-catalog/owner-check.json", "w") as handle:
-    json.dump(settings, handle)' "$region" "$owner"
+    json.dump(settings, handle)' "$region" "$owner" "$host"
   chmod 0644 /etc/research-catalog/owner-check.json
   # The load balancer does not verify target certificates; this one only encrypts the hop.
   install -d -m 0700 /etc/research-catalog/tls
   [ -f /etc/research-catalog/tls/cert.pem ] ||
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=research-catalog-notebook' \
       -keyout /etc/research-catalog/tls/key.pem -out /etc/research-catalog/tls/cert.pem
+  # Two servers: the default one answers only the load balancer's health check (it connects
+  # by address) and 404 for any other host; the notebook is served only under its own host
+  # name, the route the owner check is bound to. The load balancer's token headers are
+  # removed before the request reaches RStudio or Jupyter: the access token is the signed-in
+  # user's token at the identity provider, the notebook needs none of them.
   cat > /etc/nginx/conf.d/research-catalog-notebook.conf <<'NGINX'
 map $http_upgrade $connection_upgrade {
   default upgrade;
   '' close;
 }
 server {
-  listen 443 ssl;
+  listen 443 ssl default_server;
   ssl_certificate /etc/research-catalog/tls/cert.pem;
   ssl_certificate_key /etc/research-catalog/tls/key.pem;
-  client_max_body_size 0;
   location = /research-catalog-health {
     access_log off;
     return 200 "ok\n";
-  }
-  location = /research-catalog-owner-check {
-    internal;
-    proxy_pass http://127.0.0.1:9099;
-    proxy_pass_request_body off;
-    proxy_set_header Content-Length "";
-  }
-  location /ROUTE_ID/ {
-    auth_request /research-catalog-owner-check;
-    proxy_pass UPSTREAM;
-    ROOT_HEADER
-    proxy_http_version 1.1;
-    proxy_set_header Upgrade $http_upgrade;
-    proxy_set_header Connection $connection_upgrade;
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-Proto https;
-    proxy_read_timeout 1d;
   }
   location / {
     return 404;
   }
 }
+server {
+  listen 443 ssl;
+  server_name NOTEBOOK_HOST;
+  ssl_certificate /etc/research-catalog/tls/cert.pem;
+  ssl_certificate_key /etc/research-catalog/tls/key.pem;
+  client_max_body_size 0;
+  location = /research-catalog-owner-check {
+    internal;
+    proxy_pass http://127.0.0.1:9099;
+    proxy_pass_request_body off;
+    proxy_set_header Content-Length "";
+    proxy_set_header X-Original-Host $host;
+  }
+  location / {
+    auth_request /research-catalog-owner-check;
+    proxy_pass UPSTREAM;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-Proto https;
+    proxy_set_header x-amzn-oidc-accesstoken "";
+    proxy_set_header x-amzn-oidc-identity "";
+    proxy_set_header x-amzn-oidc-data "";
+    proxy_read_timeout 1d;
+  }
+}
 NGINX
-  sed -i -e "s|ROUTE_ID|$route_id|" -e "s|UPSTREAM|$upstream|" -e "s|ROOT_HEADER|$root_header|" \
+  sed -i -e "s|NOTEBOOK_HOST|$host|" -e "s|UPSTREAM|$upstream|" \
     /etc/nginx/conf.d/research-catalog-notebook.conf
   nginx -t
   systemctl enable --now research-catalog-owner-check

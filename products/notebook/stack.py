@@ -53,7 +53,7 @@ class NotebookProduct(servicecatalog.ProductStack):
         context, workstation = self._add_workstation(form, route_id)
         self._allow_reading_gateway_settings(workstation.role)
         workstation.add_standard_outputs(documentation_page=f"{DEFINITION.key}.md", context=context)
-        port, local_url = self._local_address(notebook_type, route_id)
+        port, local_url = self._local_address(notebook_type)
         route = self._add_route(workstation, route_id, local_url)
         self._add_connection_outputs(workstation, route, port, local_url)
 
@@ -106,9 +106,9 @@ class NotebookProduct(servicecatalog.ProductStack):
             )
         )
 
-    def _local_address(self, notebook_type: str, route_id: str) -> tuple[str, str]:
+    def _local_address(self, notebook_type: str) -> tuple[str, str]:
         """The notebook's port and its address on the owner's computer while port forwarding
-        runs (JupyterLab serves under the route's path, RStudio at the root)."""
+        runs (both serve at the root: the gateway gives each notebook its own host name)."""
         port = CfnMapping(
             self,
             "NotebookTypes",
@@ -122,9 +122,7 @@ class NotebookProduct(servicecatalog.ProductStack):
             [
                 "http://localhost:",
                 port,
-                Fn.condition_if(
-                    is_jupyter.logical_id, Fn.join("", ["/", route_id, "/lab"]), "/"
-                ).to_string(),
+                Fn.condition_if(is_jupyter.logical_id, "/lab", "/").to_string(),
             ],
         )
         return port, local_url
@@ -142,6 +140,8 @@ class NotebookProduct(servicecatalog.ProductStack):
                 "SecurityGroupId": workstation.security_group.attr_group_id,
                 "LocalUrl": local_url,
                 "ProductKey": DEFINITION.key,
+                # The notebook's own host name on the gateway (v1 routed by path).
+                "Routing": "host",
             },
         )
 

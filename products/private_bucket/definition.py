@@ -21,6 +21,15 @@ DEFINITION = ProductDefinition(
                 "period."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Your workstations, jobs and Studio teams reach the bucket only where you gave it "
+                "to them (bucket mounts, Studio training data), no longer all of them; restricted "
+                "downloads only through the catalog's own network. Updating from v1 rewrites the "
+                "bucket policy and keeps the data."
+            ),
+        ),
     ),
     # The smoke test's bucket is archived on terminate like any other and purged later.
     smoke_test=SmokeTest(

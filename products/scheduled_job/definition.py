@@ -21,6 +21,17 @@ DEFINITION = ProductDefinition(
                 "logs, failure alerts by e-mail."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Private Amazon ECR images only from repositories shared with you (tagged "
+                "with your user ID) or with your community (research-catalog:pullable-by); "
+                "other repositories of the account are refused. The job's secret's policy and "
+                "key can be changed only by the catalog (you still set its values). The job "
+                "role no longer reaches your buckets unless a bucket policy names it. Updating "
+                "from v1 keeps the schedule and the secret's values."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={

@@ -35,8 +35,9 @@ FORM = (
                 label="Container image",
                 description=(
                     "A public image (Docker Hub python:3.12-slim, public.ecr.aws/..., "
-                    "ghcr.io/...) or an Amazon ECR image of this account (<account>.dkr.ecr."
-                    "<region>.amazonaws.com/<repository>:<tag>). Pin a tag or a digest."
+                    "ghcr.io/...) or an Amazon ECR image of this account shared with you or "
+                    "your community (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:"
+                    "<tag>). Pin a tag or a digest."
                 ),
                 constraint_description=(
                     "Enter an image reference such as python:3.12-slim, "

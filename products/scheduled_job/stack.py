@@ -54,7 +54,7 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
         log_group = self._add_log_group(form)
         job_role, execution_role = self._add_roles()
         secret = self._add_secret(context, execution_role)
-        self._grant_execution(execution_role, log_group, secret)
+        self._grant_execution(execution_role, log_group, secret, context)
         job = self._add_job(form, context, job_role, execution_role, log_group, secret)
         self._add_schedule(form, job)
         topic = self._add_failure_alerts(form, job)
@@ -132,6 +132,8 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
             role=execution_role,
             owner_aws_user_id=context.owner_aws_user_id,
             sid="OnlyTheJobAndItsOwnerRead",
+            # The owner sets the values; only the policy and key are locked.
+            launch_family="jobs",
         )
         return secret
 
@@ -140,6 +142,7 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
         execution_role: iam.Role,
         log_group: logs.CfnLogGroup,
         secret: secretsmanager.CfnSecret,
+        context: ProductContext,
     ) -> None:
         statements = [
             iam.PolicyStatement(
@@ -162,17 +165,7 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                     }
                 },
             ),
-            iam.PolicyStatement(
-                sid="PullImagesFromThisAccount",
-                actions=[
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-                resources=[
-                    self.format_arn(service="ecr", resource="repository", resource_name="*")
-                ],
-            ),
+            *self._image_pull_statements(context),
             iam.PolicyStatement(
                 sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]
             ),
@@ -182,9 +175,10 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
         acknowledge_wildcard_resources(
             execution_role,
             statements,
-            "Log streams are created by Fargate in the job's own log group; the owner may "
-            "choose any ECR repository of the account; ecr:GetAuthorizationToken supports no "
-            "resource scoping.",
+            "Log streams are created by Fargate in the job's own log group; images come from "
+            "repositories of this account tagged with the owner or shared with the community "
+            "(the product boundary holds the same rule); ecr:GetAuthorizationToken supports "
+            "no resource scoping.",
         )
         acknowledge(
             execution_role,
@@ -193,6 +187,44 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
             "product; an inline policy keeps that lifecycle and spares the launch role the "
             "right to create managed policies.",
         )
+
+    def _image_pull_statements(self, context: ProductContext) -> list[iam.PolicyStatement]:
+        """Private images only from repositories of this account tagged with the owner's
+        aws:userid or shared with the owner's community (``research-catalog:pullable-by``)."""
+        pull = [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:GetDownloadUrlForLayer",
+        ]
+        repositories = [self.format_arn(service="ecr", resource="repository", resource_name="*")]
+        community = context.community
+        return [
+            iam.PolicyStatement(
+                sid="PullOwnImages",
+                actions=pull,
+                resources=repositories,
+                conditions={
+                    "StringEquals": {
+                        f"aws:ResourceTag/{contract.OWNER_USERID_TAG}": context.owner_aws_user_id
+                    }
+                },
+            ),
+            iam.PolicyStatement(
+                sid="PullCommunityImages",
+                actions=pull,
+                resources=repositories,
+                conditions={
+                    "StringLike": {
+                        f"aws:ResourceTag/{contract.PULLABLE_BY_TAG}": [
+                            community,
+                            Fn.join("", [community, " *"]),
+                            Fn.join("", ["* ", community]),
+                            Fn.join("", ["* ", community, " *"]),
+                        ]
+                    }
+                },
+            ),
+        ]
 
     def _add_job(
         self,

@@ -21,6 +21,17 @@ DEFINITION = ProductDefinition(
                 "on terminate, home file system and scratch bucket kept."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Training data only from your own catalog buckets or buckets shared with your "
+                "community, in this account (the same check as workstation bucket mounts), "
+                "decrypted only with that bucket's own key. The scratch bucket gets the current "
+                "bucket policy. Updating from v1 keeps the domain, profiles and data; an update is "
+                "refused while the training-data bucket is neither yours nor shared with your "
+                "community."
+            ),
+        ),
     ),
     # One member, no training data, the cheapest instance type: the domain costs nothing
     # while no space runs.

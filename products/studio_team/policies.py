@@ -4,7 +4,14 @@ The members' apps all run as this one role; CloudTrail and S3 logs still name th
 (the domain sets the source identity to the user profile's name).
 """
 
-from aws_cdk import ArnFormat, Fn, Stack, aws_iam as iam, aws_sagemaker as sagemaker
+from aws_cdk import (
+    ArnFormat,
+    CustomResource,
+    Fn,
+    Stack,
+    aws_iam as iam,
+    aws_sagemaker as sagemaker,
+)
 
 from catalog_constructs.product_template.bucket import ProductBucket
 
@@ -112,34 +119,36 @@ def members_statements(
     return statements
 
 
-def training_data_document(stack: Stack, training_data: str) -> iam.PolicyDocument:
-    """Read-only access to the training-data bucket named ``training_data``."""
-    training_arn = Fn.sub("arn:${AWS::Partition}:s3:::${Bucket}", {"Bucket": training_data})
+def training_data_document(stack: Stack, check: CustomResource) -> iam.PolicyDocument:
+    """Read-only access to the training-data bucket the owner named, once ``check`` (the
+    shared ``Custom::BucketMounts`` check) accepted it as the owner's own or shared with the
+    owner's community; only while the bucket belongs to this account; decrypting only with
+    the bucket's own default key, through S3, for that bucket."""
+    # One bucket: the check's lists hold one ARN each.
+    bucket_arn = Fn.select(0, Fn.split(",", check.get_att_string("ReadOnlyBucketArns")))
+    objects_arn = Fn.select(0, Fn.split(",", check.get_att_string("ReadOnlyObjectArns")))
+    in_this_account = {"StringEquals": {"s3:ResourceAccount": stack.account}}
     return iam.PolicyDocument(
         statements=[
             iam.PolicyStatement(
-                sid="TrainingDataReadOnly",
-                actions=[
-                    "s3:ListBucket",
-                    "s3:GetBucketLocation",
-                    "s3:GetObject",
-                    "s3:GetObjectVersion",
-                ],
-                resources=[training_arn, Fn.join("", [training_arn, "/*"])],
+                sid="TrainingDataList",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[bucket_arn],
+                conditions=in_this_account,
             ),
-            # Objects encrypted with a customer key: decrypt only for this bucket via S3.
+            iam.PolicyStatement(
+                sid="TrainingDataRead",
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[objects_arn],
+                conditions=in_this_account,
+            ),
             iam.PolicyStatement(
                 sid="TrainingDataDecrypt",
                 actions=["kms:Decrypt"],
-                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
+                resources=Fn.split(",", check.get_att_string("ReadOnlyKeyArns")),
                 conditions={
                     "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:s3:arn": [
-                            training_arn,
-                            Fn.join("", [training_arn, "/*"]),
-                        ]
-                    },
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, objects_arn]},
                 },
             ),
         ]

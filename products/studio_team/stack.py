@@ -1,12 +1,14 @@
 """SageMaker Studio Team: the product template and its docs page's usage text."""
 
 from pathlib import Path
+from typing import cast
 
 from aws_cdk import (
     Aws,
     CfnCondition,
     CfnDeletionPolicy,
     CfnOutput,
+    CfnResource,
     CustomResource,
     Fn,
     aws_ec2 as ec2,
@@ -72,7 +74,7 @@ class StudioTeamProduct(servicecatalog.ProductStack):
             scratch,
             form.parameters[INSTANCE_TYPES_PARAMETER.name].value_as_list,
         )
-        self._grant_training_data(role, training_data, has_training_data)
+        self._grant_training_data(role, training_data, has_training_data, context)
         team = self._add_team(form, context, domain, role)
         self._add_outputs(context, domain, scratch, team, training_data, has_training_data)
 
@@ -258,15 +260,35 @@ class StudioTeamProduct(servicecatalog.ProductStack):
         )
 
     def _grant_training_data(
-        self, role: iam.Role, training_data: str, has_training_data: CfnCondition
+        self,
+        role: iam.Role,
+        training_data: str,
+        has_training_data: CfnCondition,
+        context: ProductContext,
     ) -> None:
-        """Read-only access to the training-data bucket, where the owner named one."""
+        """Read-only access to the training-data bucket, where the owner named one and the
+        shared check accepted it: the owner's own bucket or one shared with their community
+        (the same check as workstation bucket mounts), in this account."""
+        check = CustomResource(
+            self,
+            "TrainingDataCheck",
+            service_token=product_context_service_token(),
+            resource_type="Custom::BucketMounts",
+            properties={
+                "ReadOnlyBuckets": [training_data],
+                "ReadWriteBuckets": [],
+                "OwnerAwsUserId": context.owner_aws_user_id,
+                "Community": context.community,
+                "ResolveKeys": "true",
+            },
+        )
+        cast(CfnResource, check.node.default_child).cfn_options.condition = has_training_data
         training_policy = iam.CfnRolePolicy(
             self,
             "TrainingDataPolicy",
             role_name=role.role_name,
             policy_name="training-data-read-only",
-            policy_document=training_data_document(self, training_data),
+            policy_document=training_data_document(self, check),
         )
         training_policy.cfn_options.condition = has_training_data
 

@@ -21,6 +21,15 @@ DEFINITION = ProductDefinition(
                 "origins and registration steps."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Your workstations, jobs and Studio teams reach the bucket only where you gave it "
+                "to them (bucket mounts), no longer all of them; restricted downloads only through "
+                "the catalog's own network, owner.txt excepted, which only the catalog may write. "
+                "Updating from v1 rewrites the bucket policy and keeps the data."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"SynapseIds": "3407239"},

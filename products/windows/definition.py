@@ -23,6 +23,20 @@ DEFINITION = ProductDefinition(
                 "bucket synchronisation, idle auto-stop."
             ),
         ),
+        ProductVersion(
+            name="v2",
+            description=(
+                "Read-write buckets keep your edits: a file you changed is uploaded and never "
+                "overwritten by an older bucket copy (changed on both sides, the bucket's copy "
+                "is kept beside yours); files you delete in D:\\buckets are deleted in the "
+                "bucket, and files deleted in the bucket are deleted here; failures are logged. "
+                "Synchronisation no longer needs the catalog's Windows image. Synchronised "
+                "buckets reach only buckets of this account (a bucket of another account, or a "
+                "deleted bucket's name claimed from outside, is refused). Your sign-in "
+                "credential's policy, key and value can be changed only by the catalog. "
+                "Updating from v1 keeps the instance and D:."
+            ),
+        ),
     ),
     smoke_test=SmokeTest(
         parameters={"InstanceType": "t3.medium", "DataVolumeSize": "10", "IdleStopHours": "1"},

@@ -9,6 +9,7 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.product_template.workstation import bucket_mounts
 from products._workstation.form import READ_ONLY_PARAMETER, READ_WRITE_PARAMETER
+from tests.iam_eval import ALLOW, IMPLICIT_DENY, Request, decide, resolve
 from tests.infrastructure.templates import resources, user_data
 
 
@@ -96,3 +97,59 @@ def test_user_data_mounts_at_every_boot(product: dict[str, Any]) -> None:
         assert "--read-only" in script
         assert f"mount-s3-{bucket_mounts.MOUNTPOINT_VERSION}-" in script
         assert re.fullmatch(r"\d+\.\d+\.\d+", bucket_mounts.MOUNTPOINT_VERSION)
+
+
+ACCOUNT = "111111111111"
+
+
+@pytest.mark.parametrize(
+    ("bucket_account", "expected"), [(ACCOUNT, ALLOW), ("999999999999", IMPLICIT_DENY)]
+)
+def test_grants_reach_only_buckets_of_this_account(
+    product: dict[str, Any], bucket_account: str, expected: str
+) -> None:
+    """Decided as IAM would (tests/iam_eval.py): a checked bucket name that now belongs to
+    another account (a purged bucket claimed from outside, a foreign bucket) is not reached,
+    even where that account's bucket policy would let the instance role in."""
+    check_id, _ = _check(product)
+    _, policy = _policy(product)
+    refs = {"AWS::AccountId": ACCOUNT, "AWS::Partition": "aws"}
+    statements = []
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        granted = statement["Fn::If"][1] if "Fn::If" in statement else statement
+        text = json.dumps(granted)
+        # The check returned these ARNs for bucket "lab-data".
+        for attribute, arn in (
+            ("ReadWriteBucketArns", "arn:aws:s3:::lab-data"),
+            ("ReadWriteObjectArns", "arn:aws:s3:::lab-data/*"),
+            ("ReadOnlyBucketArns", "arn:aws:s3:::other"),
+            ("ReadOnlyObjectArns", "arn:aws:s3:::other/*"),
+        ):
+            split = {"Fn::Split": [",", {"Fn::GetAtt": [check_id, attribute]}]}
+            text = text.replace(json.dumps(split), json.dumps([arn]))
+        statements.append(resolve(json.loads(text), refs))
+    role = f"arn:aws:iam::{ACCOUNT}:role/research-catalog/products/SC-x-InstanceRole"
+    foreign_bucket_policy = [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    ]
+    request = Request(
+        action="s3:PutObject",
+        resource="arn:aws:s3:::lab-data/results.csv",
+        principal_arn=role,
+        account=ACCOUNT,
+        resource_account=bucket_account,
+        context={"s3:ResourceAccount": bucket_account, "aws:PrincipalArn": role},
+    )
+    decision = decide(request, identity=statements, resource=foreign_bucket_policy)
+    assert decision == expected
+
+
+def test_mountpoint_names_the_expected_bucket_owner(product: dict[str, Any]) -> None:
+    script, _ = user_data(product)
+    if script.startswith("<powershell>"):
+        # Windows synchronises with the AWS CLI, which has no such option: the grants'
+        # s3:ResourceAccount condition is its only pin (test above).
+        assert "mount-s3" not in script
+        return
+    assert '--expected-bucket-owner "$account"' in script
+    assert "dynamic/instance-identity/document" in script

@@ -1,5 +1,6 @@
 """Targeted assertions on the cost stack: budgets follow the config, the launch block denies
-exactly provisioning, and Budgets can attach it only to the community's own roles."""
+what starts spending and nothing else, and Budgets can attach it only to the community's own
+roles (what the block reaches beyond those roles: test_launch_block.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 from catalog_constructs import contract
 from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
-from catalog_constructs.cost.community_budgets import BLOCKED_ACTIONS
 from config.sections.budgets import BudgetAlerts
+from tests.iam_eval import ALLOW, EXPLICIT_DENY, Request, evaluate, resolve
 from tests.synth import SynthesizedStage, load_example
 
 
@@ -133,39 +134,58 @@ def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
         80: ["jane.doe@example.org"],
         100: ["jane.doe@example.org", "biomedical-manager@example.org"],
     }
-    # Only biomedical has member budgets; the prod config has none.
-    assert len(budgets) == 4
+    # A sign-in community's members are its sessions named after their verified user IDs in
+    # the role the catalog creates; without an e-mail template the manager hears of them.
+    member = budgets["research-catalog-dev-consortium.3345678"]
+    assert member["Budget"]["CostFilters"]["TagKeyValue"] == [
+        f"user:{contract.OWNER_PRINCIPAL_TAG}$arn:aws:sts::111111111111:assumed-role/"
+        "research-catalog-sign-in-consortium/3345678"
+    ]
+    assert {
+        address
+        for n in member["NotificationsWithSubscribers"]
+        for address in emails(n["Subscribers"])
+    } == {"consortium-manager@example.org"}
+    # Three community budgets and three member budgets in dev; the prod config has none.
+    assert len(budgets) == 6
     assert len(budgets_by_name(synthesized["prod"].merged("Cost"))) == 2
 
 
-def test_launch_block_denies_provisioning_and_leaves_stop_and_terminate(
-    cost: dict[str, Any],
+def test_launch_block_denies_what_starts_spending_and_leaves_stop_and_terminate(
+    stage: SynthesizedStage, cost: dict[str, Any]
 ) -> None:
     (block,) = [
         r
         for r in resources(cost, "AWS::IAM::ManagedPolicy").values()
         if "attached by AWS Budgets" in r["Properties"].get("Description", "")
     ]
-    (statement,) = statements_of(block)
-    assert statement["Effect"] == "Deny"
-    denied = set(as_list(statement["Action"]))
-    assert (
-        denied
-        == set(BLOCKED_ACTIONS)
-        == {
-            "servicecatalog:ProvisionProduct",
-            "servicecatalog:UpdateProvisionedProduct",
-        }
-    )
-    for still_allowed in (
-        "servicecatalog:TerminateProvisionedProduct",
-        "servicecatalog:ExecuteProvisionedProductServiceAction",  # Stop/Start/Restart actions
-        "servicecatalog:DescribeProvisionedProduct",
-        "ssm:StartSession",
-        "ec2:StopInstances",
-    ):
-        assert still_allowed not in denied
-        assert not any(a.endswith("*") for a in denied)
+    account = stage.config.stage.account
+    policy = resolve(block["Properties"]["PolicyDocument"], {"AWS::AccountId": account})
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    instance = f"arn:aws:ec2:us-east-1:{account}:instance/i-0123456789abcdef0"
+    catalog_instance = {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "linux-docker"}
+    queue = f"arn:aws:batch:us-east-1:{account}:job-queue/research-catalog-biomedical-fargate"
+    denied = [
+        Request("servicecatalog:ProvisionProduct"),
+        Request("servicecatalog:UpdateProvisionedProduct"),
+        Request("ec2:StartInstances", instance, catalog_instance),
+        Request("batch:SubmitJob", queue),
+    ]
+    still_allowed = [
+        Request("servicecatalog:TerminateProvisionedProduct"),
+        # Stop/Start/Restart: Start then fails at ec2:StartInstances, Stop goes through.
+        Request("servicecatalog:ExecuteProvisionedProductServiceAction"),
+        Request("servicecatalog:DescribeProvisionedProduct"),
+        Request("ssm:StartSession", instance, catalog_instance),
+        Request("ec2:StopInstances", instance, catalog_instance),
+        # Not the catalog's: a role's other instances and queues are no business of the block.
+        Request("ec2:StartInstances", instance),
+        Request("batch:SubmitJob", f"arn:aws:batch:us-east-1:{account}:job-queue/other"),
+    ]
+    for request in denied:
+        assert evaluate(request, [everything, policy]) == EXPLICIT_DENY, request
+    for request in still_allowed:
+        assert evaluate(request, [everything, policy]) == ALLOW, request
     # Not attached at deploy: only Budgets attaches it.
     assert "Roles" not in block["Properties"]
 
@@ -212,16 +232,8 @@ def test_block_action_per_community_scoped_to_its_roles(
         assert trust_statement["Condition"] == {
             "StringEquals": {"aws:SourceAccount": config.stage.account},
             "ArnLike": {
-                "aws:SourceArn": {
-                    "Fn::Join": [
-                        "",
-                        [
-                            "arn:",
-                            {"Ref": "AWS::Partition"},
-                            f":budgets::{config.stage.account}:budget/*",
-                        ],
-                    ]
-                }
+                "aws:SourceArn": f"arn:{config.stage.partition}:budgets::{config.stage.account}"
+                ":budget/*"
             },
         }
         policies = [
@@ -247,12 +259,15 @@ def test_stop_instances_only_where_configured(
 ) -> None:
     config = stage.config
     stopping = sorted(n for n, c in config.communities.items() if c.budget.stop_instances)
+    # Every blocking community's block threshold reaches the function (test_launch_block.py);
+    # only the stopping ones get the stop permission.
+    blocking = [n for n, c in config.communities.items() if c.budget.block_launches_at]
     subscriptions = [
         s["Properties"]
         for s in resources(cost, "AWS::SNS::Subscription").values()
         if s["Properties"]["Protocol"] == "lambda"
     ]
-    assert len(subscriptions) == len(stopping)
+    assert len(subscriptions) == len(blocking)
     sns_subscribers = [
         subscriber
         for budget in budgets_by_name(cost).values()
@@ -260,10 +275,12 @@ def test_stop_instances_only_where_configured(
         for subscriber in n["Subscribers"]
         if subscriber["SubscriptionType"] == "SNS"
     ]
-    assert len(sns_subscribers) == len(stopping)
+    assert len(sns_subscribers) == len(blocking)
+    # The enforcement function's (the Cost stack's own; members' end-user policies in the
+    # community stacks let them stop their own instances).
     stop_statements = [
         s
-        for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+        for p in resources(stage.stacks["Cost"], "AWS::IAM::ManagedPolicy").values()
         for s in statements_of(p)
         if "ec2:StopInstances" in as_list(s["Action"])
     ]
@@ -389,12 +406,13 @@ def test_without_blocks_there_is_no_action_and_no_release_on_deploy() -> None:
         assert thresholds == {("ACTUAL", 50), ("FORECASTED", 100)}
 
 
-def test_stop_topics_invoke_the_enforcement_function_through_two_stage_wide_permissions(
+def test_block_topics_invoke_the_enforcement_function_through_three_stage_wide_permissions(
     stage: SynthesizedStage,
 ) -> None:
-    """Two permissions for every community (a Lambda function policy holds 20 KB, about 50
+    """Three permissions for every community (a Lambda function policy holds 20 KB, about 50
     statements of one topic each): SNS topics of this account named after the stage's community
-    stacks, or moved from its former Cost stack. Community stacks add none."""
+    stacks, or stop and block topics moved from its former Cost stack. Community stacks add
+    none."""
     name = stage.config.stage_name
     cost = stage.stacks["Cost"]
     permissions = [
@@ -407,11 +425,11 @@ def test_stop_topics_invoke_the_enforcement_function_through_two_stage_wide_perm
         for k, f in resources(cost, "AWS::Lambda::Function").items()
         if f["Properties"]["Handler"] == "cost_handlers.enforcement.handler"
     ]
-    sources = sorted(p["SourceArn"]["Fn::Join"][1][-1] for p in permissions)
+    sources = sorted(p["SourceArn"] for p in permissions)
     assert sources == [
-        f":sns:{stage.config.stage.region}:{stage.config.stage.account}:"
-        f"research-catalog-{name}-{suffix}"
-        for suffix in ("community-*", "cost-StopTopic*")
+        f"arn:{stage.config.stage.partition}:sns:{stage.config.stage.region}:"
+        f"{stage.config.stage.account}:research-catalog-{name}-{suffix}"
+        for suffix in ("community-*", "cost-BlockTopic*", "cost-StopTopic*")
     ]
     for permission in permissions:
         assert permission["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
@@ -486,10 +504,10 @@ def test_the_enforcement_function_reaches_only_this_stages_budgets(
         "budgets:ExecuteBudgetAction",
         "budgets:ViewBudget",
     ]
-    tails = sorted(r["Fn::Join"][1][-1] for r in statement["Resource"])
-    assert tails == [
-        f":budgets::{stage.config.stage.account}:budget/research-catalog-{name}-*",
-        f":budgets::{stage.config.stage.account}:budget/research-catalog-{name}-*/action/*",
+    prefix = f"arn:{stage.config.stage.partition}:budgets::{stage.config.stage.account}:budget"
+    assert sorted(statement["Resource"]) == [
+        f"{prefix}/research-catalog-{name}-*",
+        f"{prefix}/research-catalog-{name}-*/action/*",
     ]
     for community in stage.config.communities:
         assert stage.config.budget_name(community).startswith(f"research-catalog-{name}-")

@@ -1,6 +1,6 @@
 """Moving a deployed stage to the community stacks (issue 16): the refactor plan of the example
 organisation's stages as they were deployed before (``tests/example_org/deployed/``, the
-Catalog and Cost templates of commit 8702da8) against the layout synthesized now.
+Catalog and Cost templates of commit 30b30da) against the layout synthesized now.
 
 What the assembly shows: which resource goes where, that each keeps the properties that make it
 what it is, that no product moves, and that the refactor templates neither add, drop nor change
@@ -176,11 +176,12 @@ def test_no_product_moves_and_the_catalog_keeps_its_logical_ids(layouts: Layouts
         m for m in layouts.plan.moves if layouts.new_resource(m.destination)["Type"] == PRODUCT
     ]
     # What stays behind without a counterpart is deleted by the deploy: nothing researchers
-    # hold (the stage-wide release on deploy; the per-topic invoke permissions of the stop
-    # topics, which two stage-wide permissions of the Cost stack replace).
+    # hold (the per-topic invoke permissions of the stop and block topics, which three
+    # stage-wide permissions of the Cost stack replace). The Cost stack's release on deploy
+    # stays where it is.
     removed = sorted(layouts.old_resource(a)["Type"] for a in layouts.plan.removed)
-    stopping = [n for n, c in layouts.config.communities.items() if c.budget.stop_instances]
-    assert removed == ["AWS::Lambda::Permission"] * len(stopping) + ["Custom::BudgetBlockRelease"]
+    blocking = [n for n, c in layouts.config.communities.items() if c.budget.block_launches_at]
+    assert removed == ["AWS::Lambda::Permission"] * len(blocking)
 
 
 def _fake_physical_ids(old: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:

@@ -63,8 +63,8 @@ def canary_report(
 
     original = catalog_app.build_stage
 
-    def with_canaries(app, config):  # type: ignore[no-untyped-def]
-        shared, catalog = original(app, config)
+    def with_canaries(app, config, **kwargs):  # type: ignore[no-untyped-def]
+        shared, catalog = original(app, config, **kwargs)
         s3.CfnBucket(shared, "CanaryBucket")
         return shared, catalog
 

@@ -73,7 +73,7 @@ def _commands(buildspec: dict[str, Any]) -> list[str]:
 def test_stages_deploy_in_config_order_after_self_mutation(pipeline: PipelineAssembly) -> None:
     names = [s["Name"] for s in _stages(pipeline.template)]
     assert names[:3] == ["Source", "Build", "UpdatePipeline"]
-    order = load_example("dev").delivery.stage_order  # type: ignore[union-attr]
+    order = load_example("dev").stages_in_order()
     assert [n for n in names if n.lower() in order] == [s.capitalize() for s in order]
     assert names.index("Dev") < names.index("Prod")
 
@@ -158,6 +158,20 @@ def test_synth_step_runs_the_developers_make_targets(pipeline: PipelineAssembly)
     [synth] = _stage(pipeline.template, "Build")["Actions"]
     commands = _commands(_buildspec(pipeline.template, synth))
     assert commands == ["make install", "make test", "make synth-pipeline"]
+
+
+def test_every_build_step_runs_on_a_supported_node_lts(pipeline: PipelineAssembly) -> None:
+    # Node.js 20 reached its end of life on 2026-04-30; 22 and 24 are the supported LTS lines.
+    projects = [
+        r["Properties"]
+        for r in pipeline.template["Resources"].values()
+        if r["Type"] == "AWS::CodeBuild::Project"
+    ]
+    assert projects
+    for project in projects:
+        assert project["Environment"]["Image"] == "aws/codebuild/standard:8.0"
+        runtimes = json.loads(project["Source"]["BuildSpec"])["phases"]["install"]
+        assert runtimes["runtime-versions"]["nodejs"] in ("22", "24"), project["Source"]
 
 
 def test_self_mutation_uses_the_cli_version_of_package_json(pipeline: PipelineAssembly) -> None:
@@ -293,3 +307,24 @@ def test_smoke_steps_may_assume_only_their_stage_smoke_role(pipeline: PipelineAs
         '"arn:aws:iam::111111111111:role/research-catalog-smoke-test"',
         '"arn:aws:iam::222222222222:role/research-catalog-smoke-test"',
     ]
+
+
+def test_placeholders_keep_the_pipeline_and_its_stages_from_deploying(
+    pipeline: PipelineAssembly,
+) -> None:
+    # The example organisation's delivery section keeps the example tooling account.
+    rule = pipeline.template["Rules"]["PlaceholdersReplaced"]
+    [assertion] = rule["Assertions"]
+    assert "make check-config PIPELINE=true" in assertion["AssertDescription"]
+    assert "delivery.account '333333333333'" in assertion["AssertDescription"]
+    for stage in ("Dev", "Prod"):
+        templates = list(
+            (pipeline.directory / f"assembly-Pipeline-{stage}").glob("*.template.json")
+        )
+        stacks = [t for t in templates if not t.name.endswith(".product.template.json")]
+        assert stacks
+        for path in stacks:
+            description = json.loads(path.read_text())["Rules"]["PlaceholdersReplaced"][
+                "Assertions"
+            ][0]["AssertDescription"]
+            assert f"make check-config STAGE={stage.lower()}" in description, path.name

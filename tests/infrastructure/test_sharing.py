@@ -35,10 +35,9 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     dev = (config_dir / "dev.yaml").read_text()
     assert shipped_sharing in dev
     dev = dev.replace(shipped_sharing, "")
+    # The example organisation's challenge community already has a role pattern.
+    assert f"        - {PATTERN}\n" in dev
     dev = dev.replace(
-        "      role_names: [DataChallengeParticipants]\n",
-        f"      role_names: [DataChallengeParticipants]\n      role_patterns: [{PATTERN}]\n",
-    ).replace(
         "    manager_email: challenge-organizers@example.org\n",
         "    manager_email: challenge-organizers@example.org\n"
         "    sharing:\n"

@@ -3,14 +3,17 @@ communities and e-mails. The rest of the suite tests the code against the exampl
 in ``tests/example_org/``; here ``config/`` is checked only for what every valid configuration
 must satisfy, so an adopter's own config keeps the suite green: every stage loads, synthesizes
 with no unacknowledged cdk-nag finding and passes cfn-lint, and so does the pipeline when the
-config has a ``delivery`` section."""
+config has a ``delivery`` section; a stage still holding placeholders refuses to deploy, one
+without does not."""
 
 import json
 from pathlib import Path
 
 import pytest
 
+from catalog_constructs.common.deploy_guard import RULE_ID
 from config.loader import CONFIG_DIR, ConfigError, available_stages, load_config
+from config.placeholders import for_stage
 from tests.infrastructure.templates import cfn_lint, violations
 from tests.synth import SynthesizedStage, synthesize
 
@@ -38,6 +41,15 @@ def test_every_stack_template_passes_cfn_lint(shipped: SynthesizedStage) -> None
     ]
     assert stacks
     assert cfn_lint(sorted(stacks)) == ""
+
+
+def test_stacks_refuse_to_deploy_exactly_when_placeholders_are_left(
+    shipped: SynthesizedStage,
+) -> None:
+    # The shipped example keeps its placeholders; an adopter's own config has none left.
+    placeholders = for_stage(shipped.stage, CONFIG_DIR)
+    refusing = {name for name, t in shipped.stacks.items() if RULE_ID in t.get("Rules", {})}
+    assert refusing == (set(shipped.stacks) if placeholders else set())
 
 
 def test_the_pipeline_synthesizes_or_is_refused_clearly(tmp_path: Path) -> None:

@@ -53,6 +53,12 @@ def test_images_stack_template(
     assert masked(synthesized["dev"].stacks["Images"]) == json_snapshot
 
 
+def test_sign_in_stack_template(
+    synthesized: dict[str, SynthesizedStage], json_snapshot: SnapshotAssertion
+) -> None:
+    assert masked(synthesized["dev"].stacks["SignIn"]) == json_snapshot
+
+
 def test_spoke_stack_template(
     synthesized: dict[str, SynthesizedStage], json_snapshot: SnapshotAssertion
 ) -> None:

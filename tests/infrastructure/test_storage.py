@@ -161,8 +161,10 @@ def test_bucket_functions_get_the_stage_configuration(stage: SynthesizedStage) -
         assert variables["SYNAPSE_ACCOUNT"] == config.storage.synapse_account_id
         assert json.loads(variables["SYNAPSE_ORIGINS"]) == list(config.storage.synapse_origins)
         assert variables["ARCHIVE_DAYS"] == str(config.storage.archive_days)
-        assert variables["LAUNCH_ROLE_PATTERN"]["Fn::Join"][1][-1].endswith(
-            f":role/{contract.launch_role_name('storage')}"
+        # The stage's partition is known: feature flag @aws-cdk/core:enablePartitionLiterals.
+        assert variables["LAUNCH_ROLE_PATTERN"] == (
+            f"arn:{config.stage.partition}:iam::{config.stage.account}:role/"
+            f"{contract.launch_role_name('storage')}"
         )
     rule = only(stage.stacks["Shared"], "AWS::Events::Rule")["Properties"]
     assert rule["ScheduleExpression"] == config.storage.purge_schedule

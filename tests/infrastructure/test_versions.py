@@ -6,12 +6,14 @@ import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import stacks.catalog_stack
+from catalog_constructs.catalog.product import ReleasedTemplateChanged
 from products.registry import PRODUCTS, ProductVersion
-from tests.synth import STAGES, SynthesizedStage, synthesize
+from tests.synth import EXAMPLE_CONFIG_DIR, STAGES, SynthesizedStage, synthesize
 
 # Listed when pytest imports this module, before any test synthesizes: ProductStackHistory
 # writes a missing snapshot during synth, which would then hide that it was never committed.
@@ -60,10 +62,52 @@ def test_changing_a_released_version_without_a_new_version_fails_synth(
     snapshot.write_text(json.dumps(template, indent=1))
     monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
 
-    with pytest.raises(
-        RuntimeError, match=f"Template has changed for ProductStack Version {current}"
-    ):
+    with pytest.raises(ReleasedTemplateChanged) as raised:
         synthesize("dev", tmp_path / "out")
+
+    # One line: the product, its version and the file to edit, no CDK internals.
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"linux-docker {current} is released and its template may not")
+    assert "add the next version, with what changed for researchers, to " in message
+    assert "products/linux_docker/definition.py and run make synth" in message
+    assert f"delete product-stack-snapshots/{snapshot.name} instead" in message
+    assert "currentVersionName" not in message
+
+
+def test_the_product_a_shared_change_broke_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Products share form fields: a change meant for one can change another released one.
+    directory = _copy_snapshots(tmp_path)
+    current = PRODUCTS["synapse-bucket"].versions[-1].name
+    (snapshot,) = directory.glob(f"*SynapseBucket*.{current}.product.template.json")
+    template = json.loads(snapshot.read_text())
+    template["Description"] = "changed by a shared form field"
+    snapshot.write_text(json.dumps(template, indent=1))
+    monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
+    import app
+    import catalog_app
+
+    # As under the CLI: cdk.out still holds the product's template from an earlier synth.
+    outdir = tmp_path / "cdk.out"
+    outdir.mkdir()
+    (outdir / "manifest.json").write_text("{}")
+    (outdir / f"{snapshot.name.split('.')[1]}.product.template.json").write_text("{}")
+    monkeypatch.setenv("CDK_OUTDIR", str(outdir))
+
+    def example_app() -> Any:
+        return catalog_app.build_app(stage="dev", outdir=str(outdir), config_dir=EXAMPLE_CONFIG_DIR)
+
+    monkeypatch.setattr(app, "build_app", example_app)
+
+    with pytest.raises(SystemExit) as exited:
+        app.main()  # what `cdk synth` runs
+
+    assert exited.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"synapse-bucket {current} is released")
+    assert "products/synapse_bucket/definition.py" in line
 
 
 def test_older_versions_come_from_their_snapshots_with_their_own_description(

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
+from catalog_constructs.shared.product_context import function
+from catalog_constructs.shared.product_context.handler.product_context_handlers import data_volume
 from tests.infrastructure.templates import resources, user_data
 from tests.synth import SynthesizedStage
 
@@ -108,3 +110,29 @@ def test_owners_may_use_fleet_manager_remote_desktop(
 ) -> None:
     catalog = json.dumps(synthesized["dev"].merged("Catalog"))
     assert "ssm-guiconnect:StartConnection" in catalog
+
+
+def test_data_volume_moves_touch_only_catalog_instances_and_their_own_mark(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    """The product-context function stops and starts instances to move a data volume (and
+    starts one again after a rolled-back update, issue 17 item 9): only instances and volumes
+    carrying the catalog's product tag, and the only tag it may write is its own mark."""
+    statements = {
+        statement["Sid"]: statement
+        for policy in resources(
+            synthesized["dev"].stacks["Shared"], "AWS::IAM::ManagedPolicy"
+        ).values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Sid") in ("MoveDataVolumes", "MarkInstancesAMoveStopped")
+    }
+    product_tag = {"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}}
+    assert statements["MoveDataVolumes"]["Condition"] == product_tag
+    assert "ec2:StartInstances" in statements["MoveDataVolumes"]["Action"]
+    mark = statements["MarkInstancesAMoveStopped"]
+    assert sorted(mark["Action"]) == ["ec2:CreateTags", "ec2:DeleteTags"]
+    assert mark["Condition"] == {
+        "Null": {**product_tag["Null"], "aws:TagKeys": "false"},
+        "ForAllValues:StringEquals": {"aws:TagKeys": [data_volume.STOPPED_FOR_MOVE_TAG]},
+    }
+    assert function.STOPPED_FOR_MOVE_TAG == data_volume.STOPPED_FOR_MOVE_TAG

@@ -1,13 +1,17 @@
 """Fixtures of the Lambda handler tests: fake AWS credentials, captured CloudFormation
-responses, stubbed clients, and a Lambda context whose remaining time the test sets."""
+responses, stubbed clients, a simulated clock, and a Lambda context whose remaining time the
+test sets or lets run down with that clock."""
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+
+from tests.unit.clock import LambdaContext, SimulatedClock
 
 REGION = "us-east-1"
 
@@ -23,6 +27,43 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
+
+
+class AwsSetup:
+    """The user's AWS setup as botocore reads it: environment and config files, starting empty
+    (no credentials, region or profile), so a command meets what a user without them meets."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, directory: Any) -> None:
+        self._monkeypatch = monkeypatch
+        for name in list(os.environ):
+            if name.startswith("AWS_"):
+                monkeypatch.delenv(name)
+        for name, file in (("AWS_CONFIG_FILE", "config"), ("AWS_SHARED_CREDENTIALS_FILE", "creds")):
+            path = directory / file
+            path.write_text("")
+            monkeypatch.setenv(name, str(path))
+        # No instance-metadata or container credentials either, and one attempt per call.
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+
+    def set(self, **variables: str) -> None:
+        for name, value in variables.items():
+            self._monkeypatch.setenv(name, value)
+
+    def with_credentials(self, region: str | None = REGION) -> None:
+        self.set(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        if region:
+            self.set(AWS_DEFAULT_REGION=region)
+
+    def offline(self) -> None:
+        """Every AWS endpoint is a closed local port: what a machine without network meets."""
+        self.set(AWS_ENDPOINT_URL="http://127.0.0.1:9")
+
+
+@pytest.fixture
+def aws_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> AwsSetup:
+    return AwsSetup(monkeypatch, tmp_path)
 
 
 class CapturedResponses:
@@ -90,19 +131,11 @@ def stubbed() -> Callable[[str], tuple[Any, Stubber]]:
     return make
 
 
-class LambdaContext:
-    """What handlers read from Lambda's context object; set ``remaining_ms`` to make a handler
-    run out of time."""
-
-    def __init__(self) -> None:
-        self.log_stream_name = "2025/01/01/[$LATEST]abc123"
-        # Lambda's maximum, 15 minutes.
-        self.remaining_ms = 900_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()

@@ -14,15 +14,12 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.catalog.launch_roles.ec2 import ec2_family
 from catalog_constructs.catalog.launch_roles.jobs import jobs_family
-from catalog_constructs.catalog.launch_roles.statements import arn
+from catalog_constructs.catalog.launch_roles.statements import ONLY_THROUGH_CLOUDFORMATION, arn
 from catalog_constructs.catalog.launch_roles.storage import storage_family
 from catalog_constructs.catalog.launch_roles.studio import studio_family
-from catalog_constructs.common.iam import product_roles_arn
+from catalog_constructs.common.iam import product_roles_arn, statements_per_policy
 from catalog_constructs.common.nag import acknowledge_wildcard_resources
 from catalog_constructs.shared.resources import SharedResources
-
-# Families whose launch role also runs self-service actions: SSM Automation assumes it then.
-ACTION_FAMILIES = frozenset({"ec2"})
 
 # What each product family's templates create, beyond the stack operations every family needs.
 FAMILY_STATEMENTS: dict[str, Callable[[Stack, SharedResources], list[iam.PolicyStatement]]] = {
@@ -38,7 +35,9 @@ class LaunchRole(Construct):
     the stage account and in every spoke account, so one LocalRoleName constraint serves all.
 
     ``product_template_bucket_arns``: buckets the product templates are read from besides
-    Service Catalog's own copies (the stage's asset bucket; none in a spoke)."""
+    Service Catalog's own copies (the stage's asset bucket; none in a spoke).
+    ``portfolio_account``: the stage account, which owns the portfolios (in a spoke, another
+    account than the role's own)."""
 
     def __init__(
         self,
@@ -48,6 +47,7 @@ class LaunchRole(Construct):
         family: str,
         shared: SharedResources,
         product_template_bucket_arns: Sequence[str] = (),
+        portfolio_account: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -56,14 +56,24 @@ class LaunchRole(Construct):
         )
         region_account = f"{stack.region}:{stack.account}"
 
-        principals: list[iam.IPrincipal] = [iam.ServicePrincipal("servicecatalog.amazonaws.com")]
-        if family in ACTION_FAMILIES:
-            principals.append(iam.ServicePrincipal("ssm.amazonaws.com"))
         self.role = iam.Role(
             self,
             "Role",
             role_name=contract.launch_role_name(family),
-            assumed_by=iam.CompositePrincipal(*principals),
+            # Only Service Catalog: the self-service actions run as their caller, not as this
+            # role, which may act on every catalog instance. Service Catalog documents no
+            # aws:SourceAccount for launch roles; where it sends one, it must be this account
+            # or the portfolio's (IfExists: launches must not depend on it being sent).
+            assumed_by=iam.ServicePrincipal(
+                "servicecatalog.amazonaws.com",
+                conditions={
+                    "StringEqualsIfExists": {
+                        "aws:SourceAccount": sorted(
+                            {stack.account, portfolio_account or stack.account}
+                        )
+                    }
+                },
+            ),
             description=f"Service Catalog launch role for the {family} product family",
         )
         statements = [
@@ -122,6 +132,9 @@ class LaunchRole(Construct):
                 ],
             ),
             iam.PolicyStatement(
+                # Only through CloudFormation (custom resources of the product templates): the
+                # function acts on the IDs it is sent, so nobody holding this role may send
+                # it others directly.
                 sid="InvokeProductContext",
                 actions=["lambda:InvokeFunction"],
                 resources=[
@@ -132,6 +145,7 @@ class LaunchRole(Construct):
                         arn_format=ArnFormat.COLON_RESOURCE_NAME,
                     )
                 ],
+                conditions=ONLY_THROUGH_CLOUDFORMATION,
             ),
             iam.PolicyStatement(
                 sid="ProductLogGroups",
@@ -189,19 +203,48 @@ class LaunchRole(Construct):
                 resources=[product_roles_arn(stack)],
             ),
             *FAMILY_STATEMENTS[family](stack, shared),
+            iam.PolicyStatement(
+                # Service Catalog applies a launcher's tags (at launch and in tag updates) as
+                # stack tags, which CloudFormation passes on to the product's resources: none
+                # may be a reserved key (owner, community, archive state, sharing).
+                sid="NoReservedStackTags",
+                effect=iam.Effect.DENY,
+                actions=[
+                    "cloudformation:CreateStack",
+                    "cloudformation:UpdateStack",
+                    "cloudformation:CreateChangeSet",
+                    "cloudformation:TagResource",
+                    "cloudformation:UntagResource",
+                ],
+                resources=[provisioned_stacks],
+                conditions={
+                    "ForAnyValue:StringLike": {
+                        "aws:TagKeys": list(contract.RESERVED_TAG_KEY_PATTERNS)
+                    }
+                },
+            ),
         ]
-        self.policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            statements=statements,
-            roles=[self.role],
-            description=f"Everything Service Catalog needs to build {family} products",
-        )
-        acknowledge_wildcard_resources(
-            self.policy,
-            statements,
-            "Resources created by a product template get names only at launch, from the stack "
-            "name Service Catalog chooses (SC-*) or from the product role path; each wildcard "
-            "is bounded by account, region, that prefix or a tag condition. Describe calls "
-            "and ValidateTemplate support no resource scoping.",
-        )
+        # As many managed policies as IAM's size limit needs (the ec2 family needs two).
+        self.policies = [
+            iam.ManagedPolicy(
+                self,
+                "Policy" if index == 0 else f"Policy{index + 1}",
+                statements=group,
+                roles=[self.role],
+                description=f"Everything Service Catalog needs to build {family} products"
+                + (f" (part {index + 1})" if index else ""),
+            )
+            for index, group in enumerate(statements_per_policy(stack, statements))
+        ]
+        self.policy = self.policies[0]
+        for policy, group in zip(
+            self.policies, statements_per_policy(stack, statements), strict=True
+        ):
+            acknowledge_wildcard_resources(
+                policy,
+                group,
+                "Resources created by a product template get names only at launch, from the "
+                "stack name Service Catalog chooses (SC-*) or from the product role path; each "
+                "wildcard is bounded by account, region, that prefix or a tag condition. "
+                "Describe calls and ValidateTemplate support no resource scoping.",
+            )

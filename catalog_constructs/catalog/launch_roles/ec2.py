@@ -1,11 +1,9 @@
-"""What the ec2 family's templates create (Linux Docker, notebook, Windows), and the
-self-service actions its launch role runs."""
+"""What the ec2 family's templates create (Linux Docker, notebook, Windows)."""
 
 from aws_cdk import Stack, aws_iam as iam
 
 from catalog_constructs import contract
 from catalog_constructs.catalog.launch_roles.statements import arn, stack_secrets
-from catalog_constructs.catalog.service_actions import ACTION_DOCUMENTS
 from catalog_constructs.common.iam import product_roles_arn
 from catalog_constructs.shared.resources import SharedResources
 
@@ -175,12 +173,17 @@ def ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatemen
             resources=[arn(stack, "ssm", "association", "*")],
         ),
         iam.PolicyStatement(
+            # ListAssociations takes no resource (Service Authorization Reference).
+            sid="ListAssociations",
+            actions=["ssm:ListAssociations"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
             sid="ManageAssociations",
             actions=[
                 "ssm:DeleteAssociation",
                 "ssm:DescribeAssociation",
                 "ssm:UpdateAssociation",
-                "ssm:ListAssociations",
             ],
             resources=[
                 arn(stack, "ssm", "association", "*"),
@@ -202,7 +205,6 @@ def ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatemen
                 f"{contract.PROVISIONED_STACK_PREFIX}*"
             ],
         ),
-        *self_service_action_statements(stack),
         iam.PolicyStatement(
             # An alarm with an EC2 stop action is accepted only if its creator may stop the
             # instance and the alarm service-linked role exists.
@@ -225,46 +227,5 @@ def ec2_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStatemen
             sid="GenerateCredentials",
             actions=["secretsmanager:GetRandomPassword"],
             resources=["*"],
-        ),
-    ]
-
-
-def self_service_action_statements(stack: Stack) -> list[iam.PolicyStatement]:
-    """Start/Stop/Restart run as the launch role (AssumeRole LAUNCH_ROLE): Service Catalog
-    assumes it, starts the Automation document and hands the role to SSM, which runs the
-    document's steps with it. The instance actions themselves are in ManageCatalogInstances."""
-    return [
-        iam.PolicyStatement(
-            sid="RunTheActionDocuments",
-            actions=["ssm:StartAutomationExecution"],
-            resources=[
-                stack.format_arn(
-                    service="ssm",
-                    account="",
-                    resource="automation-definition",
-                    resource_name=f"{document}:*",
-                )
-                for document in ACTION_DOCUMENTS
-            ],
-        ),
-        iam.PolicyStatement(
-            sid="FollowTheActionRuns",
-            actions=["ssm:GetAutomationExecution", "ssm:DescribeAutomationExecutions"],
-            resources=[
-                stack.format_arn(service="ssm", resource="automation-execution", resource_name="*")
-            ],
-        ),
-        iam.PolicyStatement(
-            sid="HandItselfToAutomation",
-            actions=["iam:PassRole"],
-            resources=[
-                stack.format_arn(
-                    service="iam",
-                    region="",
-                    resource="role",
-                    resource_name=contract.launch_role_name("ec2"),
-                )
-            ],
-            conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
         ),
     ]

@@ -4,6 +4,14 @@ from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
 
 from catalog_constructs import contract
 
+# CloudFormation calls custom-resource functions with the launch role's credentials through
+# forward access sessions, which carry aws:CalledVia
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-calledvia).
+# ForAnyValue: Service Catalog may precede CloudFormation in the chain.
+ONLY_THROUGH_CLOUDFORMATION = {
+    "ForAnyValue:StringEquals": {"aws:CalledVia": ["cloudformation.amazonaws.com"]}
+}
+
 
 def arn(stack: Stack, service: str, resource: str, name: str, *, region: str | None = None) -> str:
     return stack.format_arn(service=service, resource=resource, resource_name=name, region=region)

@@ -3,6 +3,7 @@
 from aws_cdk import ArnFormat, Stack, aws_iam as iam
 
 from catalog_constructs import contract
+from catalog_constructs.catalog.launch_roles.statements import ONLY_THROUGH_CLOUDFORMATION
 from catalog_constructs.shared.resources import SharedResources
 
 
@@ -49,6 +50,8 @@ def storage_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStat
             resources=[buckets],
         ),
         iam.PolicyStatement(
+            # Only through CloudFormation: the function writes the policy of the bucket it is
+            # sent, so nobody holding this role may call it directly.
             sid="InvokeBucketAccess",
             actions=["lambda:InvokeFunction"],
             resources=[
@@ -59,5 +62,6 @@ def storage_family(stack: Stack, shared: SharedResources) -> list[iam.PolicyStat
                     arn_format=ArnFormat.COLON_RESOURCE_NAME,
                 )
             ],
+            conditions=ONLY_THROUGH_CLOUDFORMATION,
         ),
     ]

@@ -14,10 +14,12 @@ from typing import Any
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
-# What the Reason says when a handler gives none (CloudFormation shows it in stack events).
-LOG_GROUP_HINT = "see the function's CloudWatch log group"
-# A CloudFormation response must stay under 4 KiB in total.
+# CloudFormation refuses a response body larger than this (the whole JSON document, in bytes).
+RESPONSE_MAX_BYTES = 4096
+# Longer reasons are cut to this many characters, or fewer where the bytes would not fit.
 REASON_MAX = 1000
+# Ends a Reason that was cut.
+TRUNCATED = " [...]"
 
 Sender = Callable[[str, bytes], None]
 
@@ -43,28 +45,72 @@ def log_stream_hint(context: Any) -> str:
     return f"see CloudWatch log stream {getattr(context, 'log_stream_name', 'unknown')}"
 
 
-def respond(
+def response_body(
     event: Mapping[str, Any],
+    context: Any,
     *,
     status: str,
     physical_id: str,
     reason: str = "",
     data: Mapping[str, str] | None = None,
-    default_reason: str = LOG_GROUP_HINT,
-    send: Sender = send_response,
-) -> None:
-    """PUT the response to the request's pre-signed URL; ``default_reason`` stands in for an
-    empty ``reason``, and the Reason is cut to ``REASON_MAX`` characters."""
-    body = {
+) -> bytes:
+    """The encoded response, at most ``RESPONSE_MAX_BYTES``. An empty ``reason`` points at the
+    invocation's log stream; a long one is cut to fit. Data that cannot fit turns the answer
+    into FAILED: cutting it would report success with wrong values."""
+    body: dict[str, Any] = {
         "Status": status,
-        "Reason": (reason or default_reason)[:REASON_MAX],
+        "Reason": reason or log_stream_hint(context),
         "PhysicalResourceId": physical_id,
         "StackId": event["StackId"],
         "RequestId": event["RequestId"],
         "LogicalResourceId": event["LogicalResourceId"],
         "Data": dict(data or {}),
     }
-    send(str(event["ResponseURL"]), json.dumps(body).encode())
+    if _size(body, TRUNCATED) > RESPONSE_MAX_BYTES:
+        log("response data too large", data=body["Data"])
+        too_large = _size(body, "")
+        body["Status"], body["Data"] = FAILED, {}
+        body["Reason"] = (
+            f"the response data is too large for CloudFormation ({too_large} bytes, at most "
+            f"{RESPONSE_MAX_BYTES}); {log_stream_hint(context)}"
+        )
+    body["Reason"] = _fitted(body, body["Reason"])
+    return json.dumps(body).encode()
+
+
+def _size(body: Mapping[str, Any], reason: str) -> int:
+    return len(json.dumps({**body, "Reason": reason}).encode())
+
+
+def _fitted(body: Mapping[str, Any], reason: str) -> str:
+    """``reason`` cut (whole characters, then TRUNCATED) to the longest prefix that fits."""
+    if len(reason) <= REASON_MAX and _size(body, reason) <= RESPONSE_MAX_BYTES:
+        return reason
+    low, high = 0, min(len(reason), REASON_MAX - len(TRUNCATED))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _size(body, reason[:middle] + TRUNCATED) <= RESPONSE_MAX_BYTES:
+            low = middle
+        else:
+            high = middle - 1
+    return reason[:low] + TRUNCATED
+
+
+def respond(
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    status: str,
+    physical_id: str,
+    reason: str = "",
+    data: Mapping[str, str] | None = None,
+    send: Sender = send_response,
+) -> None:
+    """PUT the response (``response_body``) to the request's pre-signed URL."""
+    body = response_body(
+        event, context, status=status, physical_id=physical_id, reason=reason, data=data
+    )
+    send(str(event["ResponseURL"]), body)
 
 
 def log(message: str, **fields: Any) -> None:

@@ -5,8 +5,8 @@ resource on the shared product-context function refuses any bucket that is neith
 nor shared with their community (``Custom::BucketMounts``, see
 :mod:`catalog_constructs.shared.product_context`); only then does the instance
 role get a policy naming exactly those buckets. On Linux, Mountpoint for Amazon S3 mounts each
-under ``/data/buckets/<name>``; on Windows, the image's sync script copies each to
-``D:\\buckets\\<name>`` (and back, for read-write buckets).
+under ``/data/buckets/<name>``; on Windows, the product's sync script (``Sync-Buckets.ps1``)
+copies each to ``D:\\buckets\\<name>`` (and back, for read-write buckets).
 
 The lists travel in the instance's user data, which the instance re-reads at every boot: a
 changed list changes the user data, which makes CloudFormation stop and start the instance, so
@@ -16,11 +16,12 @@ an update reaches the mounts without replacing the instance or its data volume.
 from pathlib import Path
 
 import yaml
-from aws_cdk import CfnCondition, CustomResource, Fn, aws_iam as iam
+from aws_cdk import Aws, CfnCondition, CustomResource, Fn, aws_iam as iam
 from constructs import Construct
 
 from amis.images import COMPONENT_DIRECTORY
 from catalog_constructs.common.nag import acknowledge
+from catalog_constructs.contract import WINDOWS_DATA_ROOT
 from catalog_constructs.product_template.context import (
     ProductContext,
     product_context_service_token,
@@ -32,17 +33,19 @@ LINUX_MOUNT_ROOT = "/data/buckets"
 WINDOWS_SYNC_ROOT = "D:\\buckets"
 
 
-def _mountpoint_version() -> str:
-    """The release the catalog's images install, used where an image lacks Mountpoint."""
+def _mountpoint_parameter(name: str) -> str:
+    """A default of the component the catalog's images install Mountpoint with (its release,
+    its signing keys), used where an image lacks Mountpoint."""
     component = COMPONENT_DIRECTORY / "mountpoint-s3.yaml"
     document = yaml.safe_load(component.read_text(encoding="utf-8"))
     for parameter in document["parameters"]:
-        if "MountpointVersion" in parameter:
-            return str(parameter["MountpointVersion"]["default"])
-    raise ValueError(f"{component}: no MountpointVersion parameter")
+        if name in parameter:
+            return str(parameter[name]["default"])
+    raise ValueError(f"{component}: no {name} parameter")
 
 
-MOUNTPOINT_VERSION = _mountpoint_version()
+MOUNTPOINT_VERSION = _mountpoint_parameter("MountpointVersion")
+MOUNTPOINT_SIGNING_KEYS = _mountpoint_parameter("SigningKeys")
 
 # User-data parts (scripts/linux_bucket_mounts.sh, scripts/windows_bucket_sync.ps1). Each
 # installs a script that reads the lists from the user data again at every boot (Linux) or
@@ -54,14 +57,21 @@ LINUX_SETUP = render_file(
         SCRIPTS / "mount_buckets.sh",
         LINUX_MOUNT_ROOT=LINUX_MOUNT_ROOT,
         MOUNTPOINT_VERSION=MOUNTPOINT_VERSION,
+        MOUNTPOINT_SIGNING_KEYS=MOUNTPOINT_SIGNING_KEYS,
     ),
 )
-# Sync-Buckets.ps1 comes with the catalog's Windows image (amis/).
-WINDOWS_SYNC_SCRIPT = "C:\\ProgramData\\research-catalog\\Sync-Buckets.ps1"
+# Windows: the product installs its own synchronisation (scripts/Sync-Buckets.ps1); the record of
+# what was synchronised lives on D: with the files.
+WINDOWS_SYNC_SCRIPT = f"{WINDOWS_DATA_ROOT}\\Sync-Buckets.ps1"
+WINDOWS_SYNC_STATE = f"{WINDOWS_SYNC_ROOT}\\.sync-state"
+WINDOWS_SYNC = render_file(
+    SCRIPTS / "Sync-Buckets.ps1", SYNC_ROOT=WINDOWS_SYNC_ROOT, STATE_ROOT=WINDOWS_SYNC_STATE
+)
 WINDOWS_SETUP = render_file(
     SCRIPTS / "windows_bucket_sync.ps1",
     SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT,
-    UPDATE_SCRIPT=render_file(SCRIPTS / "Update-Buckets.ps1", SYNC_SCRIPT=WINDOWS_SYNC_SCRIPT),
+    # Without its indentation, which PowerShell does not need: user data holds at most 16 KB.
+    SYNC_BUCKETS="\n".join(line.lstrip() for line in WINDOWS_SYNC.splitlines()),
 )
 
 
@@ -108,6 +118,9 @@ class BucketMounts(Construct):
         )
 
         no = Fn.ref("AWS::NoValue")
+        # Only buckets of this account: a checked name that later belongs to another account
+        # (a purged bucket claimed from outside) is not reachable with these grants.
+        in_this_account = {"StringEquals": {"s3:ResourceAccount": Aws.ACCOUNT_ID}}
 
         def arns(attribute: str) -> list[str]:
             return Fn.split(",", check.get_att_string(attribute))
@@ -117,11 +130,13 @@ class BucketMounts(Construct):
                 sid="ListMountedBuckets",
                 actions=["s3:ListBucket", "s3:GetBucketLocation"],
                 resources=arns("ReadOnlyBucketArns"),
+                conditions=in_this_account,
             ),
             iam.PolicyStatement(
                 sid="ReadMountedBuckets",
                 actions=["s3:GetObject", "s3:GetObjectVersion"],
                 resources=arns("ReadOnlyObjectArns"),
+                conditions=in_this_account,
             ),
         ]
         write_statements = [
@@ -129,6 +144,7 @@ class BucketMounts(Construct):
                 sid="ListWritableBuckets",
                 actions=["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
                 resources=arns("ReadWriteBucketArns"),
+                conditions=in_this_account,
             ),
             iam.PolicyStatement(
                 sid="ReadWriteWritableBuckets",
@@ -140,6 +156,7 @@ class BucketMounts(Construct):
                     "s3:AbortMultipartUpload",
                 ],
                 resources=arns("ReadWriteObjectArns"),
+                conditions=in_this_account,
             ),
         ]
         # Always present, so the instance can depend on it: with no bucket listed, only the

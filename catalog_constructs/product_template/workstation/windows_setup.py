@@ -73,7 +73,8 @@ def user_data(*, setup_script: str, bucket_sync: str) -> str:
         DATA_ROOT=WINDOWS_DATA_ROOT,
         SETUP_LOG=SETUP_LOG,
         AGENT_CONFIG_PATH=WINDOWS_CLOUDWATCH_AGENT_CONFIG_PATH,
-        AGENT_CONFIG=json.dumps(agent_config(), indent=1),
+        # Compact: user data holds at most 16 KB, and every part of it counts.
+        AGENT_CONFIG=json.dumps(agent_config(), separators=(",", ":")),
         DATA_VOLUME=DATA_VOLUME,
         SIGN_IN=SIGN_IN,
         PRODUCT_SETUP=setup_script,

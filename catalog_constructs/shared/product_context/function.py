@@ -19,6 +19,9 @@ from catalog_constructs.common.function import CatalogFunction, ControlPlaneReas
 from catalog_constructs.common.iam import product_roles_arn
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
+# The tag the handler marks an instance with when a data-volume move stopped it
+# (data_volume.STOPPED_FOR_MOVE_TAG; the asset cannot import it, a test compares them).
+STOPPED_FOR_MOVE_TAG = "research-catalog:stopped-for-volume-move"
 
 
 class ProductContextFunction(CatalogFunction):
@@ -32,6 +35,8 @@ class ProductContextFunction(CatalogFunction):
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
+        image_owner_accounts: list[str],
+        sign_in_users_table: str | None = None,
     ) -> None:
         stack = Stack.of(scope)
         statements = [
@@ -78,6 +83,8 @@ class ProductContextFunction(CatalogFunction):
                 sid="DescribeSubnetsInstancesVolumesAndJobQueues",
                 actions=[
                     "ec2:DescribeSubnets",
+                    # Whose image an AMI parameter names (Custom::MachineImage).
+                    "ec2:DescribeImages",
                     "ec2:DescribeInstances",
                     "ec2:DescribeVolumes",
                     "batch:DescribeJobQueues",
@@ -86,14 +93,36 @@ class ProductContextFunction(CatalogFunction):
             ),
             # Moves a product's data volume to the instance that replaces the old one; only
             # resources the catalog's products created (they carry the product tag).
+            # Starting again an instance a move stopped, once a rolled-back update has moved
+            # the volume back to it.
             iam.PolicyStatement(
                 sid="MoveDataVolumes",
-                actions=["ec2:StopInstances", "ec2:AttachVolume", "ec2:DetachVolume"],
+                actions=[
+                    "ec2:StopInstances",
+                    "ec2:StartInstances",
+                    "ec2:AttachVolume",
+                    "ec2:DetachVolume",
+                ],
                 resources=[
                     stack.format_arn(service="ec2", resource="instance", resource_name="*"),
                     stack.format_arn(service="ec2", resource="volume", resource_name="*"),
                 ],
                 conditions={"Null": {f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false"}},
+            ),
+            # The mark on an instance a move stopped, and only that tag.
+            iam.PolicyStatement(
+                sid="MarkInstancesAMoveStopped",
+                actions=["ec2:CreateTags", "ec2:DeleteTags"],
+                resources=[stack.format_arn(service="ec2", resource="instance", resource_name="*")],
+                # Null on aws:TagKeys: DeleteTags without tags would remove them all, and
+                # ForAllValues alone holds for a request that names no key.
+                conditions={
+                    "Null": {
+                        f"aws:ResourceTag/{contract.PRODUCT_TAG}": "false",
+                        "aws:TagKeys": "false",
+                    },
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [STOPPED_FOR_MOVE_TAG]},
+                },
             ),
             # Stopping an instance and attaching a volume encrypted with the catalog key.
             iam.PolicyStatement(
@@ -146,11 +175,17 @@ class ProductContextFunction(CatalogFunction):
                     for kind in ("user-profile", "app", "space")
                 ],
             ),
-            # Bucket mounts: whether a bucket carries the owner's or a community's tag.
+            # Bucket mounts and Studio training data: whether a bucket carries the owner's or a
+            # community's tag, and (training data) which key it encrypts with.
             iam.PolicyStatement(
                 sid="CheckMountedBuckets",
-                actions=["s3:GetBucketTagging"],
+                actions=["s3:GetBucketTagging", "s3:GetEncryptionConfiguration"],
                 resources=[f"arn:{stack.partition}:s3:::*"],
+            ),
+            iam.PolicyStatement(
+                sid="ResolveBucketKeyAliases",
+                actions=["kms:DescribeKey"],
+                resources=[stack.format_arn(service="kms", resource="key", resource_name="*")],
             ),
             # Only roles under the product path, which all carry the product boundary.
             iam.PolicyStatement(
@@ -159,6 +194,29 @@ class ProductContextFunction(CatalogFunction):
                 resources=[product_roles_arn(stack)],
             ),
         ]
+        environment = {
+            # Each community stack publishes its roles there: adding a community changes
+            # nothing here.
+            "COMMUNITIES_PARAMETER_PATH": contract.COMMUNITY_PARAMETER_ROOT,
+            "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+            "DOCUMENTATION_URL": documentation_url,
+            # Accounts whose images the catalog's own AMI parameters may name.
+            "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),
+        }
+        if sign_in_users_table is not None:
+            # Members of sign-in communities: their verified name and e-mail, by user ID.
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ReadSignedInOwners",
+                    actions=["dynamodb:GetItem"],
+                    resources=[
+                        stack.format_arn(
+                            service="dynamodb", resource="table", resource_name=sign_in_users_table
+                        )
+                    ],
+                )
+            )
+            environment["SIGN_IN_USERS_TABLE"] = sign_in_users_table
         super().__init__(
             scope,
             construct_id,
@@ -172,13 +230,7 @@ class ProductContextFunction(CatalogFunction):
             logs_key=logs_key,
             # Moving a data volume waits for the replaced instance to stop (a few minutes).
             timeout_seconds=900,
-            environment={
-                # Each community stack publishes its roles there: adding a community changes
-                # nothing here.
-                "COMMUNITIES_PARAMETER_PATH": contract.COMMUNITY_PARAMETER_ROOT,
-                "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
-                "DOCUMENTATION_URL": documentation_url,
-            },
+            environment=environment,
             statements=statements,
             wildcard_reason=(
                 "Read-only lookups: stacks are named by Service Catalog at launch (SC-*), the "

@@ -82,6 +82,7 @@ class StorageServices(Construct):
         storage: StorageConfig,
         operators: OperatorsConfig,
         logs_key: kms.IKey,
+        vpc_id: str,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -240,6 +241,7 @@ class StorageServices(Construct):
             "PRODUCT_ROLE_PATTERN": product_role_pattern(stack),
             "SYNAPSE_ACCOUNT": storage.synapse_account_id,
             "SYNAPSE_ORIGINS": json.dumps(list(storage.synapse_origins)),
+            "VPC_ID": vpc_id,
             "ARCHIVE_DAYS": str(storage.archive_days),
             "NOTICE_DAYS": str(storage.notice_days),
             "SENDER": storage.notification_sender or operators.notification_email,

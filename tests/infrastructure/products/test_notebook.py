@@ -60,12 +60,33 @@ def test_instance_checks_the_owner_before_proxying(product: dict[str, Any]) -> N
     (context_id,) = resources(product, "Custom::ProductContext")
     assert variables["OwnerUserId"] == {"Fn::GetAtt": [context_id, "OwnerUserId"]}
     assert variables["GatewayParameter"] == contract.NOTEBOOK_GATEWAY_PARAMETER
-    # Every proxied path asks the owner check first; the health path reveals nothing.
-    location = re.search(r"location /ROUTE_ID/ \{(.*?)\}", script, re.S)
+    # The notebook is served only under its own host name, every request asks the owner
+    # check first, bound to that host; the default server answers the health check and 404.
+    servers = re.findall(r"\nserver \{(.*?)\n\}", script, re.S)
+    default, notebook = servers
+    assert "listen 443 ssl default_server;" in default and "proxy_pass" not in default
+    assert "server_name NOTEBOOK_HOST;" in notebook
+    location = re.search(r"  location / \{(.*?)\n  \}", notebook, re.S)
     assert location and "auth_request /research-catalog-owner-check;" in location.group(1)
+    assert "proxy_set_header X-Original-Host $host;" in notebook
     assert "proxy_pass http://127.0.0.1:9099;" in script
-    assert '"owner": sys.argv[2]' in script and '"load_balancer_arn"' in script
+    assert '"owner": sys.argv[2]' in script and '"host": sys.argv[3]' in script
     assert "systemctl enable --now research-catalog-owner-check" in script
+
+
+def test_the_notebook_never_receives_the_load_balancers_tokens(product: dict[str, Any]) -> None:
+    """The access token is the signed-in user's token at the identity provider: the notebook
+    server (and whatever runs in it) must not see it, nor the other identity headers."""
+    script, _ = user_data(product)
+    location = re.search(r"server_name NOTEBOOK_HOST;.*?  location / \{(.*?)\n  \}", script, re.S)
+    assert location
+    for header in ("x-amzn-oidc-accesstoken", "x-amzn-oidc-identity", "x-amzn-oidc-data"):
+        assert f'proxy_set_header {header} "";' in location.group(1)
+
+
+def test_the_route_asks_for_the_notebooks_own_host_name(product: dict[str, Any]) -> None:
+    (route,) = resources(product, "Custom::NotebookRoute").values()
+    assert route["Properties"]["Routing"] == "host"
 
 
 def test_no_inbound_rule_in_the_template_the_route_admits_only_the_gateway(

@@ -48,7 +48,12 @@ def test_secret_has_no_value_and_only_the_job_and_owner_may_read_it(
         assert "secret" not in str(parameter.get("Default", "")).lower(), name
     policy = only(product, "AWS::SecretsManager::ResourcePolicy")
     assert policy["BlockPublicPolicy"] is True
-    (statement,) = policy["ResourcePolicy"]["Statement"]
+    statement, lock = policy["ResourcePolicy"]["Statement"]
+    # Policy and key changes only by the jobs launch role (CloudFormation); the owner keeps
+    # setting the values.
+    assert lock["Effect"] == "Deny" and "secretsmanager:PutResourcePolicy" in lock["Action"]
+    assert "secretsmanager:PutSecretValue" not in lock["Action"]
+    assert contract.launch_role_name("jobs") in json.dumps(lock["Condition"])
     assert (statement["Effect"], statement["Action"]) == ("Deny", "secretsmanager:GetSecretValue")
     readers = json.dumps(statement["Condition"]["StringNotLike"]["aws:userid"])
     assert "ExecutionRole" in readers and "OwnerAwsUserId" in readers

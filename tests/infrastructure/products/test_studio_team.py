@@ -108,13 +108,52 @@ def test_training_data_is_read_only_and_only_when_given(product: dict[str, Any])
     (policy,) = resources(product, "AWS::IAM::RolePolicy").values()
     assert policy["Condition"] == "HasTrainingData"
     statements = by_sid(policy["Properties"]["PolicyDocument"]["Statement"])
-    assert set(statements["TrainingDataReadOnly"]["Action"]) == {
+    actions = {
+        action
+        for statement in statements.values()
+        if statement["Effect"] == "Allow"
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    assert actions == {
         "s3:ListBucket",
         "s3:GetBucketLocation",
         "s3:GetObject",
         "s3:GetObjectVersion",
+        "kms:Decrypt",
     }
     assert statements["TrainingDataDecrypt"]["Condition"]["StringEquals"]["kms:ViaService"]
+
+
+def test_training_data_passes_the_bucket_mount_check_first(product: dict[str, Any]) -> None:
+    """The bucket named in the form is granted only as the shared check returns it: the
+    owner's own or shared with their community, in this account (as workstation mounts)."""
+    (check_id, check), *others = [
+        (logical_id, resource)
+        for logical_id, resource in resources(product, "Custom::BucketMounts").items()
+    ]
+    assert not others and check["Condition"] == "HasTrainingData"
+    properties = check["Properties"]
+    assert properties["ReadOnlyBuckets"] == [{"Ref": "TrainingDataBucket"}]
+    assert properties["ReadWriteBuckets"] == []
+    (context_id,) = resources(product, "Custom::ProductContext")
+    assert properties["OwnerAwsUserId"] == {"Fn::GetAtt": [context_id, "OwnerAwsUserId"]}
+    assert properties["Community"] == {"Fn::GetAtt": [context_id, "Community"]}
+    assert properties["ResolveKeys"] == "true"
+    (policy,) = resources(product, "AWS::IAM::RolePolicy").values()
+    statements = by_sid(policy["Properties"]["PolicyDocument"]["Statement"])
+    text = json.dumps(statements)
+    assert "TrainingDataBucket" not in text, "the form's value is never granted unchecked"
+    for sid in ("TrainingDataList", "TrainingDataRead"):
+        assert statements[sid]["Condition"] == {
+            "StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}
+        }
+        assert check_id in json.dumps(statements[sid]["Resource"])
+    # Decrypt names only the key(s) the check found on that bucket, not every key.
+    assert statements["TrainingDataDecrypt"]["Resource"] == {
+        "Fn::Split": [",", {"Fn::GetAtt": [check_id, "ReadOnlyKeyArns"]}]
+    }
 
 
 def test_instance_types_outside_the_allowed_list_are_denied(product: dict[str, Any]) -> None:

@@ -12,8 +12,11 @@ from catalog_constructs.product_template.workstation import windows_setup
 from products._workstation.form import INSTANCE_ARCHITECTURES
 from products.windows import stack
 from products.windows.definition import DEFINITION
+from tests.iam_eval import ALLOW, EXPLICIT_DENY, Request, decide, resolve
 from tests.infrastructure.templates import resources, user_data
 from tests.synth import SynthesizedStage
+
+ACCOUNT = "111111111111"
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def test_sign_in_password_is_generated_and_only_owner_and_instance_read_it(
     assert contract.CREDENTIALS_KEY_ARN_PARAMETER in properties["KmsKeyId"]
 
     (policy,) = resources(product, "AWS::SecretsManager::ResourcePolicy").values()
-    (deny,) = policy["Properties"]["ResourcePolicy"]["Statement"]
+    deny, _lock = policy["Properties"]["ResourcePolicy"]["Statement"]
     assert (deny["Effect"], deny["Principal"], deny["Action"]) == (
         "Deny",
         "*",
@@ -105,3 +108,65 @@ def test_outputs_tell_how_to_connect(product: dict[str, Any]) -> None:
     assert "AWS-StartPortForwardingSession" in instructions
     assert "portNumber=3389" in json.dumps(outputs["PortForwardingCommand"]["Value"])
     assert "5 to 15 minutes" in product["Description"]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "secretsmanager:PutResourcePolicy",
+        "secretsmanager:DeleteResourcePolicy",
+        "secretsmanager:UpdateSecret",
+        "secretsmanager:PutSecretValue",
+    ],
+)
+def test_only_cloudformation_changes_the_credentials_policy_key_or_value(
+    product: dict[str, Any], action: str
+) -> None:
+    """Decided as IAM would (tests/iam_eval.py): a colleague whose own policy allows every
+    Secrets Manager action is denied by the secret's policy; the ec2 launch role is not."""
+    (policy,) = resources(product, "AWS::SecretsManager::ResourcePolicy").values()
+    statements = resolve(
+        policy["Properties"]["ResourcePolicy"]["Statement"],
+        {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT},
+    )
+    everything = [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]
+
+    def decision(role: str) -> str:
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+        request = Request(
+            action=action,
+            resource=f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:SC-x-sign-in-AbCdEf",
+            principal_arn=arn,
+            account=ACCOUNT,
+            resource_account=ACCOUNT,
+            context={"aws:PrincipalArn": arn, "aws:userid": "AROAOTHER:bob"},
+        )
+        return decide(request, identity=everything, resource=statements)
+
+    assert decision("Researchers") == EXPLICIT_DENY
+    assert decision(contract.launch_role_name("ec2")) == ALLOW
+
+
+# The longest value CloudFormation substitutes into each user-data variable, at worst: the wait
+# handle is a pre-signed URL (about 500 bytes seen; 1 KB assumed), log group names are
+# generated from the stack name (about 80), the two bucket lists hold ten names of at most 63
+# characters between them (Custom::BucketMounts refuses more).
+WORST_CASE_VALUES = {
+    "WaitHandle": 1024,
+    "LogGroupName": 128,
+    "DataVolumeId": 21,
+    "ReadOnlyBuckets": 10 * 63 + 9,
+    "ReadWriteBuckets": 0,
+    "CredentialSecretArn": 256,
+    "AWS::Region": 20,
+}
+
+
+def test_user_data_fits_ec2s_16_kb_with_every_value_at_its_longest(product: dict[str, Any]) -> None:
+    """EC2 refuses user data over 16 KB (before base64); the instance, and so the product,
+    would fail to launch. The bucket synchronisation is the largest part."""
+    script, _ = user_data(product)
+    names = re.findall(r"\$\{([^}!]+)\}", script)
+    assert set(names) <= set(WORST_CASE_VALUES), set(names) - set(WORST_CASE_VALUES)
+    size = len(script.encode()) + sum(WORST_CASE_VALUES[n] - len(f"${{{n}}}") for n in names)
+    assert size <= 16 * 1024, size

@@ -89,3 +89,28 @@ def test_broken_documents_are_reported(valid: dict, breakage: str) -> None:
     breaks(document)
     errors = document_errors(document)
     assert any(expected in error for error in errors), errors
+
+
+def test_mountpoint_is_installed_only_with_a_signature_by_a_pinned_key() -> None:
+    """The package and its key file come from the same server: only the pinned fingerprints
+    (AWS's installation guide) make the signature mean something. Whether AWS's packages
+    verify against them is shown only by an image build."""
+    from catalog_constructs.product_template.workstation import bucket_mounts
+
+    document = yaml.safe_load(COMPONENTS["mountpoint-s3"].data())
+    (keys,) = [p["SigningKeys"]["default"] for p in document["parameters"] if "SigningKeys" in p]
+    fingerprints = keys.split("|")
+    assert fingerprints and all(len(f) == 40 and f.isalnum() for f in fingerprints)
+    (install,) = [
+        s for p in document["phases"] for s in p["steps"] if s["name"] == "InstallMountpoint"
+    ]
+    commands = install["inputs"]["commands"]
+    verify = next(
+        i for i, c in enumerate(commands) if c.startswith("gpg --batch --status-fd 1 --verify")
+    )
+    check = next(i for i, c in enumerate(commands) if "VALIDSIG" in c and "{{ SigningKeys }}" in c)
+    installs = next(i for i, c in enumerate(commands) if "apt-get install" in c)
+    assert verify < check < installs
+    # The boot-time fallback of workstations without Mountpoint checks the same keys.
+    assert keys == bucket_mounts.MOUNTPOINT_SIGNING_KEYS
+    assert f"VALIDSIG .*({keys})" in bucket_mounts.LINUX_SETUP

@@ -152,3 +152,43 @@ def test_the_image_component_embeds_this_very_source() -> None:
     document = yaml.safe_load(COMPONENTS["owner-check-proxy"].data())
     (step,) = [s for p in document["phases"] for s in p["steps"] if s["name"] == "WriteOwnerCheck"]
     assert step["inputs"][0]["content"] == SOURCE.read_text()
+
+
+def test_the_check_is_bound_to_the_notebooks_own_host(keys: Any) -> None:
+    """The load balancer's token names the user, not the notebook: the instance allows only
+    requests nginx reports for its own host name (notebook v2 configures ``host``)."""
+    bound = owner_check.Settings(
+        region="us-east-1",
+        load_balancer_arn=LOAD_BALANCER,
+        owner_claim="userid",
+        owner="3412345",
+        host="abc.notebooks.example.org",
+    )
+    httpd = owner_check.ThreadingHTTPServer(("127.0.0.1", 0), owner_check.make_handler(bound, keys))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    port = int(httpd.server_address[1])
+    try:
+        own = {owner_check.HEADER: token(), owner_check.HOST_HEADER: "ABC.notebooks.example.org"}
+        assert status(port, own) == 200
+        other = {**own, owner_check.HOST_HEADER: "xyz.notebooks.example.org"}
+        assert status(port, other) == 403
+        assert status(port, {owner_check.HEADER: token()}) == 403
+    finally:
+        httpd.shutdown()
+        thread.join()
+
+
+def test_the_settings_file_names_the_host(tmp_path: Path) -> None:
+    path = tmp_path / "owner-check.json"
+    path.write_text(
+        json.dumps(
+            {
+                "region": "us-east-1",
+                "load_balancer_arn": LOAD_BALANCER,
+                "owner": "3412345",
+                "host": "Abc.Notebooks.Example.org",
+            }
+        )
+    )
+    assert owner_check.Settings.from_file(str(path)).host == "abc.notebooks.example.org"

@@ -106,10 +106,18 @@ def test_someone_elses_profile_is_access_denied(
     assert "only their own profile" in capsys.readouterr().err
 
 
-def test_other_errors_are_not_disguised(sagemaker: tuple[Any, Stubber]) -> None:
+def test_other_errors_are_not_disguised(
+    sagemaker: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Reported as they are, with AWS's code, in one line instead of a traceback.
     client, stubber = sagemaker
     stubber.add_client_error(
-        "describe_domain", "ThrottlingException", expected_params={"DomainId": DOMAIN}
+        "describe_domain",
+        "ThrottlingException",
+        "Rate exceeded",
+        expected_params={"DomainId": DOMAIN},
     )
-    with pytest.raises(Exception, match="ThrottlingException"):
-        run(client)
+    code, _ = run(client)
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == "error: AWS refused DescribeDomain: ThrottlingException: Rate exceeded"

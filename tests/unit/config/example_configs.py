@@ -58,6 +58,7 @@ communities:
     owner_email_template: "{session}@example.org"
     budget:
       amount_usd: 1000
+    kind: saml
   challenge:
     display_name: Data Challenge
     principals:
@@ -67,6 +68,7 @@ communities:
     manager_email: challenge@example.org
     budget:
       amount_usd: 250
+    kind: saml
 """
 
 EXISTING_NETWORK = """\
@@ -134,18 +136,24 @@ def assert_bad_input(tmp_path: Path, case: BadCase) -> None:
     assert len(str(error).splitlines()) == count
 
 
-# ---- delivery: the pipeline section and the promotion rule
+# ---- the promotion order, the pipeline section
 
-DELIVERY = """\
+STAGE_ORDER = """\
+stage_order: [dev, prod]
+"""
+
+DELIVERY = (
+    STAGE_ORDER
+    + """\
 delivery:
   account: "333333333333"
   region: us-east-1
   connection_arn: "arn:aws:codeconnections:us-east-1:333333333333:connection/\
 00000000-0000-0000-0000-000000000000"
   repository: acme/catalog
-  stage_order: [dev, prod]
   approval_before: [prod]
 """
+)
 
 PROD = edit(
     DEV,

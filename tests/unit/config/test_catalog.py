@@ -23,6 +23,28 @@ BAD_CASES: list[BadCase] = [
         ["got 51 characters", "allowed: 1..50 characters"],
         1,
     ),
+    # aws-cdk-lib's CloudFormationProduct refuses these at synth with a jsii traceback.
+    (
+        "support-email-with-a-long-top-level-domain",
+        "base",
+        [("support_email: rc@example.org", "support_email: research-computing@institute.science")],
+        BASE_FILE,
+        "catalog.support_email",
+        [
+            "'research-computing@institute.science' is refused by the CDK as a product's support",
+            "a top-level domain of 2 to 4 letters",
+        ],
+        1,
+    ),
+    (
+        "support-email-with-characters-the-cdk-refuses",
+        "base",
+        [("support_email: rc@example.org", "support_email: rc!help@example.org")],
+        BASE_FILE,
+        "catalog.support_email",
+        ["is refused by the CDK as a product's support e-mail"],
+        1,
+    ),
     (
         "support-url-not-https",
         "base",

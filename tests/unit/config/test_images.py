@@ -36,6 +36,17 @@ IMAGES_CASES = {
         "images.schedule",
         "allowed: cron(minutes hours day-of-month month day-of-week year)",
     ),
+    # Six fields used to be enough; Image Builder refuses both day fields set.
+    "schedule with both day fields": (
+        "images:\n  schedule: cron(0 9 * * MON *)\n",
+        "images.schedule",
+        "has day-of-month '*' and day-of-week 'MON'; allowed: exactly one of the two is '?'",
+    ),
+    "schedule with a month out of range": (
+        "images:\n  schedule: cron(0 6 ? 13 MON *)\n",
+        "images.schedule",
+        "has month '13'; allowed: 1-12 or JAN-DEC",
+    ),
     "keep too many": ("images:\n  keep_last: 500\n", "images.keep_last", "50"),
     "bad source account": (
         'images:\n  source_account: "12345"\n',

@@ -42,9 +42,15 @@ def test_example_stage_loads(stage: str) -> None:
     # dev publishes the newest linux-docker version before prod does.
     assert (
         config.published_versions("linux-docker")
-        == {"dev": ("v1", "v2", "v3", "v4"), "prod": ("v1",)}[stage]
+        == {"dev": ("v1", "v2", "v3", "v4", "v5"), "prod": ("v1",)}[stage]
     )
-    assert set(config.communities) == {"biomedical", "challenge"}
+    assert (
+        set(config.communities)
+        == {
+            "dev": {"biomedical", "challenge", "consortium"},
+            "prod": {"biomedical", "challenge"},
+        }[stage]
+    )
     for community in config.communities.values():
         for arn in community.role_arns_in(config.stage.account, config.stage.partition):
             assert f":iam::{config.stage.account}:role/" in arn
@@ -81,14 +87,17 @@ def test_example_dev_communities() -> None:
     assert config.community_role_arns("challenge") == [
         "arn:aws:iam::111111111111:role/DataChallengeParticipants"
     ]
-    assert list(config.communities_for("linux-docker")) == ["biomedical", "challenge"]
+    assert list(config.communities_for("linux-docker")) == ["biomedical", "challenge", "consortium"]
+    assert config.community_role_arns("consortium") == [
+        "arn:aws:iam::111111111111:role/research-catalog-sign-in-consortium"
+    ]
     assert config.communities_for("not-a-product") == {}
     assert config.published_versions("not-a-product") == ()
 
 
 def test_importing_and_loading_config_does_not_import_cdk() -> None:
     code = (
-        "import sys, config; config.load_config('dev'); "
+        f"import sys, config; config.load_config('dev', {str(EXAMPLE_CONFIG_DIR)!r}); "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'constructs', 'jsii')]; "
         "assert not bad, bad"
     )
@@ -162,9 +171,12 @@ def test_stage_names_that_are_not_stages(tmp_path: Path, stage: str) -> None:
     assert str(error).endswith("available stages: dev")
 
 
-def test_unknown_stage_in_the_real_config_dir() -> None:
-    with pytest.raises(ConfigError, match=r"no config/qa\.yaml; available stages: .*dev.*prod"):
-        load_config("qa")
+def test_unknown_stage_names_the_missing_file_and_the_stages() -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"no tests/example_org/config/qa\.yaml; available stages: dev, prod$",
+    ):
+        load_config("qa", EXAMPLE_CONFIG_DIR)
 
 
 def test_delivery_in_a_stage_file_is_rejected(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ BAD_CASES: list[BadCase] = [
         [
             "unknown key 'colour'",
             "allowed keys: stage, catalog, tags, operators, network, storage, products, "
-            "communities",
+            "sign_in, communities",
         ],
         1,
     ),
@@ -115,7 +115,7 @@ def test_all_problems_of_both_files_are_reported_at_once(tmp_path: Path) -> None
     assert lines[0].startswith("config/base.yaml:3: catalog.support_email: ")
     assert lines[1].startswith("config/dev.yaml:3: stage.region: ")
     assert lines[2].startswith("config/dev.yaml:6: network.cidr: ")
-    assert lines[3].startswith("config/dev.yaml:19: communities.challenge.display_name: ")
+    assert lines[3].startswith("config/dev.yaml:20: communities.challenge.display_name: ")
 
 
 def test_key_overridden_in_stage_file_is_blamed_on_the_stage_file(tmp_path: Path) -> None:

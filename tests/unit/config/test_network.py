@@ -115,7 +115,30 @@ BAD_CASES: list[BadCase] = [
         [("cidr: 10.60.0.0/16", "cidr: 10.0.0.0/8")],
         DEV_FILE,
         "network.cidr",
-        ["'10.0.0.0/8' has prefix length /8", "allowed: /16../24"],
+        ["'10.0.0.0/8' has prefix length /8", "allowed: /16../18"],
+        1,
+    ),
+    # The CDK splits the VPC into a /20 per zone for products and a /26 for NAT; a smaller VPC
+    # passed config and failed synth ("1 of /20 exceeds remaining space of 10.60.0.0/19").
+    (
+        "cidr-too-small-for-any-zones",
+        "dev",
+        [("cidr: 10.60.0.0/16", "cidr: 10.60.0.0/19")],
+        DEV_FILE,
+        "network.cidr",
+        ["'10.60.0.0/19' has prefix length /19", "allowed: /16../18"],
+        1,
+    ),
+    (
+        "cidr-too-small-for-four-zones",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", "  cidr: 10.60.0.0/18\n  max_azs: 4\n")],
+        DEV_FILE,
+        "network.cidr",
+        [
+            "'10.60.0.0/18' is too small for max_azs 4: each zone gets a /20 for products",
+            "allowed: /17 or larger (e.g. 10.60.0.0/17), or fewer zones",
+        ],
         1,
     ),
     (

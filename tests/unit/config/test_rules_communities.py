@@ -232,7 +232,7 @@ def test_a_communitys_document_fits_its_ssm_parameter() -> None:
         CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
     (problem,) = error.value.errors()
     assert problem["loc"] == ("communities", "team01", "principals")
-    assert "document for the stage's functions up to 4,479 bytes" in problem["msg"]
+    assert "document for the stage's functions up to 4,912 bytes" in problem["msg"]
     assert "allowed: 4,096" in problem["msg"]
 
 

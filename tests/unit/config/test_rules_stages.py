@@ -11,6 +11,7 @@ from tests.unit.config.example_configs import (
     DEV,
     FAKE_REGISTRY,
     PROD,
+    STAGE_ORDER,
     edit,
     load_error,
     pipeline_config,
@@ -30,7 +31,9 @@ def test_two_stages_cannot_target_one_account_and_region(tmp_path: Path) -> None
 
 def test_stages_in_one_account_but_different_regions_load(tmp_path: Path) -> None:
     other_region = edit(DEV, ("region: us-east-1", "region: eu-west-1"))
-    config_dir = write_config(tmp_path, stages={"dev": DEV, "eu": other_region})
+    config_dir = write_config(
+        tmp_path, base=BASE + "stage_order: [dev, eu]\n", stages={"dev": DEV, "eu": other_region}
+    )
     assert load_config("eu", config_dir, registry=FAKE_REGISTRY).stage.region == "eu-west-1"
 
 
@@ -44,7 +47,7 @@ def test_prod_listing_a_version_dev_does_not_publish_fails_clearly(tmp_path: Pat
     line = problem_line(error, "products.linux-docker.versions[1]")
     assert line.startswith("config/prod.yaml:")
     assert "version 'v2' of product 'linux-docker' is not published in stage 'dev'" in line
-    assert "(config/dev.yaml), which comes before 'prod' in delivery.stage_order" in line
+    assert "(config/dev.yaml), which comes before 'prod' in stage_order" in line
     assert line.endswith("allowed: v1")
 
 
@@ -77,6 +80,64 @@ def test_the_first_stage_is_not_checked_against_others(tmp_path: Path) -> None:
     ) == ("v1", "v2")
 
 
+def test_promotion_order_holds_without_a_pipeline(tmp_path: Path) -> None:
+    # base.yaml tells cdk-deploy-only organisations to remove delivery: the rule stays.
+    config_dir = write_config(
+        tmp_path,
+        base=BASE + STAGE_ORDER,
+        stages={"dev": DEV, "prod": PROD + "products:\n  linux-docker:\n    versions: [v1, v2]\n"},
+    )
+
+    line = problem_line(load_error(config_dir, "prod"), "products.linux-docker.versions[1]")
+    assert "version 'v2' of product 'linux-docker' is not published in stage 'dev'" in line
+
+
+def test_several_stages_need_a_stage_order(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path, stages={"dev": DEV, "prod": PROD})
+
+    error = load_error(config_dir, "prod")
+
+    [problem] = error.problems
+    assert (problem.file, problem.key) == ("config/base.yaml", "stage_order")
+    assert "missing required key 'stage_order' (there is more than one stage)" in str(problem)
+    assert str(problem).endswith("allowed stages: dev, prod")
+
+
+def test_a_single_stage_needs_no_stage_order(tmp_path: Path) -> None:
+    config = load_config("dev", write_config(tmp_path), registry=FAKE_REGISTRY)
+    assert config.stage_order is None
+    assert config.stages_in_order() == ["dev"]
+
+
+def test_a_stage_left_out_of_stage_order_is_reported(tmp_path: Path) -> None:
+    qa = edit(PROD, ('account: "222222222222"', 'account: "555555555555"'))
+    config_dir = write_config(
+        tmp_path, base=BASE + STAGE_ORDER, stages={"dev": DEV, "prod": PROD, "qa": qa}
+    )
+
+    line = problem_line(load_error(config_dir), "stage_order")
+    assert line.startswith("config/base.yaml:")
+    assert "stage 'qa' (config/qa.yaml) is not in stage_order" in line
+
+
+def test_stage_order_in_a_stage_file_is_rejected(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path, base=BASE, stages={"dev": DEV + STAGE_ORDER})
+
+    line = problem_line(load_error(config_dir), "stage_order")
+    assert line.startswith("config/dev.yaml:")
+    assert "set it in config/base.yaml instead" in line
+
+
+def test_one_account_per_stage_is_reported_with_the_other_problems(tmp_path: Path) -> None:
+    # Reported at once, not only after everything else is fixed.
+    broken = edit(DEV, ("cidr: 10.60.0.0/16", "cidr: 10.60.0.0/33"))
+    config_dir = write_config(tmp_path, stages={"dev": DEV, "qa": broken})
+
+    message = str(load_error(config_dir, "qa"))
+    assert "already the target of stage 'dev' (config/dev.yaml)" in message
+    assert "network.cidr" in message
+
+
 def test_unknown_stage_in_stage_order_is_reported(tmp_path: Path) -> None:
     config_dir = write_config(
         tmp_path,
@@ -84,6 +145,6 @@ def test_unknown_stage_in_stage_order_is_reported(tmp_path: Path) -> None:
         stages={"dev": DEV, "prod": PROD},
     )
 
-    line = problem_line(load_error(config_dir), "delivery.stage_order[1]")
+    line = problem_line(load_error(config_dir), "stage_order[1]")
     assert line.startswith("config/base.yaml:")
     assert "no stage 'prd' (no config/prd.yaml) (did you mean 'prod'?); allowed: dev, prod" in line

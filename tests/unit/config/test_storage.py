@@ -55,6 +55,37 @@ BAD_CASES: list[BadCase] = [
         ["is not an EventBridge schedule", "cron(0 9 * * ? *)"],
         1,
     ),
+    # Passed the old six-fields check; EventBridge refuses both day fields set at deploy time.
+    (
+        "storage-schedule-with-both-day-fields",
+        "base",
+        [("products:\n", "storage:\n  purge_schedule: cron(0 9 * * MON *)\nproducts:\n")],
+        BASE_FILE,
+        "storage.purge_schedule",
+        [
+            "'cron(0 9 * * MON *)' has day-of-month '*' and day-of-week 'MON'",
+            "allowed: exactly one of the two is '?', e.g. cron(0 9 ? * MON *)",
+        ],
+        1,
+    ),
+    (
+        "storage-schedule-minute-out-of-range",
+        "base",
+        [("products:\n", "storage:\n  purge_schedule: cron(75 9 * * ? *)\nproducts:\n")],
+        BASE_FILE,
+        "storage.purge_schedule",
+        ["has minutes '75'; allowed: 0-59, with , - * /"],
+        1,
+    ),
+    (
+        "storage-rate-unit-not-plural",
+        "base",
+        [("products:\n", "storage:\n  purge_schedule: rate(12 hour)\nproducts:\n")],
+        BASE_FILE,
+        "storage.purge_schedule",
+        ["needs the unit 'hour' for 1 and 'hours' otherwise"],
+        1,
+    ),
     (
         "storage-origin-with-path",
         "base",

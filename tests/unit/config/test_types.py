@@ -9,7 +9,7 @@ from typing import Annotated
 import pydantic
 import pytest
 
-from config.types import matching, unique
+from config.types import cron_problem, matching, rate_problem, unique
 from tests.unit.config.example_configs import (
     BASE_FILE,
     DEV_FILE,
@@ -95,6 +95,15 @@ BAD_CASES: list[BadCase] = [
         ["tag key 'aws:createdBy' starts with 'aws:'", "reserves"],
         1,
     ),
+    (
+        "tag-key-reserved-by-the-catalog",
+        "dev",
+        [("stage:\n", "tags:\n  Community: everyone\nstage:\n")],
+        DEV_FILE,
+        "tags.Community",
+        ["tag key 'Community' is reserved by the catalog", "choose another key"],
+        1,
+    ),
 ]
 
 
@@ -130,3 +139,58 @@ def test_unique_reports_every_repeat_at_its_index() -> None:
         (("names", 1), "duplicate name 'A' (also at [0]); each entry must appear once"),
         (("names", 3), "duplicate name 'a' (also at [0]); each entry must appear once"),
     ]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 9 ? * MON *)",
+        "cron(0 9 * * ? *)",
+        "cron(0/15 * ? * * *)",
+        "cron(0 9 ? * MON-FRI *)",
+        "cron(30 2 1,15 JAN-MAR ? 2027)",
+        "cron(0 9 L * ? *)",
+        "cron(0 9 15W * ? *)",
+        "cron(0 9 ? * 6#3 *)",
+        "cron(0 9 ? * FRIL *)",
+    ],
+)
+def test_cron_expressions_aws_accepts_pass(expression: str) -> None:
+    assert cron_problem(expression) is None
+
+
+@pytest.mark.parametrize(
+    ("expression", "fragment"),
+    [
+        ("cron(0 9 * * MON *)", "exactly one of the two is '?'"),
+        ("cron(0 9 ? * ? *)", "exactly one of the two is '?'"),
+        ("cron(0 9 * * *)", "six fields separated by single spaces"),
+        ("cron(60 9 ? * MON *)", "has minutes '60'"),
+        ("cron(0 24 ? * MON *)", "has hours '24'"),
+        ("cron(0 9 32 * ? *)", "has day-of-month '32'"),
+        ("cron(0 9 ? * 8 *)", "has day-of-week '8'"),
+        ("cron(0 9 ? * MON/2 *)", "has day-of-week 'MON/2'"),
+        ("cron(0 9 ? * MON 1969)", "has year '1969'"),
+        ("cron(0 9 ? * 2#6 *)", "has day-of-week '2#6'"),
+    ],
+)
+def test_cron_expressions_aws_refuses_are_explained(expression: str, fragment: str) -> None:
+    assert fragment in (cron_problem(expression) or "")
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("rate(1 day)", None),
+        ("rate(12 hours)", None),
+        ("rate(1 days)", "needs the unit 'day' for 1 and 'days' otherwise"),
+        ("rate(0 hours)", "is not a rate expression"),
+        ("rate(2 weeks)", "is not a rate expression"),
+    ],
+)
+def test_rate_expressions(expression: str, problem: str | None) -> None:
+    found = rate_problem(expression)
+    if problem is None:
+        assert found is None
+    else:
+        assert problem in (found or "")

@@ -107,9 +107,24 @@ def _terminate(stubber: Stubber) -> None:
 
 
 def _outputs(stubber: Stubber, outputs: list[dict[str, str]]) -> None:
+    """The launch record's outputs, in two pages when there are several."""
+    first, rest = outputs[:1], outputs[1:]
+    detail = {"RecordId": "rec-launch", "Status": "SUCCEEDED"}
     stubber.add_response(
-        "get_provisioned_product_outputs", {"Outputs": outputs}, {"ProvisionedProductId": "pp-1"}
+        "describe_record",
+        {
+            "RecordDetail": detail,
+            "RecordOutputs": first,
+            **({"NextPageToken": "p2"} if rest else {}),
+        },
+        {"Id": "rec-launch"},
     )
+    if rest:
+        stubber.add_response(
+            "describe_record",
+            {"RecordDetail": detail, "RecordOutputs": rest},
+            {"Id": "rec-launch", "PageToken": "p2"},
+        )
 
 
 def test_success_launches_newest_version_checks_outputs_and_terminates(client: Any) -> None:
@@ -277,4 +292,45 @@ def test_main_refuses_credentials_of_another_account(monkeypatch: pytest.MonkeyP
             return type("Sts", (), {"get_caller_identity": lambda self: {"Account": "999"}})()
 
     monkeypatch.setattr(smoke, "_session", lambda role_arn, region: Session())
-    assert smoke.main(["--stage", "dev"], out=io.StringIO()) == 2
+    assert smoke.main(["--stage", "dev"], out=io.StringIO(), config_dir=EXAMPLE_CONFIG_DIR) == 2
+
+
+# `make smoke` where it cannot start: one line, exit code 2, nothing launched.
+@pytest.mark.parametrize(
+    ("setup", "role_arn", "expected"),
+    [
+        ("none", None, "smoke test not started: no AWS credentials found"),
+        ("offline", None, "smoke test not started: cannot reach http://127.0.0.1:9"),
+        (
+            "credentials",
+            "research-catalog-smoke-test",
+            "SMOKE_ROLE_ARN 'research-catalog-smoke-test' is not an IAM role ARN; expected "
+            "^arn:aws(-[a-z]+)*:iam::\\d{12}:role/(path/)*name$ (e.g. arn:aws:iam::111111111111:"
+            "role/research-catalog-smoke-test)",
+        ),
+        (
+            "credentials",
+            "arn:aws:iam::999999999999:role/research-catalog-smoke-test",
+            "is in account 999999999999; stage dev is in 111111111111",
+        ),
+        ("none", "arn:aws:iam::111111111111:role/smoke", "no AWS credentials found"),
+        ("offline", "arn:aws:iam::111111111111:role/smoke", "cannot reach"),
+    ],
+)
+def test_main_says_in_one_line_why_it_cannot_start(
+    aws_setup: Any,
+    capsys: pytest.CaptureFixture[str],
+    setup: str,
+    role_arn: str | None,
+    expected: str,
+) -> None:
+    if setup != "none":
+        aws_setup.with_credentials()
+    if setup == "offline":
+        aws_setup.offline()
+    argv = ["--stage", "dev", *(["--role-arn", role_arn] if role_arn else [])]
+
+    assert smoke.main(argv, out=io.StringIO(), config_dir=EXAMPLE_CONFIG_DIR) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert expected in line

@@ -284,8 +284,8 @@ def handler(
             )
             sns.publish(TopicArn=community.topic_arn, Subject=subject, Message=body)
             sent.append(community.name)
-        except ClientError as error:
-            log("report failed", community=community.name, error=str(error))
+        except Exception as error:  # one community must not stop the others' reports
+            log("report failed", community=community.name, error=repr(error))
             failed.append(community.name)
     log("reports sent", sent=sent, failed=failed)
     if failed:

@@ -92,7 +92,7 @@ def handler(
     """Custom resource (Create/Update/Delete) or the daily scheduled retry."""
     custom_resource = is_custom_resource_request(event)
     if custom_resource and event["RequestType"] == "Delete":
-        respond(event, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
+        respond(event, context, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
     try:
         result = activate(_tag_keys(event, environ), client("ce"))
@@ -102,6 +102,7 @@ def handler(
             raise
         respond(
             event,
+            context,
             status="FAILED",
             physical_id=PHYSICAL_ID,
             reason=f"activating cost-allocation tags failed: {error}",
@@ -112,6 +113,7 @@ def handler(
     if custom_resource:
         respond(
             event,
+            context,
             status="SUCCESS",
             physical_id=PHYSICAL_ID,
             reason=result.summary(),

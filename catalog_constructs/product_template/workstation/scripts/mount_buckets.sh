@@ -8,6 +8,12 @@ token=$(curl -fsS -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seco
 metadata() { curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/$1"; }
 user_data=$(metadata user-data)
 region=$(metadata meta-data/placement/region)
+# Every bucket must belong to this account: a name that moved to another account (a purged
+# bucket claimed from outside) is refused by S3 instead of mounted. The instance role's grants
+# carry the same condition (s3:ResourceAccount).
+account=$(metadata dynamic/instance-identity/document |
+  sed -n 's/.*"accountId"[[:space:]]*:[[:space:]]*"\([0-9]\{12\}\)".*/\1/p')
+[ -n "$account" ] || { echo "cannot read this instance's account" >&2; exit 1; }
 listed() {
   printf '%s\n' "$user_data" | sed -n "s/^# research-catalog-$1-buckets: //p" |
     tr ',' '\n' | sed '/^$/d'
@@ -23,14 +29,23 @@ if ! command -v mount-s3 >/dev/null; then
   case "$(uname -m)" in x86_64) arch=x86_64 ;; aarch64) arch=arm64 ;; esac
   if [ "$ID" = ubuntu ]; then package=deb; else package=rpm; fi
   file="mount-s3-@MOUNTPOINT_VERSION@-$arch.$package"
-  curl -fsSL -o "/tmp/$file" \
-    "https://s3.amazonaws.com/mountpoint-s3-release/@MOUNTPOINT_VERSION@/$arch/$file"
+  release="https://s3.amazonaws.com/mountpoint-s3-release"
+  curl -fsSL -o "/tmp/$file" "$release/@MOUNTPOINT_VERSION@/$arch/$file"
+  curl -fsSL -o "/tmp/$file.asc" "$release/@MOUNTPOINT_VERSION@/$arch/$file.asc"
+  curl -fsSL -o /tmp/mountpoint-keys "$release/public_keys/KEYS"
+  # Installed only with a valid signature by one of AWS's Mountpoint signing keys, pinned by
+  # fingerprint (the key file comes from the same server, so it proves nothing by itself).
+  GNUPGHOME=$(mktemp -d)
+  export GNUPGHOME
+  gpg --batch --quiet --import /tmp/mountpoint-keys
+  gpg --batch --status-fd 1 --verify "/tmp/$file.asc" "/tmp/$file" > /tmp/mountpoint-verify
+  grep -Eq '^\[GNUPG:\] VALIDSIG .*(@MOUNTPOINT_SIGNING_KEYS@)' /tmp/mountpoint-verify
   if [ "$package" = deb ]; then
     apt-get install -y -q "/tmp/$file"
   else
     dnf install -y "/tmp/$file"
   fi
-  rm -f "/tmp/$file"
+  rm -rf "/tmp/$file" "/tmp/$file.asc" /tmp/mountpoint-keys /tmp/mountpoint-verify "$GNUPGHOME"
 fi
 owner_uid=$(id -u ssm-user)
 owner_gid=$(id -g ssm-user)
@@ -40,7 +55,7 @@ mount_bucket() {
   mountpoint -q "$root/$name" && return 0
   mkdir -p "$root/$name"
   mount-s3 "$name" "$root/$name" --region "$region" --allow-other \
-    --uid "$owner_uid" --gid "$owner_gid" "$@"
+    --expected-bucket-owner "$account" --uid "$owner_uid" --gid "$owner_gid" "$@"
   echo "mounted s3://$name at $root/$name ($*)"
 }
 for name in $(listed read-only); do mount_bucket "$name" --read-only; done

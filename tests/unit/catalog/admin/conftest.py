@@ -42,20 +42,21 @@ def make_event() -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture
 def invoke(
-    capture: Callable[[], Any], lambda_context: Any
-) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Runs the entry point with the stubbed client and a clock that advances 60 s per
-    reading; returns the one response sent."""
+    capture: Callable[[], Any], lambda_context: Any, clock: Any
+) -> Callable[..., dict[str, Any]]:
+    """Runs the entry point with the stubbed client, on a simulated clock with the Lambda's
+    15 minutes left (or ``remaining_seconds``); returns the one response sent."""
 
-    def run(event: dict[str, Any], sc: Any) -> dict[str, Any]:
+    def run(event: dict[str, Any], sc: Any, *, remaining_seconds: float = 900) -> dict[str, Any]:
         sent = capture()
+        lambda_context.run_with(clock, remaining_seconds=remaining_seconds)
         dispatch.handler(
             event,
             lambda_context,
             send=sent,
             client=lambda name: sc,
-            sleep=lambda seconds: None,
-            clock=iter(range(0, 10_000, 60)).__next__,
+            sleep=clock.sleep,
+            clock=clock,
         )
         assert len(sent.bodies) == 1
         return dict(sent.bodies[0])

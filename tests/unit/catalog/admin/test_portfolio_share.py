@@ -94,6 +94,8 @@ def test_failed_share_reports_the_accounts(
             },
         },
     )
+    # The share this call created is removed again (test_faults.py).
+    stubber.add_response("delete_portfolio_share", {})
     response = invoke(
         make_event("Create", portfolio_share.RESOURCE_TYPE, {"PortfolioId": "port-1", **OU}), sc
     )
@@ -107,14 +109,22 @@ def test_share_that_never_completes_times_out(
     sc, stubber = client
     _shares(stubber, "ORGANIZATIONAL_UNIT", [])
     stubber.add_response("create_portfolio_share", {"PortfolioShareToken": "share-1"})
-    # The fake clock advances 60 s per reading: the 13-minute limit is reached at poll 13.
-    for _ in range(13):
+    # 25 s to wait once the answer's minute and the cleanup's two are kept: polls at 0, 10, 20.
+    for _ in range(3):
         stubber.add_response("describe_portfolio_share_status", {"Status": "IN_PROGRESS"})
+    stubber.add_response(
+        "delete_portfolio_share", {}, {"PortfolioId": "port-1", "OrganizationNode": OU}
+    )
     response = invoke(
-        make_event("Create", portfolio_share.RESOURCE_TYPE, {"PortfolioId": "port-1", **OU}), sc
+        make_event("Create", portfolio_share.RESOURCE_TYPE, {"PortfolioId": "port-1", **OU}),
+        sc,
+        remaining_seconds=60 + 120 + 25,
     )
     assert response["Status"] == "FAILED"
-    assert "still IN_PROGRESS after 13 minutes" in response["Reason"]
+    assert response["Reason"] == (
+        "timed out waiting for portfolio share share-1 (IN_PROGRESS); "
+        "the share it created was removed again"
+    )
 
 
 def test_delete_removes_the_share_and_tolerates_a_missing_one(

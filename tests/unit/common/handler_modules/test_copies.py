@@ -12,20 +12,27 @@ ROOT = Path(catalog_constructs.__file__).parent
 CANONICAL = ROOT / "common" / "handler_modules"
 MODULES = sorted(path.name for path in CANONICAL.glob("*.py") if path.name != "__init__.py")
 # The packaging convention: an asset is a handler/ directory with one uniquely named package.
-PACKAGES = sorted(ROOT.glob("**/handler/*_handlers"))
+ALL_PACKAGES = sorted(ROOT.glob("**/handler/*_handlers"))
+# Packages that answer no CloudFormation request (an HTTP service) hold no custom-resource
+# module, so no copy of cfn.py either.
+NOT_CUSTOM_RESOURCES = {"sign_in/handler/sign_in_handlers"}
+PACKAGES = [p for p in ALL_PACKAGES if p.relative_to(ROOT).as_posix() not in NOT_CUSTOM_RESOURCES]
 # Modules only some assets need: the community documents are read by the product-context and
 # cost functions.
 ONLY_IN = {"communities.py": {"cost_handlers", "product_context_handlers"}}
 
 
 def test_every_asset_package_is_found() -> None:
-    assert [package.relative_to(ROOT).as_posix() for package in PACKAGES] == [
+    assert [package.relative_to(ROOT).as_posix() for package in ALL_PACKAGES] == [
         "catalog/admin/handler/catalog_admin_handlers",
         "cost/handler/cost_handlers",
         "shared/product_context/handler/product_context_handlers",
         "shared/storage/handler/storage_handlers",
+        "sign_in/handler/sign_in_handlers",
     ]
-    assert MODULES == ["cfn.py", "communities.py"]
+    for name in NOT_CUSTOM_RESOURCES:
+        assert not any((ROOT / name).glob("cfn.py"))
+    assert MODULES == ["cfn.py", "communities.py", "deadline.py"]
 
 
 @pytest.mark.parametrize("module", MODULES)

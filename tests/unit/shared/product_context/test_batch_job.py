@@ -117,8 +117,14 @@ def expected_registration() -> dict[str, Any]:
         "timeout": {"attemptDurationSeconds": 600},
         "retryStrategy": {"attempts": 3},
         "propagateTags": True,
-        # Empty tag values (an owner without e-mail) are left out.
-        "tags": {"research-catalog:owner-userid": "AROAEXAMPLE:jdoe"},
+        # Empty tag values (an owner without e-mail) are left out; the share identifier tag
+        # lets the end-user policy tie a submission's share to its definition: the pooled
+        # queue's share the handler answers (ShareIdentifier), which the scheduler and the
+        # submit API use, never the definition's name.
+        "tags": {
+            "research-catalog:owner-userid": "AROAEXAMPLE:jdoe",
+            "research-catalog:share-identifier": SHARE,
+        },
     }
 
 

@@ -150,3 +150,83 @@ def test_the_sharing_tags_are_the_contracts() -> None:
     # the operator guide tell operators the contract's.
     assert bucket_mounts.MOUNTABLE_BY_TAG == contract.MOUNTABLE_BY_TAG
     assert bucket_mounts.WRITABLE_BY_TAG == contract.WRITABLE_BY_TAG
+
+
+class ForeignBucketS3:
+    """moto's S3 plus one bucket of another account (999999999999) whose policy lets anyone
+    read its tags and which carries the owner's tag.
+
+    moto keeps every bucket in one account and ignores ``ExpectedBucketOwner``; this wrapper
+    answers as S3 documents it: AccessDenied when the named owner is not the bucket's. Whether
+    real S3 refuses in exactly this way is not something an offline test can show."""
+
+    FOREIGN = "foreign-data"
+    FOREIGN_ACCOUNT = "999999999999"
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.expected_owners: list[str | None] = []
+
+    def get_bucket_tagging(self, **kwargs: Any) -> Any:
+        self.expected_owners.append(kwargs.get("ExpectedBucketOwner"))
+        if kwargs["Bucket"] != self.FOREIGN:
+            return self.real.get_bucket_tagging(**kwargs)
+        if kwargs.get("ExpectedBucketOwner", self.FOREIGN_ACCOUNT) != self.FOREIGN_ACCOUNT:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "GetBucketTagging")
+        return {"TagSet": [{"Key": bucket_mounts.OWNER_USERID_TAG, "Value": OWNER}]}
+
+
+def test_a_bucket_of_another_account_with_the_owners_tag_is_refused(s3: Any) -> None:
+    foreign = ForeignBucketS3(s3)
+    with pytest.raises(bucket_mounts.MountRefused, match="foreign-data is not a bucket of this"):
+        bucket_mounts.check_mounts(event(read_write=[foreign.FOREIGN]), s3=foreign)
+    assert foreign.expected_owners == ["123456789012"]
+
+
+def test_every_tag_read_names_the_stacks_account(s3: Any) -> None:
+    recording = ForeignBucketS3(s3)
+    bucket_mounts.check_mounts(event(["alice-data", "study-reference"]), s3=recording)
+    assert recording.expected_owners == ["123456789012", "123456789012"]
+
+
+def test_a_request_without_an_account_in_its_stack_id_is_refused(s3: Any) -> None:
+    with pytest.raises(bucket_mounts.MountRefused, match="names no account"):
+        bucket_mounts.check_mounts({**event(["alice-data"]), "StackId": "not-an-arn"}, s3=s3)
+
+
+def test_studio_training_data_gets_exactly_its_buckets_default_key(s3: Any) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    key = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/study", TargetKeyId=key["KeyId"])
+    encrypted = {"alice-data": key["Arn"], "study-reference": "alias/study"}
+    for name, key_id in encrypted.items():
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key_id,
+                        }
+                    }
+                ]
+            },
+        )
+    for name in encrypted:
+        _, data = bucket_mounts.check_mounts(event([name], ResolveKeys="true"), s3=s3, kms=kms)
+        assert data["ReadOnlyKeyArns"] == key["Arn"], name
+
+
+def test_a_bucket_without_a_customer_key_gets_a_key_arn_that_names_none(s3: Any) -> None:
+    _, data = bucket_mounts.check_mounts(
+        event(["study-reference"], ResolveKeys="true"), s3=s3, kms=None
+    )
+    assert data["ReadOnlyKeyArns"] == "arn:aws:kms:us-east-1:123456789012:key/none"
+
+
+def test_workstation_mounts_resolve_no_keys(s3: Any) -> None:
+    _, data = bucket_mounts.check_mounts(event(["alice-data"]), s3=s3, kms=None)
+    assert "ReadOnlyKeyArns" not in data

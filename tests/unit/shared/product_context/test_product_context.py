@@ -118,6 +118,7 @@ def test_create_resolves_owner_community_and_placement(
         "OwnerAwsUserId": f"{role_id}:jdoe",
         "OwnerRoleName": "ResearchUsers",
         "OwnerEmail": "jdoe@example.org",
+        "OwnerName": "jdoe",
         "Community": "genomics",
         "SubnetId": data["SubnetId"],
         "AvailabilityZone": subnets[data["SubnetId"]],

@@ -14,6 +14,12 @@ from catalog_constructs.shared.product_context.handler.product_context_handlers 
     dispatch,
     studio_team,
 )
+from catalog_constructs.shared.product_context.handler.product_context_handlers.deadline import (
+    ANSWER_MARGIN_SECONDS,
+    Deadline,
+    DeadlineExceeded,
+)
+from tests.unit.clock import LambdaContext, SimulatedClock
 
 DOMAIN = "d-abcdefghijkl"
 OWNER = "AROAEXAMPLEROLEID:owner"
@@ -27,22 +33,11 @@ def sagemaker(stubbed: Callable[[str], tuple[Any, Stubber]]) -> Iterator[tuple[A
         stubber.assert_no_pending_responses()
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def deadline(seconds: float = 600) -> tuple[common.Deadline, FakeClock]:
-    clock = FakeClock()
-    return common.Deadline(seconds, clock=clock, sleep=clock.sleep), clock
+def deadline(seconds: float = 600) -> tuple[Deadline, SimulatedClock]:
+    """A deadline ``seconds`` away, on a simulated clock."""
+    clock = SimulatedClock()
+    context = LambdaContext().run_with(clock, remaining_seconds=seconds + ANSWER_MARGIN_SECONDS)
+    return Deadline(context, sleep=clock.sleep), clock
 
 
 def event(members: str, request_type: str = "Create") -> dict[str, Any]:
@@ -242,7 +237,7 @@ def test_teardown_gives_up_before_the_lambda_times_out(sagemaker: tuple[Any, Stu
         stubber.add_response("list_apps", {"Apps": [app]}, {"DomainIdEquals": DOMAIN})
     wait, clock = deadline(seconds=25)
     with pytest.raises(
-        common.ProductContextError, match=r"timed out waiting for apps to be deleted \(stuck\)"
+        DeadlineExceeded, match=r"timed out waiting for apps to be deleted \(stuck\)"
     ):
         studio_team.teardown_team(DOMAIN, sagemaker=client, deadline=wait)
     assert clock.now <= 25

@@ -3,7 +3,7 @@ it, moto's S3, and product buckets as the bucket products create them."""
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,7 @@ ENVIRON = {
     "PRODUCT_ROLE_PATTERN": f"arn:aws:iam::{ACCOUNT}:role/research-catalog/products/*",
     "SYNAPSE_ACCOUNT": "325565585839",
     "SYNAPSE_ORIGINS": json.dumps(["https://www.synapse.org"]),
+    "VPC_ID": "vpc-0123456789abcdef0",
     "ARCHIVE_DAYS": "30",
     "NOTICE_DAYS": "7",
     "SENDER": "catalog@example.org",
@@ -126,3 +127,34 @@ class Buckets:
 @pytest.fixture
 def buckets(s3: Any, example: Example) -> Buckets:
     return Buckets(s3, example)
+
+
+EventMaker = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def event(example: Any) -> EventMaker:
+    """A request of the bucket products' ``Custom::ProductBucket`` for the example owner."""
+
+    def make(request_type: str, bucket: str, **properties: Any) -> dict[str, Any]:
+        account, region = example.account, example.region
+        result: dict[str, Any] = {
+            "RequestType": request_type,
+            "ResponseURL": "https://example.com/signed",
+            "StackId": f"arn:aws:cloudformation:{region}:{account}:stack/SC-{account}-pp-x/guid",
+            "RequestId": "request",
+            "LogicalResourceId": "StorageAccess",
+            "ResourceType": "Custom::ProductBucket",
+            "ResourceProperties": {
+                "BucketName": bucket,
+                "Kind": "private",
+                "OwnerAwsUserId": example.owner,
+                "RestrictDownloadsToRegion": "false",
+                **properties,
+            },
+        }
+        if request_type != "Create":
+            result["PhysicalResourceId"] = bucket
+        return result
+
+    return make

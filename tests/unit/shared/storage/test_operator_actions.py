@@ -31,7 +31,7 @@ def test_restore_puts_the_owner_policy_back(
     assert (
         policy["ResearchCatalogOwner"]["Condition"]["StringEquals"]["aws:userid"] == example.owner
     )
-    assert "ResearchCatalogDownloadsOnlyInRegion" in policy
+    assert "ResearchCatalogDownloadsOnlyInNetwork" in policy
     current = buckets.tags("alice-data")
     assert settings.ARCHIVED_TAG not in current and current[settings.RESTORED_TAG] == "2026-03-01"
 

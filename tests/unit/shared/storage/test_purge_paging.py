@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from catalog_constructs.shared.storage.handler.storage_handlers import purge
-from tests.unit.shared.storage.fakes import Mailbox, versioned_objects
+from catalog_constructs.shared.storage.handler.storage_handlers.deadline import Deadline
+from tests.unit.shared.storage.fakes import Hooked, Mailbox, versioned_objects
 
 
 def test_purge_deletes_every_version_of_a_large_bucket_after_the_period(
@@ -32,7 +33,9 @@ def test_purge_deletes_every_version_of_a_large_bucket_after_the_period(
     assert mailbox.sent[0]["FromEmailAddress"] == "catalog@example.org"
 
 
-def test_purge_stops_before_the_time_limit_and_resumes(s3: Any, buckets: Any, example: Any) -> None:
+def test_purge_stops_before_the_time_limit_and_resumes(
+    s3: Any, buckets: Any, example: Any, clock: Any, lambda_context: Any
+) -> None:
     buckets.product_bucket("old-data")
     expected = versioned_objects(s3, "old-data", 600)
     assert expected == 1500
@@ -41,15 +44,17 @@ def test_purge_stops_before_the_time_limit_and_resumes(s3: Any, buckets: Any, ex
         on=example.today - dt.timedelta(days=31),
         noticed=example.today - dt.timedelta(8),
     )
-    # Enough time for the first page of 1,000 versions, not for the second.
-    budget = iter([10**6, 0])
+    # Enough time for the first page of 1,000 versions, not for the second: each page of
+    # deletes takes 20 s on the simulated clock, and 70 s are left (a minute is kept back).
+    lambda_context.run_with(clock, remaining_seconds=70)
+    slow = Hooked(s3, {"delete_objects": lambda kwargs: clock.advance(20)})
 
     first = purge.purge(
         example.settings,
-        s3=s3,
+        s3=slow,
         ses=Mailbox(),
         today=example.today,
-        time_left=lambda: next(budget, 0),
+        deadline=Deadline(lambda_context, sleep=clock.sleep),
     )
     assert first.incomplete == ["old-data"] and not first.purged
     assert buckets.exists("old-data")

@@ -2,13 +2,13 @@
 resource type to its module's functions, and ``handler`` answers CloudFormation.
 
 What a Delete does is data in the table: whether the type has anything to delete, and which
-physical IDs name something it created (a Create that failed answered with the logical ID,
-whose Delete must touch nothing).
+physical IDs name something it created (a Create that failed before creating anything answered
+with the logical ID, whose Delete must touch nothing; one that failed after answered with what
+it left behind, ``AdminError.physical_id``, so that the rollback's Delete removes it).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,8 +18,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from . import portfolio_share, version_guidance
-from .cfn import FAILED, SUCCESS, Sender, log_stream_hint, respond, send_response
+from .cfn import FAILED, SUCCESS, Sender, log, respond, send_response
 from .common import AdminError, Client
+from .deadline import Deadline, DeadlineExceeded
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,14 @@ class Request:
 
     properties: Mapping[str, Any]
     physical_id: str
-    servicecatalog: Client
-    sleep: Callable[[float], None]
-    clock: Callable[[], float]
+    client: Callable[[str], Client]
+    deadline: Deadline
+
+    @property
+    def servicecatalog(self) -> Client:
+        """Made when an operation needs it: a Delete that calls nothing must not fail because
+        the client could not be made."""
+        return self.client("servicecatalog")
 
 
 @dataclass(frozen=True)
@@ -52,19 +58,13 @@ def _version_guidance(request: Request) -> str:
 
 def _share(request: Request) -> str:
     return portfolio_share.create_share(
-        request.properties,
-        servicecatalog=request.servicecatalog,
-        sleep=request.sleep,
-        clock=request.clock,
+        request.properties, servicecatalog=request.servicecatalog, deadline=request.deadline
     )
 
 
 def _unshare(request: Request) -> None:
     portfolio_share.delete_share(
-        request.physical_id,
-        servicecatalog=request.servicecatalog,
-        sleep=request.sleep,
-        clock=request.clock,
+        request.physical_id, servicecatalog=request.servicecatalog, deadline=request.deadline
     )
 
 
@@ -104,7 +104,8 @@ def handler(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Lambda entry point. ``send``, ``client``, ``sleep`` and ``clock`` are seams for tests."""
+    """Lambda entry point. ``send``, ``client``, ``sleep`` and ``clock`` are seams for tests;
+    every wait ends in time to answer (``Deadline``, from the context's remaining time)."""
     request_type = event["RequestType"]
     resource_type = event.get("ResourceType")
     physical_id = str(event.get("PhysicalResourceId") or event["LogicalResourceId"])
@@ -113,37 +114,35 @@ def handler(
         request = Request(
             properties=event.get("ResourceProperties", {}),
             physical_id=physical_id,
-            servicecatalog=client("servicecatalog"),
-            sleep=sleep,
-            clock=clock,
+            client=client,
+            deadline=Deadline(context, sleep=sleep, clock=clock),
         )
         known = RESOURCE_TYPES.get(str(resource_type))
-        if known is None:
+        if known is not None:
+            physical_id = _run(known, request_type, request)
+        elif request_type == "Delete":
+            # Nothing of a type this function does not know was ever created by it; a FAILED
+            # Delete would leave the stack in DELETE_FAILED.
+            log(f"unknown resource type {resource_type!r}: nothing to delete")
+        else:
             raise AdminError(
                 f"unknown resource type {resource_type!r}; allowed: {', '.join(RESOURCE_TYPES)}"
             )
-        physical_id = _run(known, request_type, request)
-    except (AdminError, ClientError) as error:
+    except AdminError as error:
+        status, reason = FAILED, str(error)
+        if request_type == "Create" and error.physical_id:
+            physical_id = error.physical_id
+    except (ClientError, DeadlineExceeded) as error:
         status, reason = FAILED, str(error)
     except Exception as error:
         status, reason = FAILED, f"{type(error).__name__}: {error}"
-    print(
-        json.dumps(
-            {
-                "request_type": request_type,
-                "resource_type": resource_type,
-                "logical_resource_id": event.get("LogicalResourceId"),
-                "physical_id": physical_id,
-                "status": status,
-                "reason": reason,
-            }
-        )
-    )
-    respond(
-        event,
-        status=status,
+    log(
+        "answered",
+        request_type=request_type,
+        resource_type=resource_type,
+        logical_resource_id=event.get("LogicalResourceId"),
         physical_id=physical_id,
+        status=status,
         reason=reason,
-        default_reason=log_stream_hint(context),
-        send=send,
     )
+    respond(event, context, status=status, physical_id=physical_id, reason=reason, send=send)

@@ -5,26 +5,32 @@ the recipient accounts).
 ``AWS::ServiceCatalog::PortfolioShare`` supports neither organization nodes nor principal
 sharing. Creating an existing share updates it (idempotent); Delete removes the share and
 tolerates one that is already gone; organization shares are awaited with
-``DescribePortfolioShareStatus``.
+``DescribePortfolioShareStatus`` for as long as the Lambda's time allows (``Deadline``).
+
+A share that ends with errors or does not complete in time fails the request. A share this
+call created is removed again before the answer: CloudFormation never sends a Delete for the
+new target of a failed Update. A failed Create answers with the share's physical ID (not the
+logical ID), so the rollback's Delete removes whatever is still there.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .cfn import log
 from .common import AdminError, Client
+from .deadline import Deadline, DeadlineExceeded
 
 RESOURCE_TYPE = "Custom::PortfolioShare"
 SHARE_TYPES = ("ACCOUNT", "ORGANIZATIONAL_UNIT", "ORGANIZATION")
 SHARE_DONE = ("COMPLETED",)
 SHARE_FAILED = ("COMPLETED_WITH_ERRORS", "ERROR")
 POLL_SECONDS = 10
-# Lambda stops at 15 minutes; leave time to answer CloudFormation.
-SHARE_WAIT_SECONDS = 13 * 60
+# Kept back from the wait for a share, to remove it again when it did not complete.
+CLEANUP_SECONDS = 120
 
 
 def _share_target(properties: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -51,19 +57,13 @@ def _share_exists(servicecatalog: Client, portfolio_id: str, share_type: str, va
         paginator_args["PageToken"] = token
 
 
-def _wait_for_share(
-    servicecatalog: Client,
-    token: str,
-    *,
-    sleep: Callable[[float], None],
-    clock: Callable[[], float],
-) -> None:
-    deadline = clock() + SHARE_WAIT_SECONDS
-    while True:
+def _wait_for_share(servicecatalog: Client, token: str, deadline: Deadline) -> None:
+    """Until the share operation ``token`` completes; AdminError when it ended with errors,
+    DeadlineExceeded when it is still running at the deadline."""
+
+    def pending() -> list[str]:
         status = servicecatalog.describe_portfolio_share_status(PortfolioShareToken=token)
-        state = status["Status"]
-        if state in SHARE_DONE:
-            return
+        state = str(status["Status"])
         if state in SHARE_FAILED:
             errors = status.get("ShareDetails", {}).get("ShareErrors", [])
             detail = "; ".join(
@@ -71,46 +71,54 @@ def _wait_for_share(
                 for e in errors
             )
             raise AdminError(f"portfolio share {token} ended {state}: {detail or 'no details'}")
-        if clock() >= deadline:
-            raise AdminError(
-                f"portfolio share {token} still {state} after {SHARE_WAIT_SECONDS // 60} minutes"
-            )
-        sleep(POLL_SECONDS)
+        return [] if state in SHARE_DONE else [state]
+
+    deadline.wait(f"portfolio share {token}", pending, interval=POLL_SECONDS)
 
 
 def create_share(
-    properties: Mapping[str, Any],
-    *,
-    servicecatalog: Client,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    properties: Mapping[str, Any], *, servicecatalog: Client, deadline: Deadline
 ) -> str:
     """Create/Update: the share exists with TagOptions and principals; returns the physical ID
-    ``<portfolio>|<type>|<value>``, so that a changed target is a replacement."""
+    ``<portfolio>|<type>|<value>``, so that a changed target is a replacement.
+
+    AdminError naming the share when it did not complete: a share this call created has been
+    removed again by then (or its removal could not finish, which the message says); a share
+    that existed before is left as it is.
+    """
     portfolio_id = str(properties["PortfolioId"])
     share_type, value, target = _share_target(properties)
+    physical_id = f"{portfolio_id}|{share_type}|{value}"
     options = {"ShareTagOptions": True, "SharePrincipals": True}
-    if _share_exists(servicecatalog, portfolio_id, share_type, value):
-        response = servicecatalog.update_portfolio_share(
-            PortfolioId=portfolio_id, **target, **options
-        )
-    else:
-        response = servicecatalog.create_portfolio_share(
-            PortfolioId=portfolio_id, **target, **options
-        )
-    token = response.get("PortfolioShareToken")
-    if token:
-        _wait_for_share(servicecatalog, token, sleep=sleep, clock=clock)
-    return f"{portfolio_id}|{share_type}|{value}"
+    created = not _share_exists(servicecatalog, portfolio_id, share_type, value)
+    operation = (
+        servicecatalog.create_portfolio_share if created else servicecatalog.update_portfolio_share
+    )
+    token = operation(PortfolioId=portfolio_id, **target, **options).get("PortfolioShareToken")
+    if not token:
+        return physical_id
+    try:
+        _wait_for_share(servicecatalog, token, deadline.reserving(CLEANUP_SECONDS))
+    except (AdminError, DeadlineExceeded) as error:
+        message = str(error)
+        if created:
+            message += _remove_again(physical_id, servicecatalog=servicecatalog, deadline=deadline)
+        raise AdminError(message, physical_id=physical_id) from error
+    return physical_id
 
 
-def delete_share(
-    physical_id: str,
-    *,
-    servicecatalog: Client,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
+def _remove_again(physical_id: str, *, servicecatalog: Client, deadline: Deadline) -> str:
+    """Remove a share this call created; what became of it, for the FAILED reason."""
+    try:
+        delete_share(physical_id, servicecatalog=servicecatalog, deadline=deadline)
+    except Exception as error:  # the reason must still say why the share failed
+        log("share not removed", physical_id=physical_id, error=repr(error))
+        return f"; the share it created is still there ({error})"
+    log("share removed", physical_id=physical_id)
+    return "; the share it created was removed again"
+
+
+def delete_share(physical_id: str, *, servicecatalog: Client, deadline: Deadline) -> None:
     """Delete: the share is gone (already gone is fine). The dispatch table calls it only for
     an ID ``create_share`` returned."""
     portfolio_id, share_type, value = physical_id.split("|")
@@ -123,4 +131,4 @@ def delete_share(
         raise
     token = response.get("PortfolioShareToken")
     if token:
-        _wait_for_share(servicecatalog, token, sleep=sleep, clock=clock)
+        _wait_for_share(servicecatalog, token, deadline)

@@ -28,6 +28,10 @@ SHARE_SEPARATOR = "O"
 # queue takes at most 500 active ones, and a stage has at most 250 communities.
 SHARES_PER_COMMUNITY = 2
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
+# The definition's own fair-share identifier (share_identifier: its community's and owner's
+# share of the pooled queue), as a tag: the end-user policy requires a submission's share
+# identifier to equal it (contract.SHARE_IDENTIFIER_TAG, a test compares).
+SHARE_IDENTIFIER_TAG = "research-catalog:share-identifier"
 QUEUE_PREFIX = "research-catalog"
 
 _SIZE = re.compile(r"(?P<vcpu>[0-9.]+) vCPU, (?P<gib>[0-9.]+) GiB")
@@ -151,16 +155,18 @@ def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
     command = parse_command(str(properties.get("Command", "")))
     if command:
         container["command"] = command
-    tags = properties.get("Tags", {})
+    tags = {str(key): str(value) for key, value in properties.get("Tags", {}).items()}
+    name = job_definition_name(str(event["StackId"]))
+    tags[SHARE_IDENTIFIER_TAG] = job_share_identifier(properties)
     return {
-        "jobDefinitionName": job_definition_name(str(event["StackId"])),
+        "jobDefinitionName": name,
         "type": "container",
         "platformCapabilities": ["FARGATE"],
         "containerProperties": container,
         "timeout": {"attemptDurationSeconds": int(required(properties, "TimeoutSeconds"))},
         "retryStrategy": {"attempts": int(required(properties, "Attempts"))},
         "propagateTags": True,
-        "tags": {str(key): str(value) for key, value in tags.items() if str(value)},
+        "tags": {key: value for key, value in tags.items() if value},
     }
 
 
@@ -174,6 +180,12 @@ def share_identifier(community: str, owner_aws_user_id: str) -> str:
     digest = hashlib.sha256(owner_aws_user_id.encode()).digest()
     share = int.from_bytes(digest[:4], "big") % SHARES_PER_COMMUNITY
     return community.replace("-", "Z") + SHARE_SEPARATOR + str(share)
+
+
+def job_share_identifier(properties: Mapping[str, Any]) -> str:
+    """The share identifier of a job product's launch: its community's and owner's."""
+    owner = str(properties.get("Tags", {}).get(OWNER_USERID_TAG, "")) or "unknown"
+    return share_identifier(required(properties, "Community"), owner)
 
 
 def _job_queue(spot: bool, batch: Client) -> str:
@@ -193,10 +205,7 @@ def register_job(event: Mapping[str, Any], *, batch: Client) -> tuple[str, dict[
     request = job_definition_request(event)
     spot = required(properties, "Spot") == "Yes"
     queue_arn = _job_queue(spot, batch)
-    tags = properties.get("Tags", {})
-    share = share_identifier(
-        required(properties, "Community"), str(tags.get(OWNER_USERID_TAG, "")) or "unknown"
-    )
+    share = request["tags"][SHARE_IDENTIFIER_TAG]
     alert_email = str(properties.get("AlertEmail", "")).strip()
     if not alert_email:
         alert_email = as_email(str(properties.get("OwnerEmail", "")))

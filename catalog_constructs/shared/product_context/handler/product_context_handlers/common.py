@@ -1,16 +1,15 @@
 """What the product-context resource types share: the error a launcher can act on, values fit
-for tags, required properties, and waiting within the Lambda's remaining time."""
+for tags, required properties. Waiting within the Lambda's remaining time is ``deadline``."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 Client = Any
-Clock = Callable[[], float]
 
 # EC2 tags accept almost anything, but S3 and most other services only accept these.
 _TAG_UNSAFE = re.compile(r"[^\w.+=:@/ -]")
@@ -43,24 +42,3 @@ def required(properties: Mapping[str, Any], name: str) -> str:
     if not value:
         raise ProductContextError(f"the custom resource needs a {name} property")
     return value
-
-
-class Deadline:
-    """Waits until a condition holds, polling, but never past the Lambda's own time limit."""
-
-    def __init__(self, seconds: float, *, clock: Clock, sleep: Callable[[float], None]) -> None:
-        self._clock = clock
-        self._sleep = sleep
-        self._end = clock() + seconds
-
-    def wait(self, what: str, remaining: Callable[[], list[str]], interval: float = 10) -> None:
-        while True:
-            left = remaining()
-            if not left:
-                return
-            if self._clock() + interval > self._end:
-                raise ProductContextError(
-                    f"timed out waiting for {what} to be deleted ({', '.join(left[:5])}); "
-                    "retry the termination, it resumes where it stopped"
-                )
-            self._sleep(interval)

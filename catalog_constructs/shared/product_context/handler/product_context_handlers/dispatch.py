@@ -28,14 +28,10 @@ from . import (
     studio_team,
 )
 from .cfn import FAILED, SUCCESS, Sender, log, log_stream_hint, respond, send_response
-from .common import Client, Deadline, ProductContextError
+from .common import Client, ProductContextError
+from .deadline import Deadline, DeadlineExceeded
 
 Result = tuple[str, dict[str, str]]
-
-# Time kept back from Lambda's limit to answer CloudFormation.
-_ANSWER_SECONDS = 60
-# Lambda's maximum, for a context that cannot tell the remaining time (tests).
-_DEFAULT_REMAINING_MS = 900_000
 
 
 @dataclass(frozen=True)
@@ -60,10 +56,8 @@ class Request:
         )
 
     def deadline(self) -> Deadline:
-        remaining = getattr(
-            self.context, "get_remaining_time_in_millis", lambda: _DEFAULT_REMAINING_MS
-        )()
-        return Deadline(remaining / 1000 - _ANSWER_SECONDS, clock=time.monotonic, sleep=self.sleep)
+        """Every wait ends in time to answer: from the context's remaining time."""
+        return Deadline(self.context, sleep=self.sleep)
 
 
 @dataclass(frozen=True)
@@ -108,17 +102,26 @@ def _product_context(request: Request) -> Result:
         iam=request.client("iam"),
         ssm=request.client("ssm"),
         ec2=request.client("ec2"),
+        dynamodb=request.client("dynamodb"),
         # Read per request: a misconfiguration fails launches with a reason, never a Delete.
         settings=product_context.Settings.from_environ(os.environ, request.client("ssm")),
     )
 
 
 def _machine_image(request: Request) -> Result:
-    return machine_image.resolve_image(request.event, ssm=request.client("ssm"))
+    owners = os.environ.get("IMAGE_OWNER_ACCOUNTS", "")
+    return machine_image.resolve_image(
+        request.event,
+        ssm=request.client("ssm"),
+        ec2=request.client("ec2"),
+        image_owner_accounts=frozenset(filter(None, owners.split(","))),
+    )
 
 
 def _data_volume(request: Request) -> Result:
-    return data_volume.attach_data_volume(request.event, ec2=request.client("ec2"))
+    return data_volume.attach_data_volume(
+        request.event, ec2=request.client("ec2"), deadline=request.deadline()
+    )
 
 
 def _batch_job(request: Request) -> Result:
@@ -149,7 +152,9 @@ def _teardown_failure(request: Request, error: Exception) -> str:
 
 
 def _bucket_mounts(request: Request) -> Result:
-    return bucket_mounts.check_mounts(request.event, s3=request.client("s3"))
+    return bucket_mounts.check_mounts(
+        request.event, s3=request.client("s3"), kms=request.client("kms")
+    )
 
 
 def _notebook_route(request: Request) -> Result:
@@ -160,6 +165,7 @@ def _notebook_route(request: Request) -> Result:
         ec2=request.client("ec2"),
         secrets=request.client("secretsmanager"),
         sleep=request.sleep,
+        seconds_left=request.deadline().seconds_left,
     )
 
 
@@ -212,9 +218,17 @@ RESOURCE_TYPES: Mapping[str, ResourceType] = {
         ),
     ),
 }
-# Templates declared Custom::ProductContext before any other type existed; any type this
-# table does not know is answered as one.
-DEFAULT_TYPE = product_context.RESOURCE_TYPE
+
+
+def _unknown_type(request: Request, ids: Mapping[str, Any]) -> tuple[str, str]:
+    """``(status, reason)`` for a type the table does not know: nothing of it was ever
+    created, so its Delete succeeds (a FAILED one would keep the product from terminating);
+    anything else fails, naming the types there are."""
+    name = str(request.event.get("ResourceType"))
+    log(f"unknown resource type {name!r}", **ids)
+    if request.event["RequestType"] == "Delete":
+        return SUCCESS, ""
+    return FAILED, f"unknown resource type {name!r}; allowed: {', '.join(RESOURCE_TYPES)}"
 
 
 def _delete(deletion: Deletion | None, request: Request, ids: Mapping[str, Any]) -> tuple[str, str]:
@@ -239,7 +253,7 @@ def _create_or_update(
     )
     try:
         physical_id, data = resolve(request)
-    except ProductContextError as error:
+    except (ProductContextError, DeadlineExceeded) as error:
         log("failed", reason=str(error), **ids)
         return FAILED, str(error), request.physical_id, {}
     except Exception as error:
@@ -271,19 +285,22 @@ def handler(
         "request_id": event["RequestId"],
     }
     request = Request(event=event, context=context, client=client, sleep=sleep)
-    resource_type = RESOURCE_TYPES.get(str(event.get("ResourceType")), RESOURCE_TYPES[DEFAULT_TYPE])
+    resource_type = RESOURCE_TYPES.get(str(event.get("ResourceType")))
     data: dict[str, str] = {}
-    if request_type == "Delete":
+    if resource_type is None:
+        physical_id = request.physical_id
+        status, reason = _unknown_type(request, ids)
+    elif request_type == "Delete":
         physical_id = request.physical_id
         status, reason = _delete(resource_type.delete, request, ids)
     else:
         status, reason, physical_id, data = _create_or_update(resource_type, request, ids)
     respond(
         event,
+        context,
         status=status,
         physical_id=physical_id,
         reason=reason,
         data=data,
-        default_reason=log_stream_hint(context),
         send=send,
     )

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from .common import Client, ProductContextError, as_email, error_code, tag_safe
 from .communities import CommunityDocumentError, read_communities
+from .sign_in_directory import signed_in_owner
 
 RESOURCE_TYPE = "Custom::ProductContext"
 PRINCIPAL_TAG = "aws:servicecatalog:provisioningPrincipalArn"
@@ -36,6 +37,8 @@ _USER_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:user/(?:[!-~]*/)?(?P<user>[\w
 class Community:
     name: str
     owner_email_template: str | None = None
+    # Members sign in through the catalog's sign-in service: their name and e-mail come from it.
+    sign_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Settings:
     communities: Mapping[str, Community]
     subnets_parameter: str
     documentation_url: str = ""
+    sign_in_users_table: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], ssm: Client | None = None) -> Settings:
@@ -65,7 +69,11 @@ class Settings:
         try:
             raw = {**json.loads(environ.get("COMMUNITIES") or "{}"), **roles}
             communities = {
-                role: Community(entry["community"], entry.get("owner_email_template"))
+                role: Community(
+                    entry["community"],
+                    entry.get("owner_email_template"),
+                    entry.get("sign_in") is True,
+                )
                 for role, entry in raw.items()
             }
             for community in communities.values():
@@ -85,6 +93,7 @@ class Settings:
             subnets_parameter=subnets_parameter,
             # Templates append "/products/<page>" to it.
             documentation_url=environ.get("DOCUMENTATION_URL", "").strip().rstrip("/"),
+            sign_in_users_table=environ.get("SIGN_IN_USERS_TABLE", "").strip(),
         )
 
     def community_for(self, role_name: str) -> Community | None:
@@ -105,9 +114,14 @@ class Settings:
 
 
 def _roles_of(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Role name (or name pattern) -> community entry, from the community documents."""
+    """Role name (or name pattern) -> community entry, from the community documents. A
+    sign-in community's members get their name and e-mail from the sign-in service's records."""
     return {
-        str(role): {"community": name, "owner_email_template": document.get("owner_email_template")}
+        str(role): {
+            "community": name,
+            "owner_email_template": document.get("owner_email_template"),
+            "sign_in": document.get("sign_in") is True,
+        }
         for name, document in documents.items()
         for role in document["roles"]
     }
@@ -217,6 +231,7 @@ def resolve(
     ssm: Client,
     ec2: Client,
     settings: Settings,
+    dynamodb: Client | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Resolve a Create/Update request to ``(physical resource id, Data)``.
 
@@ -234,6 +249,13 @@ def resolve(
     principal = parse_principal(principal_arn)
     aws_user_id = _aws_user_id(principal, iam)
     community = settings.community_for(principal.role_name) if principal.role_name else None
+    # A sign-in community's session name is the verified user ID; its name and e-mail were
+    # verified by the sign-in service, which recorded them.
+    owner = (
+        signed_in_owner(settings.sign_in_users_table, principal.session, dynamodb=dynamodb)
+        if community is not None and community.sign_in
+        else None
+    )
     subnets = _subnets(settings.subnets_parameter, ssm)
     subnet_id, availability_zone = _subnet(stack_id, subnets, settings.subnets_parameter, ec2)
     data = {
@@ -242,7 +264,8 @@ def resolve(
         "OwnerUserId": tag_safe(principal.session),
         "OwnerAwsUserId": aws_user_id,
         "OwnerRoleName": principal.role_name,
-        "OwnerEmail": tag_safe(_owner_email(principal, community)),
+        "OwnerEmail": tag_safe(owner.email if owner else _owner_email(principal, community)),
+        "OwnerName": tag_safe(owner.username if owner and owner.username else principal.session),
         "Community": tag_safe(community.name if community else UNAFFILIATED),
         "SubnetId": subnet_id,
         "AvailabilityZone": availability_zone,

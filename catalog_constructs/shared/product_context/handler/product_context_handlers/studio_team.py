@@ -15,13 +15,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .common import Client, Deadline, ProductContextError, error_code, required, tag_safe
+from .common import Client, ProductContextError, error_code, required, tag_safe
+from .deadline import Deadline
 
 RESOURCE_TYPE = "Custom::StudioTeam"
 MEMBER_USERID_TAG = "research-catalog:member-userid"
 
 _PROFILE_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 _GONE_APP_STATES = ("Deleted", "Failed")
+_RETRY = "retry, it resumes where it stopped"
 
 
 def profile_name(member: str) -> str:
@@ -122,17 +124,29 @@ def delete_apps_and_spaces(
                 AppName=app["AppName"],
                 **owner,
             )
-    deadline.wait("apps", lambda: [a["AppName"] for a in _apps(sagemaker, domain, profile)])
+    deadline.wait(
+        "apps to be deleted",
+        lambda: [a["AppName"] for a in _apps(sagemaker, domain, profile)],
+        hint=_RETRY,
+    )
     for space in _spaces(sagemaker, domain, profile):
         if space.get("Status") != "Deleting":
             _ignore_missing(sagemaker.delete_space, DomainId=domain, SpaceName=space["SpaceName"])
-    deadline.wait("spaces", lambda: [s["SpaceName"] for s in _spaces(sagemaker, domain, profile)])
+    deadline.wait(
+        "spaces to be deleted",
+        lambda: [s["SpaceName"] for s in _spaces(sagemaker, domain, profile)],
+        hint=_RETRY,
+    )
 
 
 def _delete_profiles(sagemaker: Client, domain: str, names: list[str], deadline: Deadline) -> None:
     for name in names:
         _ignore_missing(sagemaker.delete_user_profile, DomainId=domain, UserProfileName=name)
-    deadline.wait("user profiles", lambda: [p for p in _profiles(sagemaker, domain) if p in names])
+    deadline.wait(
+        "user profiles to be deleted",
+        lambda: [p for p in _profiles(sagemaker, domain) if p in names],
+        hint=_RETRY,
+    )
 
 
 def sync_team(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -13,15 +14,13 @@ from typing import Any
 import boto3
 
 from .cfn import FAILED, SUCCESS, Sender, log, respond, send_response
+from .deadline import Deadline
 from .operator_actions import handle_action
 from .product_bucket import handle_resource
 from .purge import purge_handler
 from .settings import BucketError, Client, Settings
 
 __all__ = ["handler", "purge_handler"]
-
-# This function's Reason when it gives none.
-_NO_REASON = "see the function's CloudWatch logs"
 
 
 def handler(
@@ -31,12 +30,16 @@ def handler(
     send: Sender = send_response,
     client: Callable[[str], Client] = boto3.client,
     today: dt.date | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Any:
-    """Lambda entry point of ``research-catalog-bucket-access``."""
+    """Lambda entry point of ``research-catalog-bucket-access``. Every retry ends in time to
+    answer (``Deadline``: the function has 120 s); ``send``, ``client``, ``today`` and
+    ``sleep`` are seams for the tests."""
     day = today or dt.datetime.now(dt.UTC).date()
-    settings = Settings.from_environ(os.environ)
+    deadline = Deadline(context, sleep=sleep)
     if "RequestType" not in event:
-        return handle_action(event, settings, client("s3"), day)
+        # An operator's command: an error reaches the operator as the invocation's error.
+        return handle_action(event, Settings.from_environ(os.environ), client("s3"), day, deadline)
 
     request = {
         "request_type": event["RequestType"],
@@ -52,7 +55,14 @@ def handler(
     )
     status, reason = SUCCESS, ""
     try:
-        physical_id = handle_resource(event, settings, client("s3"), today=day)
+        # Inside the try: a bad setting must still be answered.
+        physical_id = handle_resource(
+            event,
+            lambda: Settings.from_environ(os.environ),
+            lambda: client("s3"),
+            today=day,
+            deadline=deadline,
+        )
     except BucketError as error:
         log("failed", reason=str(error), **request)
         status, reason = FAILED, str(error)
@@ -60,12 +70,5 @@ def handler(
         log("unexpected error", error=repr(error), trace=traceback.format_exc(), **request)
         status = FAILED
         reason = f"bucket access failed unexpectedly ({type(error).__name__}: {error})"
-    respond(
-        event,
-        status=status,
-        physical_id=physical_id,
-        reason=reason,
-        default_reason=_NO_REASON,
-        send=send,
-    )
+    respond(event, context, status=status, physical_id=physical_id, reason=reason, send=send)
     return None

@@ -10,19 +10,27 @@ from typing import Any
 
 from .access import archive, restore
 from .cfn import log
+from .deadline import Deadline
 from .s3_calls import bucket_exists, bucket_tags
 from .settings import KIND_TAG, PRIVATE, RESTRICT_TAG, BucketError, Client, Settings
 
+Action = Callable[[str, Settings, Client, dt.date, Deadline], Any]
 
-def restore_bucket(bucket: str, settings: Settings, s3: Client, today: dt.date) -> Any:
-    result = restore(bucket, settings, s3, today=today)
+
+def restore_bucket(
+    bucket: str, settings: Settings, s3: Client, today: dt.date, deadline: Deadline
+) -> Any:
+    result = restore(bucket, settings, s3, today=today, deadline=deadline)
     log("restored", **result)
     return {"status": "restored", **result}
 
 
-def archive_bucket(bucket: str, settings: Settings, s3: Client, today: dt.date) -> Any:
+def archive_bucket(
+    bucket: str, settings: Settings, s3: Client, today: dt.date, deadline: Deadline
+) -> Any:
     # The kind and region restriction come from the tags the first archive wrote.
-    tags = bucket_tags(s3, bucket) if bucket_exists(s3, bucket) else {}
+    exists = bucket_exists(s3, bucket, deadline=deadline)
+    tags = bucket_tags(s3, bucket, deadline=deadline) if exists else {}
     if not archive(
         bucket,
         settings,
@@ -30,19 +38,22 @@ def archive_bucket(bucket: str, settings: Settings, s3: Client, today: dt.date) 
         kind=tags.get(KIND_TAG, PRIVATE),
         restrict=tags.get(RESTRICT_TAG) == "true",
         today=today,
+        deadline=deadline,
     ):
         raise BucketError(f"bucket {bucket} does not exist")
     log("archived by operator", bucket=bucket)
     return {"status": "archived", "bucket": bucket}
 
 
-ACTIONS: Mapping[str, Callable[[str, Settings, Client, dt.date], Any]] = {
+ACTIONS: Mapping[str, Action] = {
     "restore": restore_bucket,
     "archive": archive_bucket,
 }
 
 
-def handle_action(event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date) -> Any:
+def handle_action(
+    event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date, deadline: Deadline
+) -> Any:
     action = str(event.get("Action", ""))
     bucket = str(event.get("Bucket", "")).strip()
     if not bucket:
@@ -50,4 +61,4 @@ def handle_action(event: Mapping[str, Any], settings: Settings, s3: Client, toda
     if action not in ACTIONS:
         allowed = " or ".join(f'"{name}"' for name in ACTIONS)
         raise BucketError(f"unknown action {action!r}: use {allowed}")
-    return ACTIONS[action](bucket, settings, s3, today)
+    return ACTIONS[action](bucket, settings, s3, today, deadline)

@@ -1,14 +1,23 @@
-"""The bucket policies: the owner's (TLS only; the owner, their own product instances and the
-break-glass administrators, nobody else; Synapse's access; downloads only in the region) and
-the archive lock. Statements this function writes carry the ``ResearchCatalog`` Sid prefix, so
-that statements an administrator added survive every update."""
+"""The bucket policies: the owner's (TLS only; the owner, the product roles explicitly given
+the bucket and the break-glass administrators, nobody else; Synapse's access; downloads only
+through the catalog's network) and the archive lock. Statements this function writes carry the
+``ResearchCatalog`` Sid prefix, so that statements an administrator added survive every
+update.
+
+The policy allows only the owner. A product role (a workstation's instance role, a Studio
+team's execution role, a job role) reaches the bucket only through its own identity policy,
+which a product template writes for exactly the buckets it was given: the mounts the
+``Custom::BucketMounts`` check accepted, a Studio team's scratch bucket and checked training
+data. The policy merely does not deny those roles when they carry the owner's tag; it grants
+them nothing, so a role tagged with the owner but given no bucket (a job role, a workstation
+that mounts other buckets) reaches none of the owner's buckets."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .settings import OWNER_FILE_TAG, OWNER_USERID_TAG, SYNAPSE, BucketSpec, Settings
+from .settings import OWNER_FILE, OWNER_USERID_TAG, SYNAPSE, BucketSpec, Settings
 
 SID_PREFIX = "ResearchCatalog"
 ARCHIVED_SID = f"{SID_PREFIX}ArchivedDenyAll"
@@ -117,20 +126,6 @@ def owner_statements(spec: BucketSpec, settings: Settings) -> list[dict[str, Any
             "Resource": both,
             "Condition": {"StringEquals": {"aws:userid": spec.owner_user_id, **in_account}},
         },
-        {
-            "Sid": f"{SID_PREFIX}OwnerInstances",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": OWNER_ACTIONS,
-            "Resource": both,
-            "Condition": {
-                "StringEquals": {
-                    f"aws:PrincipalTag/{OWNER_USERID_TAG}": spec.owner_user_id,
-                    **in_account,
-                },
-                "ArnLike": {"aws:PrincipalArn": settings.product_role_pattern},
-            },
-        },
     ]
     if spec.kind == SYNAPSE:
         synapse = {"AWS": f"arn:{settings.partition}:iam::{settings.synapse_account}:root"}
@@ -150,23 +145,66 @@ def owner_statements(spec: BucketSpec, settings: Settings) -> list[dict[str, Any
                 "Resource": objects_arn,
             },
         ]
+    if spec.kind == SYNAPSE:
+        statements.append(_owner_file_write_lock(settings, spec.bucket))
     if spec.restrict_region:
-        # An S3 gateway or interface endpoint serves only buckets of its own region, so a
-        # request that carries aws:SourceVpc was made from this region: no IP list to maintain.
-        statements.append(
+        statements += _downloads_only_in_network(spec, settings)
+    return statements
+
+
+def _owner_file_write_lock(settings: Settings, bucket: str) -> dict[str, Any]:
+    """Only this function writes ``owner.txt``: it is readable from anywhere (Synapse reads it
+    from its own account), so nobody may put data into it."""
+    return {
+        "Sid": f"{SID_PREFIX}OnlyTheCatalogWritesOwnerFile",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject"],
+        "Resource": f"{_arns(settings, bucket)[0]}/{OWNER_FILE}",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(settings.service_role_arns)}},
+    }
+
+
+def _downloads_only_in_network(spec: BucketSpec, settings: Settings) -> list[dict[str, Any]]:
+    """Downloads only through the catalog's own VPC (its S3 endpoint), by anyone: a request
+    from the internet carries no ``aws:SourceVpc`` (the negated operator then matches) and one
+    through another VPC's endpoint, of this account or another, carries another VPC ID.
+
+    Synapse buckets exempt ``owner.txt`` by its key (current version only), which only this
+    function writes; earlier versions exempted any object with the owner-file tag, which the
+    owner could set on any object to lift the restriction."""
+    _, objects_arn = _arns(settings, spec.bucket)
+    outside = {"StringNotEquals": {"aws:SourceVpc": settings.vpc_id}}
+    if spec.kind != SYNAPSE:
+        return [
             {
-                "Sid": f"{SID_PREFIX}DownloadsOnlyInRegion",
+                "Sid": f"{SID_PREFIX}DownloadsOnlyInNetwork",
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": DOWNLOAD_ACTIONS,
                 "Resource": objects_arn,
-                "Condition": {
-                    "Null": {"aws:SourceVpc": "true"},
-                    "StringNotEquals": {f"s3:ExistingObjectTag/{OWNER_FILE_TAG}": "true"},
-                },
+                "Condition": outside,
             }
-        )
-    return statements
+        ]
+    bucket_arn = _arns(settings, spec.bucket)[0]
+    return [
+        {
+            "Sid": f"{SID_PREFIX}DownloadsOnlyInNetwork",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "NotResource": f"{bucket_arn}/{OWNER_FILE}",
+            "Condition": outside,
+        },
+        {
+            "Sid": f"{SID_PREFIX}VersionDownloadsOnlyInNetwork",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObjectVersion",
+            "Resource": objects_arn,
+            "Condition": outside,
+        },
+    ]
 
 
 def archive_statements(bucket: str, settings: Settings) -> list[dict[str, Any]]:
@@ -187,13 +225,22 @@ def archive_statements(bucket: str, settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
+def policy_statements(document: str | None) -> list[dict[str, Any]]:
+    """The statements of a policy document. IAM's grammar allows ``Statement`` to be a single
+    object as well as a list (an administrator may write either); both are read here."""
+    if not document:
+        return []
+    statements = json.loads(document).get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    return [statement for statement in statements if isinstance(statement, dict)]
+
+
 def merged_policy(current: str | None, statements: list[dict[str, Any]]) -> str:
     """Our statements replace our previous ones; statements an administrator added stay."""
-    foreign = []
-    if current:
-        foreign = [
-            statement
-            for statement in json.loads(current).get("Statement", [])
-            if not str(statement.get("Sid", "")).startswith(SID_PREFIX)
-        ]
+    foreign = [
+        statement
+        for statement in policy_statements(current)
+        if not str(statement.get("Sid", "")).startswith(SID_PREFIX)
+    ]
     return json.dumps({"Version": "2012-10-17", "Statement": [*statements, *foreign]})

@@ -20,26 +20,31 @@ from typing import Any
 
 from .access import apply, archive
 from .cfn import log
+from .deadline import Deadline
 from .settings import PRIVATE, BucketSpec, Client, Settings
 
-Run = Callable[[Mapping[str, Any], Settings, Client, dt.date], str]
+Run = Callable[[Mapping[str, Any], Settings, Client, dt.date, Deadline], str]
 
 
 def create_or_update(
-    event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date
+    event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date, deadline: Deadline
 ) -> str:
     spec = BucketSpec.from_properties(event.get("ResourceProperties", {}))
-    apply(spec, settings, s3)
+    apply(spec, settings, s3, deadline=deadline)
     log("policy applied", bucket=spec.bucket, kind=spec.kind, restrict=spec.restrict_region)
     return spec.bucket
 
 
-def delete(event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date) -> str:
+def delete(
+    event: Mapping[str, Any], settings: Settings, s3: Client, today: dt.date, deadline: Deadline
+) -> str:
     properties = event.get("ResourceProperties", {})
     bucket = str(event.get("PhysicalResourceId", ""))
     kind = str(properties.get("Kind", PRIVATE))
     restrict = str(properties.get("RestrictDownloadsToRegion", "false")).lower() == "true"
-    archived = archive(bucket, settings, s3, kind=kind, restrict=restrict, today=today)
+    archived = archive(
+        bucket, settings, s3, kind=kind, restrict=restrict, today=today, deadline=deadline
+    )
     log("archived" if archived else "bucket already gone", bucket=bucket)
     return bucket
 
@@ -66,11 +71,17 @@ OPERATIONS: Mapping[str, Operation] = {
 
 
 def handle_resource(
-    event: Mapping[str, Any], settings: Settings, s3: Client, *, today: dt.date
+    event: Mapping[str, Any],
+    settings: Callable[[], Settings],
+    s3: Callable[[], Client],
+    *,
+    today: dt.date,
+    deadline: Deadline,
 ) -> str:
-    """Carry out a custom-resource request; returns the physical id (the bucket name)."""
+    """Carry out a custom-resource request; returns the physical id (the bucket name).
+    ``settings`` and ``s3`` are read or made only for a request that acts on a bucket."""
     operation = OPERATIONS.get(event["RequestType"], OPERATIONS["Create"])
     physical_id = str(event.get("PhysicalResourceId", ""))
     if not operation.applies(physical_id):
         return physical_id
-    return operation.run(event, settings, s3, today)
+    return operation.run(event, settings(), s3(), today, deadline)

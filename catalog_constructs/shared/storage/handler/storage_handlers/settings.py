@@ -18,6 +18,8 @@ OWNER_USERID_TAG = "research-catalog:owner-userid"
 OWNER_EMAIL_TAG = "OwnerEmail"
 ARCHIVED_TAG = "research-catalog:archived-on"
 NOTICE_TAG = "research-catalog:purge-notice-on"
+# The owner was told that the (emptied) bucket is deleted: sent once, before DeleteBucket.
+DELETED_NOTICE_TAG = "research-catalog:deleted-notice-on"
 KIND_TAG = "research-catalog:bucket-kind"
 RESTRICT_TAG = "research-catalog:restrict-region"
 RESTORED_TAG = "research-catalog:restored-on"
@@ -44,6 +46,8 @@ class Settings:
     product_role_pattern: str
     synapse_account: str
     synapse_origins: tuple[str, ...]
+    # The products' VPC: the only network restricted downloads may come through.
+    vpc_id: str
     archive_days: int = 30
     notice_days: int = 7
     sender: str = ""
@@ -63,6 +67,7 @@ class Settings:
                 product_role_pattern=environ["PRODUCT_ROLE_PATTERN"],
                 synapse_account=environ["SYNAPSE_ACCOUNT"],
                 synapse_origins=tuple(json.loads(environ["SYNAPSE_ORIGINS"])),
+                vpc_id=environ["VPC_ID"],
                 archive_days=int(environ.get("ARCHIVE_DAYS", "30")),
                 notice_days=int(environ.get("NOTICE_DAYS", "7")),
                 sender=environ.get("SENDER", ""),
