@@ -58,9 +58,13 @@ def template_problems(name: str, text: str) -> list[str]:
 
 
 def community_problems(name: str, text: str, dependencies: set[str]) -> list[str]:
+    """A community stack depends on the Catalog and Cost stacks only (and a sign-in community's
+    on the SignIn stack, whose role it names), and neither imports nor exports a value."""
     problems = []
-    if dependencies != {"Catalog", "Cost"}:
-        problems.append(f"{name}: depends on {sorted(dependencies)}, not only Catalog and Cost")
+    if not {"Catalog", "Cost"} <= dependencies <= {"Catalog", "Cost", "SignIn"}:
+        problems.append(
+            f"{name}: depends on {sorted(dependencies)}, not only Catalog, Cost (and SignIn)"
+        )
     if "Fn::ImportValue" in text:
         problems.append(f"{name}: imports a CloudFormation export")
     outputs = json.loads(text).get("Outputs", {})
