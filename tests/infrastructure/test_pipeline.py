@@ -318,11 +318,15 @@ def test_placeholders_keep_the_pipeline_and_its_stages_from_deploying(
     assert "make check-config PIPELINE=true" in assertion["AssertDescription"]
     assert "delivery.account '333333333333'" in assertion["AssertDescription"]
     for stage in ("Dev", "Prod"):
-        templates = list(
-            (pipeline.directory / f"assembly-Pipeline-{stage}").glob("*.template.json")
-        )
+        # The stage's own stacks and its community stacks, which deploy in waves of their own.
+        templates = [
+            *(pipeline.directory / f"assembly-Pipeline-{stage}").glob("*.template.json"),
+            *(pipeline.directory / f"assembly-Pipeline-{stage}Communities1").glob(
+                "*.template.json"
+            ),
+        ]
         stacks = [t for t in templates if not t.name.endswith(".product.template.json")]
-        assert stacks
+        assert [t for t in stacks if "Community" in t.name]
         for path in stacks:
             description = json.loads(path.read_text())["Rules"]["PlaceholdersReplaced"][
                 "Assertions"
