@@ -31,6 +31,17 @@ def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[st
     }
 
 
+def end_user_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every statement of the template's end-user policies: the end-user policy and its
+    workflows companion (SSH, bash, update plans, Studio lookups), attached to the same roles."""
+    return [
+        statement
+        for policy in resources(template, "AWS::IAM::ManagedPolicy").values()
+        if policy["Properties"].get("Description", "").startswith("Research catalog end users")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
 def user_data(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The Fn::Sub script and variables of the template's one EC2 instance."""
     (instance,) = resources(template, "AWS::EC2::Instance").values()
