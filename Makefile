@@ -24,7 +24,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 # templates; cfn-lint checks every template in `make test` instead.
 export CDK_VALIDATION ?= false
 
-.PHONY: help install install-synth check-config browser screenshots synth synth-pipeline smoke promote transfer-owner departed-owners test lint format typecheck unit infra update-snapshots docs bench bench-tests compare-templates acknowledgements clean
+.PHONY: help install install-synth check-config browser screenshots synth synth-pipeline smoke promote transfer-owner departed-owners test lint format typecheck unit infra update-snapshots docs bench bench-scale cost cost-docs bench-tests compare-templates acknowledgements refactor-plan clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -102,6 +102,12 @@ $(error make promote needs PRODUCT, VERSION and STAGE, e.g. make promote PRODUCT
 endif
 endif
 
+# BEFORE: a folder with <stack name>.template.json and .resources.json of the deployed Catalog and
+# Cost stacks (docs/operations.md, "Moving an existing stage to the community stacks").
+refactor-plan: synth ## plan the stack refactor that moves deployed STAGE to community stacks
+	$(RUN) python -m delivery.refactor_plan --assembly cdk.out --before $(BEFORE) \
+		--out $(or $(OUT),refactor-$(STAGE)) $(if $(TEMPLATE_URL),--template-url $(TEMPLATE_URL))
+
 promote: install ## publish VERSION of PRODUCT in STAGE (edits config/STAGE.yaml)
 	@$(RUN) python -m delivery.promote --product $(PRODUCT) --version $(VERSION) --stage $(STAGE)
 
@@ -154,6 +160,18 @@ screenshots: install browser ## re-take the sign-in screenshots of docs/signing-
 
 bench: install ## synth benchmark: full app vs empty CDK app (medians, ratio)
 	$(RUN) python bench/synth_bench.py
+
+# The 200-community limits check exits non-zero on any template past CloudFormation's limits;
+# then the timings.
+bench-scale: install ## 200 communities within CloudFormation's limits; synth time at 2, 50, 200
+	$(RUN) python bench/scale_limits.py --communities 200
+	$(RUN) python bench/scale_bench.py
+
+cost: install ## fixed monthly cost of dev, prod and the cheapest safe dev, from their templates
+	$(RUN) python -m bench.fixed_cost --minimal
+
+cost-docs: install ## regenerate the figures in docs/cost.md
+	$(RUN) python -m bench.fixed_cost --write-docs
 
 bench-tests: install ## wall time of make test and make unit (medians of several runs)
 	$(RUN) python bench/test_bench.py

@@ -7,6 +7,8 @@ CloudFormation at launch. The price: one catalog stage per account and region, w
 loader enforces.
 """
 
+import hashlib
+
 PREFIX = "research-catalog"
 
 
@@ -149,6 +151,74 @@ SHARE_IDENTIFIER_TAG = f"{PREFIX}:share-identifier"
 def job_queue_name(community: str, *, spot: bool) -> str:
     """The fixed name of a community's job queue: the handler and end-user policies know it."""
     return f"{PREFIX}-{community}-{'fargate-spot' if spot else 'fargate'}"
+
+
+# The stage's pooled job compute: one Fargate and one Fargate Spot queue for every community,
+# with a fair-share scheduling policy (a quota-free design: 2 of the region's 50 compute
+# environments, whatever the number of communities).
+def pooled_job_queue_name(*, spot: bool) -> str:
+    return f"{PREFIX}-jobs-{'fargate-spot' if spot else 'fargate'}"
+
+
+# AWS Batch share identifiers allow letters and digits only (at most 255). A community name is
+# lower case letters, digits and "-"; "-" becomes "Z" and "O" separates the community from the
+# owner's share, so neither can collide with another community's identifiers: every identifier
+# of a community starts with job_share_prefix(community), which IAM policies can pin
+# (batch:ShareIdentifier StringLike "<prefix>*").
+JOB_SHARE_SEPARATOR = "O"
+# A community's owners are spread over this many share identifiers (the batch_job handler's
+# SHARES_PER_COMMUNITY): a fair-share queue takes at most BATCH_ACTIVE_SHARES_MAX active
+# identifiers, which a stage's communities must not outnumber
+# (tests/unit/config/test_rules_communities.py checks config's MAX_COMMUNITIES against it).
+JOB_SHARES_PER_COMMUNITY = 2
+BATCH_ACTIVE_SHARES_MAX = 500
+
+
+def job_share_prefix(community: str) -> str:
+    return community.replace("-", "Z") + JOB_SHARE_SEPARATOR
+
+
+# Cross-stack wiring without CloudFormation exports: the Catalog stack publishes what community
+# stacks need under these names, and each community stack publishes what the stage's functions
+# need about it, so a community is added or removed by deploying (or deleting) its own stack.
+CATALOG_PARAMETER_ROOT = f"{PARAMETER_ROOT}/catalog"
+CATALOG_ADMIN_FUNCTION_PARAMETER = f"{CATALOG_PARAMETER_ROOT}/admin-function-arn"
+CATALOG_ADMIN_ROLE_PARAMETER = f"{CATALOG_PARAMETER_ROOT}/admin-role-name"
+
+
+def product_id_parameter(product_key: str) -> str:
+    return f"{CATALOG_PARAMETER_ROOT}/products/{product_key}/id"
+
+
+def cost_center_key(value: str) -> str:
+    """A stable short key of a CostCenter value: values may hold characters that SSM names and
+    logical IDs do not allow, and a key by position would change when another value is added."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def cost_center_parameter(value: str) -> str:
+    """Holds the ID of the TagOption of a CostCenter value."""
+    return f"{CATALOG_PARAMETER_ROOT}/cost-centers/{cost_center_key(value)}"
+
+
+COST_PARAMETER_ROOT = f"{PARAMETER_ROOT}/cost"
+LAUNCH_BLOCK_POLICY_PARAMETER = f"{COST_PARAMETER_ROOT}/launch-block-policy-arn"
+NOTIFICATIONS_KEY_PARAMETER = f"{COST_PARAMETER_ROOT}/notifications-key-arn"
+BUDGET_ENFORCEMENT_FUNCTION_PARAMETER = f"{COST_PARAMETER_ROOT}/enforcement-function-arn"
+COST_REPORT_ROLE_PARAMETER = f"{COST_PARAMETER_ROOT}/report-role-arn"
+# One JSON document per community, written by its stack: its roles (for the product-context
+# function), budget and topics (for the cost functions). The functions read the whole path.
+COMMUNITY_PARAMETER_ROOT = f"{PARAMETER_ROOT}/communities"
+
+
+def community_parameter(community: str) -> str:
+    return f"{COMMUNITY_PARAMETER_ROOT}/{community}"
+
+
+def community_stack_name(stage: str, community: str) -> str:
+    """The CloudFormation name of a community's stack; CloudFormation starts the names it
+    generates for the stack's resources (its SNS topics) with it."""
+    return f"{PREFIX}-{stage}-community-{community}"
 
 
 # Sign-in service (SignIn stack, optional). The catalog creates one role per sign-in community

@@ -25,6 +25,7 @@ from config.sections.catalog import CatalogMetadata
 from config.sections.communities import Community, CommunityName
 from config.sections.delivery import DeliveryConfig
 from config.sections.images import ImagesConfig
+from config.sections.jobs import JobsConfig
 from config.sections.network import Network
 from config.sections.notebooks import NotebookGatewayConfig
 from config.sections.operators import OperatorsConfig
@@ -75,6 +76,10 @@ class CatalogConfig(BaseModel):
     )
     communities: dict[CommunityName, Community] = Field(
         description="Research communities of this stage: name -> community (per stage)."
+    )
+    jobs: JobsConfig = Field(
+        default_factory=JobsConfig,
+        description="Scheduled jobs' pooled compute: capacity, community weights (optional).",
     )
     images: ImagesConfig = Field(
         default_factory=ImagesConfig,

@@ -1,19 +1,22 @@
-"""The catalog of one stage: products defined once, one portfolio per community."""
+"""The catalog of one stage: products defined once with their launch roles, actions and the
+stage's CostCenter TagOptions. Each community's portfolio is in its own stack
+(stacks/community_stack.py), which finds these through SSM parameters."""
 
 from pathlib import Path
 
-from aws_cdk import DefaultStackSynthesizer, Stack
+from aws_cdk import DefaultStackSynthesizer, Stack, aws_ssm as ssm
 from constructs import Construct
 
+from catalog_constructs import contract
 from catalog_constructs.catalog.admin.function import CatalogAdminFunction
 from catalog_constructs.catalog.launch_roles import LaunchRole
-from catalog_constructs.catalog.portfolio import CommunityPortfolio, CostCenterTagOptions
+from catalog_constructs.catalog.portfolio import CostCenterTagOptions
 from catalog_constructs.catalog.product import CatalogProduct, ProductMetadata
 from catalog_constructs.catalog.service_actions import Ec2ServiceActions
 from catalog_constructs.shared.resources import SharedResources
 from config.models import CatalogConfig
 from products.catalog import PRODUCT_TEMPLATES
-from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
+from products.registry import PRODUCTS
 
 SNAPSHOT_DIRECTORY = Path(__file__).resolve().parent.parent / "product-stack-snapshots"
 
@@ -92,20 +95,37 @@ class CatalogStack(Stack):
             "CostCenters",
             values=sorted({value for c in config.communities.values() for value in c.cost_centers}),
         )
-        for name, community in config.communities.items():
-            CommunityPortfolio(
+        # What community stacks read (contract names): no CloudFormation export ties a
+        # community's stack to this one, so communities come and go on their own.
+        parameters: list[tuple[str, str, str]] = [
+            (
+                "AdminFunctionParameter",
+                contract.CATALOG_ADMIN_FUNCTION_PARAMETER,
+                admin.function.attr_arn,
+            ),
+            ("AdminRoleParameter", contract.CATALOG_ADMIN_ROLE_PARAMETER, admin.role.role_name),
+            *(
+                (
+                    f"ProductParameter-{key}",
+                    contract.product_id_parameter(key),
+                    product.product.product_id,
+                )
+                for key, product in products.items()
+            ),
+            *(
+                (
+                    f"CostCenterParameter-{contract.cost_center_key(value)}",
+                    contract.cost_center_parameter(value),
+                    tag_option.ref,
+                )
+                for value, tag_option in tag_options.by_value.items()
+            ),
+        ]
+        for parameter_id, name, value in parameters:
+            ssm.StringParameter(
                 self,
-                f"Community-{name}",
-                name=name,
-                community=community,
-                stage=config.stage,
-                provider_name=config.catalog.provider_name,
-                products={key: products[key] for key in community.products},
-                launch_roles={
-                    key: launch_roles[PRODUCTS[key].family].role for key in community.products
-                },
-                tag_options=tag_options,
-                admin=admin,
-                scheduled_jobs=JOBS_PRODUCT_KEY in community.products,
-                volume_key_arn=shared.ebs_key.key_arn,
+                parameter_id,
+                parameter_name=name,
+                string_value=value,
+                description="Read by research-catalog community stacks",
             )

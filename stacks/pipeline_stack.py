@@ -18,7 +18,7 @@ from constructs import Construct
 from catalog_constructs.common.nag import acknowledge, render_finding_resource
 from config.models import CatalogConfig
 from config.sections.delivery import DeliveryConfig
-from stacks.stage import CatalogStage
+from stacks.stage import CatalogStage, CommunitiesStage
 
 # Ubuntu 24.04 with Python, npm and make: what `make install` needs, as on a developer machine.
 # The make targets run the CDK CLI on the Node.js 24 package-lock.json pins; the steps CDK
@@ -27,6 +27,8 @@ from stacks.stage import CatalogStage
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_8_0
 RUNTIME_VERSIONS = {"nodejs": "22", "python": "3.12"}
 SYNTH_COMMANDS = ("make test", "make synth-pipeline")
+# Two actions per stack (change set, execute) and at most 50 actions per CodePipeline stage.
+COMMUNITIES_PER_WAVE = 25
 
 
 class PipelineStack(Stack):
@@ -73,12 +75,14 @@ class PipelineStack(Stack):
         )
 
         self.stages: list[CatalogStage] = []
+        self.community_waves: dict[str, list[CommunitiesStage]] = {}
         for config in stage_configs:
+            placeholders = (stage_placeholders or {}).get(config.stage_name, ())
             stage = CatalogStage(
                 self,
                 config.stage_name.capitalize(),
                 config=config,
-                placeholders=(stage_placeholders or {}).get(config.stage_name, ()),
+                placeholders=placeholders,
             )
             self.stages.append(stage)
             smoke_role_arn = (
@@ -96,27 +100,34 @@ class PipelineStack(Stack):
                         ),
                     )
                 )
-            self.pipeline.add_stage(
-                stage,
-                pre=pre,
-                post=[
-                    pipelines.CodeBuildStep(
-                        f"SmokeTest-{config.stage_name}",
-                        input=source,
-                        install_commands=["make install"],
-                        commands=[
-                            f"make smoke STAGE={config.stage_name} SMOKE_ROLE_ARN={smoke_role_arn}"
-                        ],
-                        # Launches run in parallel; then terminations, each with its limit.
-                        timeout=Duration.minutes(2 * delivery.smoke_test.timeout_minutes + 20),
-                        role_policy_statements=[
-                            iam.PolicyStatement(
-                                actions=["sts:AssumeRole"], resources=[smoke_role_arn]
-                            )
-                        ],
-                    )
+            # CodePipeline allows 50 actions per stage and CDK Pipelines gives each stack two
+            # (prepare, deploy): community stacks follow in waves of COMMUNITIES_PER_WAVE.
+            names = list(config.communities)
+            waves = [
+                CommunitiesStage(
+                    self,
+                    f"{config.stage_name.capitalize()}Communities{index + 1}",
+                    config=config,
+                    names=names[start : start + COMMUNITIES_PER_WAVE],
+                    placeholders=placeholders,
+                )
+                for index, start in enumerate(range(0, len(names), COMMUNITIES_PER_WAVE))
+            ]
+            smoke = pipelines.CodeBuildStep(
+                f"SmokeTest-{config.stage_name}",
+                input=source,
+                install_commands=["make install"],
+                commands=[f"make smoke STAGE={config.stage_name} SMOKE_ROLE_ARN={smoke_role_arn}"],
+                # Launches run in parallel; then terminations, each with its limit.
+                timeout=Duration.minutes(2 * delivery.smoke_test.timeout_minutes + 20),
+                role_policy_statements=[
+                    iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[smoke_role_arn])
                 ],
             )
+            self.pipeline.add_stage(stage, pre=pre, post=[] if waves else [smoke])
+            for index, wave in enumerate(waves):
+                self.pipeline.add_stage(wave, post=[smoke] if index == len(waves) - 1 else [])
+            self.community_waves[config.stage_name] = waves
 
         self.pipeline.build_pipeline()
         self._acknowledge_generated_findings()

@@ -16,7 +16,6 @@ from catalog_constructs.shared.resources import SharedResources
 from catalog_constructs.shared.storage.services import StorageServices
 from config.models import CatalogConfig
 from config.sections.network import CreateVpcNetwork
-from products.registry import JOBS_PRODUCT_KEY
 
 
 class SharedStack(Stack):
@@ -41,6 +40,8 @@ class SharedStack(Stack):
                 cidr=network_config.cidr,
                 max_azs=network_config.max_azs,
                 nat_gateways=network_config.nat_gateways,
+                endpoints=network_config.endpoints,
+                endpoint_azs=network_config.endpoint_azs,
             )
         else:
             self.network = CatalogNetwork(
@@ -51,25 +52,12 @@ class SharedStack(Stack):
                 existing_subnet_ids=list(network_config.private_subnet_ids),
                 existing_vpc_cidr=network_config.vpc_cidr,
                 create_endpoints=network_config.create_endpoints,
+                endpoints=network_config.endpoints,
             )
         self.boundary = ProductRoleBoundary(self, "ProductRoleBoundary")
         self.product_context = ProductContextFunction(
             self,
             "ProductContext",
-            communities={
-                role_name: {
-                    "community": name,
-                    "owner_email_template": community.owner_email_template,
-                    # Members' names and e-mails come from the sign-in service's records.
-                    **({"sign_in": True} if community.kind == "sign-in" else {}),
-                }
-                for name, community in config.communities.items()
-                for role_name in [
-                    *community.role_names_resolved(),
-                    # STS omits role paths: the handler matches a pattern's name part.
-                    *(p.rsplit("/", 1)[-1] for p in community.role_patterns),
-                ]
-            },
             documentation_url=config.catalog.documentation_url,
             logs_key=self.keys.logs_key,
             ebs_key=self.keys.ebs_key,
@@ -82,11 +70,9 @@ class SharedStack(Stack):
         self.jobs = JobsPlatform(
             self,
             "Jobs",
-            communities=[
-                name
-                for name, community in config.communities.items()
-                if JOBS_PRODUCT_KEY in community.products
-            ],
+            community_weights=config.jobs.weights,
+            legacy_communities=config.jobs.legacy_queues,
+            max_vcpus=config.jobs.max_vcpus,
             vpc=self.network.vpc,
             subnet_ids=self.network.private_subnet_ids,
             logs_key=self.keys.logs_key,

@@ -18,6 +18,7 @@ from config.models import CatalogConfig
 from config.sections.images import ImagesConfig
 from config.sections.stage import StageConfig
 from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
+from stacks.community_stack import publish_community_document
 from stacks.shared_stack import SharedStack
 
 
@@ -89,6 +90,8 @@ class SpokeStack(SharedStack):
                 managed_policy_name=contract.end_user_policy_name(name),
             )
             self.end_user_policies[name] = policy
+            # The product-context function of this account recognises the community's roles.
+            publish_community_document(self, name=name, config=config)
             CfnOutput(
                 self,
                 f"EndUserPolicy-{name}",

@@ -1,10 +1,13 @@
-"""A small evaluator of IAM identity policies for the tests: does a principal with these
-policies (and this permissions boundary) get ``Allow`` for one request?
+"""A small evaluator of IAM policies for the tests: does a principal with these policies (and
+this permissions boundary) get ``Allow`` for one request (:func:`evaluate`), and with a
+resource policy on the other side (:func:`decide`)?
 
-It follows the documented evaluation logic for one account
+It follows the documented evaluation logic
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
 an explicit Deny in any policy wins; otherwise the request needs an Allow in the identity
-policies and, when a boundary is given, an Allow in the boundary too.
+policies and, when a boundary is given, an Allow in the boundary too. With a resource policy
+(:func:`decide`): within one account an Allow in the identity policies *or* in the resource
+policy (whose ``Principal`` matches the request's) allows; across accounts both sides must.
 
 What it models: Action/NotAction and Resource/NotResource with ``*`` and ``?`` wildcards
 (actions case-insensitively); the condition operators String*, Arn*, Bool, Null and Date*,
@@ -14,12 +17,12 @@ absent key; policy variables (``${aws:userid}``, ``${aws:PrincipalTag/...}``,
 ``${aws:ResourceTag/...}``) taken from the request context, a statement whose variable
 cannot be resolved applying to nothing (IAM's "the statement may be invalid").
 
-What it does not model, so no test may rely on it: resource-based policies (bucket, key,
-secret, topic and trust policies), service control and resource control policies, session
-policies, cross-account access, Numeric and IpAddress operators, and anything a service adds
-to or leaves out of a request's context. The request context is what the test says it is;
-where a test depends on which keys a service sends, it takes them from
-:data:`SERVICE_CONTEXT_KEYS`, which cites its source.
+What it does not model, so no test may rely on it: the special cases of particular resource
+policies (S3 bucket-owner rules and ACLs, KMS key policies and grants, trust policies),
+service control and resource control policies, session policies, Numeric and IpAddress
+operators, and anything a service adds to or leaves out of a request's context. The request
+context is what the test says it is; where a test depends on which keys a service sends, it
+takes them from :data:`SERVICE_CONTEXT_KEYS`, which cites its source.
 
 Templates hold CloudFormation intrinsics; :func:`resolve` turns the common ones into
 strings for a fixed account, region and partition.
@@ -149,11 +152,15 @@ def _flat(items: Any) -> list[Any]:
 
 @dataclass(frozen=True)
 class Request:
-    """One action on one resource, with the request context IAM would see."""
+    """One action on one resource, with the request context IAM would see; for
+    :func:`decide`, who asks (``principal_arn`` in ``account``) and whose resource it is."""
 
     action: str
     resource: str = "*"
     context: Mapping[str, Any] = field(default_factory=dict)
+    principal_arn: str = ""
+    account: str = ACCOUNT
+    resource_account: str = ACCOUNT
 
 
 def evaluate(
@@ -175,6 +182,39 @@ def evaluate(
 
 def allowed(request: Request, policies: Sequence[Mapping[str, Any]], **kwargs: Any) -> bool:
     return evaluate(request, policies, **kwargs) == ALLOW
+
+
+def decide(
+    request: Request,
+    *,
+    identity: Iterable[Mapping[str, Any]] = (),
+    resource: Iterable[Mapping[str, Any]] = (),
+) -> str:
+    """``ALLOW``, ``EXPLICIT_DENY`` or ``IMPLICIT_DENY`` for ``request`` under the identity
+    policies' statements and a resource policy's statements (those whose ``Principal``
+    matches the request's principal)."""
+    identity = list(identity)
+    resource = [s for s in resource if _principal_matches(s.get("Principal"), request)]
+    statements = [*identity, *resource]
+    if any(s["Effect"] == "Deny" and _applies(s, request) for s in statements):
+        return EXPLICIT_DENY
+    from_identity = any(s["Effect"] == "Allow" and _applies(s, request) for s in identity)
+    from_resource = any(s["Effect"] == "Allow" and _applies(s, request) for s in resource)
+    if request.account == request.resource_account:
+        return ALLOW if from_identity or from_resource else IMPLICIT_DENY
+    return ALLOW if from_identity and from_resource else IMPLICIT_DENY
+
+
+def _principal_matches(principal: Any, request: Request) -> bool:
+    if principal == "*" or principal == {"AWS": "*"}:
+        return True
+    if not isinstance(principal, Mapping):
+        return False
+    return any(
+        arn in (request.principal_arn, f"arn:{PARTITION}:iam::{request.account}:root")
+        or arn == request.account
+        for arn in _as_list(principal.get("AWS", []))
+    )
 
 
 def _statements(document: Mapping[str, Any], effect: str) -> list[Mapping[str, Any]]:
@@ -298,7 +338,7 @@ def _compare(base: str, value: str, expected: Iterable[str]) -> bool:
     elif positive.startswith("Date"):
         hit = any(_date_compare(positive, value, e) for e in expected)
     else:
-        raise ValueError(f"condition operator {base} is not modelled")
+        raise NotImplementedError(f"condition operator {base} is not modelled")
     return not hit if negated else hit
 
 

@@ -39,6 +39,29 @@ class SynthesizedStage:
     def all_templates(self) -> dict[str, dict[str, Any]]:
         return {**self.stacks, **self.products}
 
+    def communities(self) -> dict[str, dict[str, Any]]:
+        """The community stacks' templates, by stack ID (``Community-<name>``)."""
+        return {k: t for k, t in self.stacks.items() if k.startswith("Community-")}
+
+    def merged(self, stack: str) -> dict[str, Any]:
+        """``stack``'s template with every community stack's resources and parameters added:
+        what the Catalog (or Cost) stack held before communities got stacks of their own.
+        Logical IDs are prefixed with the community stack's ID where they would collide."""
+        merged = {
+            "Parameters": dict(self.stacks[stack].get("Parameters", {})),
+            "Resources": dict(self.stacks[stack].get("Resources", {})),
+        }
+        for stack_id, template in self.communities().items():
+            for section in ("Parameters", "Resources"):
+                for logical_id, value in template.get(section, {}).items():
+                    key = (
+                        logical_id
+                        if logical_id not in merged[section]
+                        else f"{stack_id}.{logical_id}"
+                    )
+                    merged[section][key] = value
+        return merged
+
 
 def synthesize(stage: str, outdir: Path, config_dir: Path = EXAMPLE_CONFIG_DIR) -> SynthesizedStage:
     from catalog_app import build_app, synth

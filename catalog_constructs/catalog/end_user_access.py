@@ -295,6 +295,20 @@ def _job_statements(stack: Stack, community: str) -> list[iam.PolicyStatement]:
             ],
         ),
         iam.PolicyStatement(
+            # The stage's pooled queues, only under a share identifier of the community
+            # (contract.job_share_prefix): a member cannot spend another community's share.
+            sid="ToPooledQueuesAsOwnCommunity",
+            actions=["batch:SubmitJob"],
+            resources=[
+                f"arn:{stack.partition}:batch:{region_account}:job-queue/"
+                + contract.pooled_job_queue_name(spot=spot)
+                for spot in (False, True)
+            ],
+            conditions={
+                "StringLike": {"batch:ShareIdentifier": contract.job_share_prefix(community) + "*"}
+            },
+        ),
+        iam.PolicyStatement(
             # AWS Batch offers no resource-level permission for these: a member sees the jobs,
             # commands and environment variables of every job of the account (never secrets,
             # which live in owner-only secrets). Accepted: the Batch console and the jobs CLI

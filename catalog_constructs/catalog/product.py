@@ -1,6 +1,8 @@
 """A product defined once, with every released version, ready to add to portfolios."""
 
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +93,9 @@ class CatalogProduct(Construct):
                 current_version_name=current.name,
                 current_version_locked=True,
                 description=current.description,
-                directory=str(snapshot_directory),
+                directory=self._history_directory(
+                    snapshot_directory / f"{snapshot_prefix}.{current.name}.product.template.json"
+                ),
             )
             # Rendering the current version runs the lock check even in a stage that does
             # not publish it yet.
@@ -142,6 +146,20 @@ class CatalogProduct(Construct):
             support_description=metadata.support_description,
             product_versions=published,
         )
+
+    def _history_directory(self, committed: Path) -> str:
+        """Where ProductStackHistory checks and writes the current version's template. It
+        rewrites the snapshot on every synth, even when unchanged (aws-servicecatalog's
+        product-stack-history.js: writeFileSync after the comparison), so two synths at once
+        (test workers, `make bench` beside `make test`) could read each other's half-written
+        file and fail the lock. A committed snapshot is therefore checked from a private copy;
+        only a version without one writes into the committed directory (how a new version's
+        snapshot is made)."""
+        if not committed.exists():
+            return str(committed.parent)
+        self._private_snapshots = tempfile.TemporaryDirectory(prefix="product-stack-history-")
+        shutil.copy2(committed, Path(self._private_snapshots.name) / committed.name)
+        return self._private_snapshots.name
 
 
 def released_template_changed(app: App, error: Exception) -> ReleasedTemplateChanged | None:

@@ -3,7 +3,7 @@ budgets as the source."""
 
 from __future__ import annotations
 
-from aws_cdk import Stack, aws_iam as iam, aws_sns as sns
+from aws_cdk import Stack, aws_iam as iam, aws_kms as kms, aws_sns as sns
 from constructs import Construct
 
 from catalog_constructs.common.encryption import catalog_key
@@ -33,13 +33,16 @@ class NotificationsKey(Construct):
         )
 
     def topic(self, scope: Construct, construct_id: str, *, display_name: str) -> sns.Topic:
-        return sns.Topic(
-            scope,
-            construct_id,
-            display_name=display_name[:100],
-            master_key=self.key,
-            enforce_ssl=True,
-        )
+        return cost_topic(scope, construct_id, display_name=display_name, key=self.key)
+
+
+def cost_topic(
+    scope: Construct, construct_id: str, *, display_name: str, key: kms.IKey
+) -> sns.Topic:
+    """A cost topic encrypted with the notifications key (possibly the Cost stack's, by ARN)."""
+    return sns.Topic(
+        scope, construct_id, display_name=display_name[:100], master_key=key, enforce_ssl=True
+    )
 
 
 def from_this_accounts_budgets(stack: Stack) -> dict[str, dict[str, str]]:

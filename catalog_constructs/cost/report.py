@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from aws_cdk import (
-    Stack,
-    aws_iam as iam,
-    aws_kms as kms,
-    aws_sns as sns,
-    aws_sns_subscriptions as subscriptions,
-)
+from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
+from catalog_constructs import contract
 from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
 from catalog_constructs.cost.function import CostFunction
 from catalog_constructs.cost.notifications import NotificationsKey
-from config.sections.communities import Community
 
 WEEKLY_REPORT_SCHEDULE = "cron(0 6 ? * MON *)"  # Mondays 06:00 UTC
 
@@ -31,20 +23,11 @@ class WeeklyCostReport(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        communities: Mapping[str, Community],
         notifications: NotificationsKey,
         logs_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.topics: dict[str, sns.Topic] = {}
-        for name, community in communities.items():
-            topic = notifications.topic(
-                self, f"Topic-{name}", display_name=f"{community.display_name} cost report"
-            )
-            for address in community.budget_recipients():
-                topic.add_subscription(subscriptions.EmailSubscription(address))
-            self.topics[name] = topic
         statements = [
             iam.PolicyStatement(
                 sid="ReadCosts",
@@ -54,10 +37,18 @@ class WeeklyCostReport(Construct):
             iam.PolicyStatement(
                 sid="FindRunningInstances", actions=["ec2:DescribeInstances"], resources=["*"]
             ),
+            # Each community's report topic lets this function's role publish (its resource
+            # policy, in the community's stack): no list of topics here to keep in step.
             iam.PolicyStatement(
-                sid="PublishReports",
-                actions=["sns:Publish"],
-                resources=[topic.topic_arn for topic in self.topics.values()],
+                sid="ReadCommunityDocuments",
+                actions=["ssm:GetParametersByPath"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=contract.COMMUNITY_PARAMETER_ROOT.lstrip("/"),
+                    )
+                ],
             ),
             iam.PolicyStatement(
                 sid="EncryptReports",
@@ -76,17 +67,7 @@ class WeeklyCostReport(Construct):
             environment={
                 "REPORT_REGION": stack.region,
                 "TAG_KEYS": stack.to_json_string(list(COST_ALLOCATION_TAG_KEYS)),
-                "COMMUNITIES": stack.to_json_string(
-                    {
-                        name: {
-                            "display_name": community.display_name,
-                            "topic_arn": self.topics[name].topic_arn,
-                            "budget_usd": community.budget.amount_usd,
-                            "period": community.budget.period,
-                        }
-                        for name, community in communities.items()
-                    }
-                ),
+                "COMMUNITIES_PARAMETER_PATH": contract.COMMUNITY_PARAMETER_ROOT,
             },
             logs_key=logs_key,
             timeout_minutes=5,

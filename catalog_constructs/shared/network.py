@@ -1,5 +1,7 @@
 """The network products launch into: private subnets, the VPC endpoints they need, flow logs."""
 
+from collections.abc import Sequence
+
 from aws_cdk import (
     Annotations,
     CfnResource,
@@ -16,17 +18,23 @@ from catalog_constructs.common.nag import acknowledge
 # Endpoints a product needs to run without reaching AWS over the internet: Session Manager
 # (ssm, ssmmessages, ec2messages), the CloudWatch agent (logs, monitoring), KMS for
 # encrypted volumes and STS for the instance role. S3 is a free gateway endpoint.
-INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
-    "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
-    "SsmMessages": ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
-    "Ec2Messages": ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
-    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-    "Monitoring": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
-    "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
-    "Sts": ec2.InterfaceVpcEndpointAwsService.STS,
+# Config name (config.sections.network.ENDPOINT_NAMES) -> (construct ID, service). Each costs
+# per AZ and hour (bench/fixed_cost.py); config chooses which, and the NAT gateway carries the
+# rest.
+INTERFACE_ENDPOINTS: dict[str, tuple[str, ec2.InterfaceVpcEndpointAwsService]] = {
+    "ssm": ("Ssm", ec2.InterfaceVpcEndpointAwsService.SSM),
+    "ssmmessages": ("SsmMessages", ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES),
+    "ec2messages": ("Ec2Messages", ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES),
+    "logs": ("Logs", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),
+    "monitoring": ("Monitoring", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING),
+    "kms": ("Kms", ec2.InterfaceVpcEndpointAwsService.KMS),
+    "sts": ("Sts", ec2.InterfaceVpcEndpointAwsService.STS),
     # SageMaker Studio in VPC-only mode: apps reach the SageMaker API and runtime privately.
-    "SageMakerApi": ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
-    "SageMakerRuntime": ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
+    "sagemaker-api": ("SageMakerApi", ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API),
+    "sagemaker-runtime": (
+        "SageMakerRuntime",
+        ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
+    ),
 }
 
 
@@ -51,6 +59,8 @@ class CatalogNetwork(Construct):
         existing_subnet_ids: list[str] | None = None,
         existing_vpc_cidr: str | None = None,
         create_endpoints: bool = True,
+        endpoints: Sequence[str] = tuple(INTERFACE_ENDPOINTS),
+        endpoint_azs: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if existing_vpc_id:
@@ -133,16 +143,19 @@ class CatalogNetwork(Construct):
                 for subnet in vpc.select_subnets(subnet_group_name="Products").subnets
             ]
 
-        if create_endpoints:
-            self._add_interface_endpoints()
+        if create_endpoints and endpoints:
+            self._add_interface_endpoints(endpoints, endpoint_azs)
         if not existing_vpc_id:
             # Imported subnets carry no route tables, so the S3 gateway endpoint is created only
             # in a VPC the catalog owns.
             self.vpc.add_gateway_endpoint("S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3)
 
-    def _add_interface_endpoints(self) -> None:
-        # The products' subnets: the VPC's own, or the existing ones it was imported with.
-        subnets = ec2.SubnetSelection(subnets=self.vpc.private_subnets or self.vpc.isolated_subnets)
+    def _add_interface_endpoints(self, endpoints: Sequence[str], azs: int | None) -> None:
+        # The products' subnets: the VPC's own, or the existing ones it was imported with
+        # (imported as the VPC's, so they carry no route-table warning); the first ``azs`` of
+        # them (one per AZ), and instances elsewhere cross AZs.
+        products = self.vpc.private_subnets or self.vpc.isolated_subnets
+        subnets = ec2.SubnetSelection(subnets=products[:azs] if azs else products)
         endpoint_security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",
@@ -167,7 +180,8 @@ class CatalogNetwork(Construct):
             "Only tcp/443 from the VPC's own CIDR block; the rules cannot resolve the CIDR, "
             "which CloudFormation reads from the VPC at deploy time.",
         )
-        for name, service in INTERFACE_ENDPOINTS.items():
+        for key in endpoints:
+            name, service = INTERFACE_ENDPOINTS[key]
             ec2.InterfaceVpcEndpoint(
                 self,
                 f"{name}Endpoint",

@@ -23,9 +23,11 @@ from pydantic import ValidationInfo
 from config.errors import Violation
 from config.rules.checked import Checked, Rule
 from config.rules.communities import (
+    communities_within_stage_limit,
+    community_documents_fit,
     community_products_published,
+    cost_centers_within_catalog_limit,
     display_names_unique,
-    job_communities_within_batch_quota,
     member_budget_names_fit,
     member_budgets_within_stack_limit,
     principal_arns_in_stage_account,
@@ -34,12 +36,14 @@ from config.rules.communities import (
     shares_leave_the_stage_account,
 )
 from config.rules.images import catalog_image_products_reach_images
+from config.rules.jobs import jobs_name_job_communities
 from config.rules.sections import (
     approvals_name_ordered_stages,
     image_targets_fit_stage,
     notebook_gateway_fits_stage,
     operator_admins_in_stage_account,
     published_products_exist,
+    studio_endpoints_without_nat,
 )
 from config.rules.sign_in import (
     created_roles_not_listed,
@@ -51,6 +55,7 @@ from config.rules.spokes import (
     member_accounts_are_new_spokes,
     member_accounts_need_wide_sharing,
     sharing_needs_spokes,
+    spoke_communities_within_stack_limit,
     spoke_settings_name_spokes,
 )
 from config.rules.stages import (
@@ -66,7 +71,7 @@ from config.rules.studio_teams import team_budget_within_community_budgets
 # order is the order of problems reported on one line (the loader sorts by file and line).
 RULES: dict[str, tuple[Rule, ...]] = {
     "operators": (operator_admins_in_stage_account,),
-    "products": (published_products_exist,),
+    "products": (published_products_exist, studio_endpoints_without_nat),
     "sign_in": (sign_in_fits_stage,),
     "communities": (
         display_names_unique,
@@ -77,11 +82,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
         shares_leave_the_stage_account,
         principal_arns_in_stage_account,
         roles_in_one_community,
-        job_communities_within_batch_quota,
+        communities_within_stage_limit,
+        cost_centers_within_catalog_limit,
+        community_documents_fit,
         sign_in_communities_match_provider,
         sign_in_communities_fit_the_function,
         created_roles_not_listed,
     ),
+    "jobs": (jobs_name_job_communities,),
     "delivery": (approvals_name_ordered_stages,),
     "images": (image_targets_fit_stage,),
     "notebooks": (notebook_gateway_fits_stage,),
@@ -91,6 +99,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         member_accounts_are_new_spokes,
         member_accounts_need_wide_sharing,
         spoke_settings_name_spokes,
+        spoke_communities_within_stack_limit,
     ),
 }
 

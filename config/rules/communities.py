@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import json
+
+from catalog_constructs.contract import job_queue_name, launch_block_policy_name
 from config.errors import Violation, did_you_mean
 from config.rules.checked import Checked, Communities, foreign_arn_message
 from config.sections.budgets import budget_name
 from config.sections.communities import Community, role_matches_pattern
 from config.types import parse_role_arn
-from products.registry import JOBS_PRODUCT_KEY
 
-# Scheduled jobs get two Batch compute environments and two queues per community; the region
-# allows 50 of each (not raisable).
-MAX_JOB_COMMUNITIES = 25
-# Member budgets live in the stage's Cost stack, and a CloudFormation stack holds at most 500
-# resources; this leaves room for the communities' own resources.
+# One stack per community: the pipeline deploys them in waves of 25 (CodePipeline allows 50
+# actions per stage, two per stack) and CloudFormation's 2,000 stacks per region are shared
+# with every provisioned product. 250 communities leave room for both.
+MAX_COMMUNITIES = 250
+# Each distinct CostCenter value is a TagOption and an SSM parameter in the Catalog stack
+# (500 resources at most, about 60 taken by products and launch roles).
+MAX_COST_CENTERS = 200
+# A community's member budgets live in its own stack (500 resources at most); this leaves room
+# for the community's portfolio, budget and topics.
 MEMBER_BUDGETS_MAX = 300
 # AWS Budgets' limit on budget names.
 BUDGET_NAME_MAX = 100
+# Each community stack publishes a JSON document about the community (its roles, budget and
+# topics) in a standard SSM parameter, which holds at most 4 KB (stacks/community_stack.py).
+COMMUNITY_DOCUMENT_MAX_BYTES = 4096
+# The longest values the deploy fills in: a budget name, an SNS topic ARN (a 256-character
+# topic name in the longest region name).
+_LONGEST_BUDGET_NAME = "b" * BUDGET_NAME_MAX
+_LONGEST_TOPIC_ARN = "arn:aws-us-gov:sns:ap-southeast-5:123456789012:" + "t" * 256
+# The community's pattern block policy and legacy job queue, named after the community (its
+# name has at most 31 characters).
+_LONGEST_POLICY_ARN = "arn:aws-us-gov:iam::123456789012:policy/" + launch_block_policy_name(
+    "c" * 31
+)
+_LONGEST_QUEUE_NAME = job_queue_name("c" * 31, spot=True)
 
 
 def display_names_unique(communities: Communities, known: Checked) -> list[Violation]:
@@ -67,26 +86,112 @@ def community_products_published(communities: Communities, known: Checked) -> li
     return violations
 
 
-def member_budgets_within_stack_limit(communities: Communities, known: Checked) -> list[Violation]:
-    """All member budgets of a stage fit in its Cost stack (MEMBER_BUDGETS_MAX); every
-    community past the limit is reported."""
-    violations: list[Violation] = []
-    count = 0
+def communities_within_stage_limit(communities: Communities, known: Checked) -> list[Violation]:
+    """At most MAX_COMMUNITIES communities in a stage; the first one past it is reported."""
+    if len(communities) <= MAX_COMMUNITIES:
+        return []
+    name = list(communities)[MAX_COMMUNITIES]
+    return [
+        (
+            (name,),
+            f"{len(communities)} communities in this stage; allowed: at most "
+            f"{MAX_COMMUNITIES} (one CloudFormation stack each: the pipeline deploys them in "
+            "waves and the region's stack quota is shared with provisioned products); split "
+            "the communities over two stages (accounts)",
+            None,
+        )
+    ]
+
+
+def cost_centers_within_catalog_limit(communities: Communities, known: Checked) -> list[Violation]:
+    """At most MAX_COST_CENTERS distinct CostCenter values in a stage (the Catalog stack holds
+    a TagOption and a parameter for each); the first community past it is reported."""
+    seen: set[str] = set()
     for name, community in communities.items():
-        member_budgets = community.budget.member_budgets
-        if member_budgets is None:
-            continue
-        count += len(member_budgets.members)
-        if count > MEMBER_BUDGETS_MAX:
+        for index, value in enumerate(community.cost_centers):
+            seen.add(value)
+            if len(seen) > MAX_COST_CENTERS:
+                return [
+                    (
+                        (name, "cost_centers", index),
+                        f"more than {MAX_COST_CENTERS} distinct cost centers in this stage; "
+                        f"allowed: at most {MAX_COST_CENTERS} (each is a TagOption in the "
+                        "Catalog stack, which holds at most 500 resources); let communities "
+                        "share cost center values or split the stage",
+                        value,
+                    )
+                ]
+    return []
+
+
+def community_document(community: Community) -> dict[str, object]:
+    """The document a community's stack publishes for the stage's functions, with the values
+    the deploy fills in (budget name, topic ARNs) at their longest. The stack writes the same
+    keys (tests/infrastructure/test_sharing.py checks that)."""
+    return {
+        "roles": [
+            *community.role_names_resolved(),
+            # STS omits role paths: the functions match a pattern's name part.
+            *(p.rsplit("/", 1)[-1] for p in community.role_patterns),
+        ],
+        "owner_email_template": community.owner_email_template,
+        # Members' names and e-mails come from the sign-in service's records.
+        "sign_in": community.kind == "sign-in",
+        "display_name": community.display_name,
+        "budget_name": _LONGEST_BUDGET_NAME,
+        "budget_usd": community.budget.amount_usd,
+        "period": community.budget.period,
+        "block": True,
+        # One of the two: a blocking community's topic is a stop or a block topic.
+        "stop_topic_arn": _LONGEST_TOPIC_ARN,
+        "block_topic_arn": "",
+        # What the block reaches beyond AWS Budgets (catalog_constructs.cost.launch_block.
+        # BlockReach.as_json).
+        "reach": {
+            "Budget": _LONGEST_BUDGET_NAME,
+            "PatternPolicyArn": _LONGEST_POLICY_ARN,
+            "Queues": [_LONGEST_QUEUE_NAME] * 2,
+            "Jobs": True,
+        },
+        "report_topic_arn": _LONGEST_TOPIC_ARN,
+    }
+
+
+def community_documents_fit(communities: Communities, known: Checked) -> list[Violation]:
+    """A community's document fits its SSM parameter (COMMUNITY_DOCUMENT_MAX_BYTES): many
+    roles are better named by a pattern."""
+    violations: list[Violation] = []
+    for name, community in communities.items():
+        size = len(json.dumps(community_document(community), separators=(",", ":")).encode())
+        if size > COMMUNITY_DOCUMENT_MAX_BYTES:
             violations.append(
                 (
-                    (name, "budget", "member_budgets", "members"),
-                    f"{count} member budgets in this stage so far; allowed: at most "
-                    f"{MEMBER_BUDGETS_MAX} in all communities (one CloudFormation stack "
-                    "holds them)",
+                    (name, "principals"),
+                    f"the community's roles make its document for the stage's functions up to "
+                    f"{size:,} bytes; allowed: {COMMUNITY_DOCUMENT_MAX_BYTES:,} (an SSM "
+                    "parameter): list fewer roles, e.g. one role_patterns entry for similar "
+                    "names",
                     None,
                 )
             )
+    return violations
+
+
+def member_budgets_within_stack_limit(communities: Communities, known: Checked) -> list[Violation]:
+    """A community's member budgets fit in its own stack (MEMBER_BUDGETS_MAX)."""
+    violations: list[Violation] = []
+    for name, community in communities.items():
+        member_budgets = community.budget.member_budgets
+        if member_budgets is None or len(member_budgets.members) <= MEMBER_BUDGETS_MAX:
+            continue
+        violations.append(
+            (
+                (name, "budget", "member_budgets", "members"),
+                f"{len(member_budgets.members)} member budgets; allowed: at most "
+                f"{MEMBER_BUDGETS_MAX} per community (its CloudFormation stack holds them)",
+                None,
+            )
+        )
     return violations
 
 
@@ -206,21 +311,3 @@ def roles_in_one_community(communities: Communities, known: Checked) -> list[Vio
             else:
                 claimed.setdefault(key, f"communities.{name}.principals.{field}[{index}]")
     return violations
-
-
-def job_communities_within_batch_quota(communities: Communities, known: Checked) -> list[Violation]:
-    """At most MAX_JOB_COMMUNITIES communities list the scheduled-job product."""
-    with_jobs = [name for name, c in communities.items() if JOBS_PRODUCT_KEY in c.products]
-    if len(with_jobs) <= MAX_JOB_COMMUNITIES:
-        return []
-    name = with_jobs[MAX_JOB_COMMUNITIES]
-    return [
-        (
-            (name, "products", communities[name].products.index(JOBS_PRODUCT_KEY)),
-            f"at most {MAX_JOB_COMMUNITIES} communities may list {JOBS_PRODUCT_KEY!r}: "
-            "each gets 2 of the region's 50 AWS Batch compute environments and job "
-            "queues, a quota AWS does not raise; already listed by "
-            f"{', '.join(with_jobs[:MAX_JOB_COMMUNITIES])}",
-            JOBS_PRODUCT_KEY,
-        )
-    ]

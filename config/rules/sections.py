@@ -6,10 +6,12 @@ from config.errors import Violation, did_you_mean
 from config.rules.checked import Checked, foreign_arn_message
 from config.sections.delivery import DeliveryConfig
 from config.sections.images import ImagesConfig
-from config.sections.network import CreateVpcNetwork, ExistingNetwork
+from config.sections.network import STUDIO_ENDPOINTS, CreateVpcNetwork, ExistingNetwork
 from config.sections.notebooks import CERTIFICATE_ARN_RE, SECRET_ARN_RE, NotebookGatewayConfig
 from config.sections.operators import OperatorsConfig
 from config.sections.products import ProductPublication
+
+STUDIO_PRODUCT_KEY = "studio-team"
 
 
 def operator_admins_in_stage_account(operators: OperatorsConfig, known: Checked) -> list[Violation]:
@@ -51,6 +53,28 @@ def published_products_exist(
             if version not in versions
         ]
     return violations
+
+
+def studio_endpoints_without_nat(
+    products: dict[str, ProductPublication], known: Checked
+) -> list[Violation]:
+    """A stage without NAT that publishes Studio teams creates the SageMaker endpoints: Studio
+    runs in VPC-only mode and reaches SageMaker through them."""
+    network = known.network
+    if not isinstance(network, CreateVpcNetwork) or network.nat_gateways:
+        return []
+    missing = [name for name in STUDIO_ENDPOINTS if name not in network.endpoints]
+    if STUDIO_PRODUCT_KEY not in products or not missing:
+        return []
+    return [
+        (
+            (STUDIO_PRODUCT_KEY,),
+            f"{STUDIO_PRODUCT_KEY!r} is published but network.endpoints lacks "
+            f"{', '.join(missing)} and nat_gateways is 0: Studio apps could not reach "
+            "SageMaker; add them to network.endpoints or set network.nat_gateways to 1",
+            STUDIO_PRODUCT_KEY,
+        )
+    ]
 
 
 def approvals_name_ordered_stages(

@@ -113,3 +113,36 @@ def spoke_settings_name_spokes(spokes: SpokesConfig | None, known: Checked) -> l
             )
         )
     return violations
+
+
+# A spoke stack holds the shared infrastructure (about 150 resources) and, per community that
+# reaches it, an end-user policy, an output and the community's document: CloudFormation
+# allows 200 outputs and 500 resources per stack.
+MAX_SPOKE_COMMUNITIES = 150
+
+
+def spoke_communities_within_stack_limit(
+    spokes: SpokesConfig | None, known: Checked
+) -> list[Violation]:
+    """At most MAX_SPOKE_COMMUNITIES communities reach one spoke account."""
+    communities = known.communities
+    if spokes is None or communities is None:
+        return []
+    wide = _wide_sharers(communities)
+    reach: dict[str, list[str]] = {}
+    for name, community in communities.items():
+        for account in community.sharing.accounts:
+            reach.setdefault(account, []).append(name)
+    for account in spokes.member_accounts:
+        reach.setdefault(account, []).extend(wide)
+    return [
+        (
+            (),
+            f"{len(names)} communities reach spoke account {account}; allowed: at most "
+            f"{MAX_SPOKE_COMMUNITIES} (its Spoke stack holds an end-user policy and an output "
+            "for each; CloudFormation allows 200 outputs per stack)",
+            None,
+        )
+        for account, names in reach.items()
+        if len(set(names)) > MAX_SPOKE_COMMUNITIES
+    ]

@@ -29,6 +29,44 @@ Cidr = Annotated[str, cidr(16, 18)]
 ExistingVpcCidr = Annotated[str, cidr(16, 28)]
 
 
+# The interface endpoints the catalog can create, by config name (catalog_constructs.shared.
+# network.INTERFACE_ENDPOINTS maps them to services). Without a NAT gateway, instances reach
+# these AWS APIs only through the endpoints (config.rules.sections.endpoints_without_nat).
+EndpointName = Literal[
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "logs",
+    "monitoring",
+    "kms",
+    "sts",
+    "sagemaker-api",
+    "sagemaker-runtime",
+]
+ENDPOINT_NAMES: tuple[EndpointName, ...] = (
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "logs",
+    "monitoring",
+    "kms",
+    "sts",
+    "sagemaker-api",
+    "sagemaker-runtime",
+)
+Endpoints = Annotated[list[EndpointName], unique("endpoint")]
+# What instances need when nothing else reaches AWS: Session Manager (ssm, ssmmessages,
+# ec2messages), the CloudWatch agent (logs, monitoring), encrypted volumes (kms), the instance
+# role (sts). SageMaker's are needed only by Studio teams (config.rules.sections).
+ENDPOINTS_WITHOUT_NAT = ("ssm", "ssmmessages", "ec2messages", "logs", "monitoring", "kms", "sts")
+STUDIO_ENDPOINTS = ("sagemaker-api", "sagemaker-runtime")
+ENDPOINTS_DESCRIPTION = (
+    "Interface endpoints to create (each costs per AZ and hour): any of "
+    + ", ".join(ENDPOINT_NAMES)
+    + "; default all. Without them, traffic to those APIs goes through the NAT gateway."
+)
+
+
 def largest_prefix_for(max_azs: int) -> int:
     """The longest VPC prefix that holds max_azs + 1 aligned /20 blocks."""
     return PRODUCT_SUBNET_PREFIX - (max_azs).bit_length()
@@ -50,10 +88,44 @@ class CreateVpcNetwork(BaseModel):
     nat_gateways: int = Field(
         default=1, ge=0, le=6, description="NAT gateways, 0..6 and at most max_azs."
     )
+    endpoints: Endpoints = Field(
+        default_factory=lambda: list(ENDPOINT_NAMES), description=ENDPOINTS_DESCRIPTION
+    )
+    endpoint_azs: int | None = Field(
+        default=None,
+        ge=1,
+        le=6,
+        description=(
+            "Availability zones the interface endpoints are placed in, 1..max_azs (default: "
+            "all); instances in other AZs reach them across AZs."
+        ),
+    )
 
     @model_validator(mode="after")
     def _fits_the_zones(self) -> CreateVpcNetwork:
         violations: list[Violation] = []
+        if self.endpoint_azs is not None and self.endpoint_azs > self.max_azs:
+            violations.append(
+                (
+                    ("endpoint_azs",),
+                    f"endpoint_azs {self.endpoint_azs} is more than max_azs {self.max_azs}; "
+                    f"allowed: 1..{self.max_azs}",
+                    self.endpoint_azs,
+                )
+            )
+        missing = [name for name in ENDPOINTS_WITHOUT_NAT if name not in self.endpoints]
+        if self.nat_gateways == 0 and missing:
+            violations.append(
+                (
+                    ("endpoints",),
+                    f"with nat_gateways 0 the private subnets reach AWS only through "
+                    f"interface endpoints, and {', '.join(missing)} "
+                    f"{'is' if len(missing) == 1 else 'are'} missing: instances could not "
+                    "start Session Manager, ship logs or decrypt their volumes; add "
+                    f"{', '.join(missing)} or set nat_gateways to 1",
+                    self.endpoints,
+                )
+            )
         if self.nat_gateways > self.max_azs:
             violations.append(
                 (
@@ -100,6 +172,10 @@ class ExistingNetwork(BaseModel):
     create_endpoints: bool = Field(
         default=False,
         description="Create the VPC interface endpoints (SSM etc.) the products need.",
+    )
+    endpoints: Endpoints = Field(
+        default_factory=lambda: list(ENDPOINT_NAMES),
+        description="With create_endpoints: " + ENDPOINTS_DESCRIPTION,
     )
 
     @model_validator(mode="after")

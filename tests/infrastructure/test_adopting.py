@@ -31,6 +31,7 @@ from config.placeholders import (
 from config.yaml_source import CONFIG_DIR
 from delivery.promote import main as promote_main
 from products.registry import PRODUCTS
+from stacks.stage import community_stack_id
 from tests.infrastructure.templates import cfn_lint, resources, violations
 from tests.synth import SynthesizedStage, synthesize
 
@@ -151,7 +152,9 @@ def test_the_promoted_version_and_the_new_community_are_in_the_catalog(adopted: 
     catalog = adopted.synthesized.stacks["Catalog"]
     portfolios = {
         p["Properties"]["DisplayName"]
-        for p in resources(catalog, "AWS::ServiceCatalog::Portfolio").values()
+        for p in resources(
+            adopted.synthesized.merged("Catalog"), "AWS::ServiceCatalog::Portfolio"
+        ).values()
     }
     assert "Neuroscience" in portfolios
     [product] = [
@@ -166,9 +169,18 @@ def test_the_adopted_stage_passes_nag_and_cfn_lint_and_may_deploy(adopted: Adopt
     stage = adopted.synthesized
     assert violations(stage.report) == []
     assert all(RULE_ID not in t.get("Rules", {}) for t in stage.stacks.values())
-    # The edits land in the Catalog stack (the portfolio, the promoted version); the other
-    # stacks are linted for every configuration by test_shipped_config.py.
-    assert cfn_lint([stage.directory / "Catalog.template.json"]) == ""
+    # The edits land in the Catalog stack (the promoted version) and the new community's own
+    # stack (its portfolio); the other stacks are linted for every configuration by
+    # test_shipped_config.py.
+    assert (
+        cfn_lint(
+            [
+                stage.directory / "Catalog.template.json",
+                stage.directory / f"{community_stack_id(NEW_COMMUNITY)}.template.json",
+            ]
+        )
+        == ""
+    )
     # Product templates do not depend on the configuration.
     assert all(json.loads(p.read_text()) for p in stage.product_files.values())
 

@@ -9,7 +9,7 @@ import pytest
 from catalog_constructs import contract
 from catalog_constructs.product_template.workstation import bucket_mounts
 from products._workstation.form import READ_ONLY_PARAMETER, READ_WRITE_PARAMETER
-from tests.iam_policy import ALLOW, IMPLICIT_DENY, Request, decide, substitute
+from tests.iam_eval import ALLOW, IMPLICIT_DENY, Request, decide, resolve
 from tests.infrastructure.templates import resources, user_data
 
 
@@ -108,7 +108,7 @@ ACCOUNT = "111111111111"
 def test_grants_reach_only_buckets_of_this_account(
     product: dict[str, Any], bucket_account: str, expected: str
 ) -> None:
-    """Decided as IAM would (tests/iam_policy.py): a checked bucket name that now belongs to
+    """Decided as IAM would (tests/iam_eval.py): a checked bucket name that now belongs to
     another account (a purged bucket claimed from outside, a foreign bucket) is not reached,
     even where that account's bucket policy would let the instance role in."""
     check_id, _ = _check(product)
@@ -127,7 +127,7 @@ def test_grants_reach_only_buckets_of_this_account(
         ):
             split = {"Fn::Split": [",", {"Fn::GetAtt": [check_id, attribute]}]}
             text = text.replace(json.dumps(split), json.dumps([arn]))
-        statements.append(substitute(json.loads(text), refs))
+        statements.append(resolve(json.loads(text), refs))
     role = f"arn:aws:iam::{ACCOUNT}:role/research-catalog/products/SC-x-InstanceRole"
     foreign_bucket_policy = [
         {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}

@@ -44,7 +44,7 @@ def as_list(value: Any) -> list[Any]:
 
 @pytest.fixture
 def cost(stage: SynthesizedStage) -> dict[str, Any]:
-    return stage.stacks["Cost"]
+    return stage.merged("Cost")
 
 
 def test_one_budget_per_community_with_configured_amount_thresholds_and_recipients(
@@ -82,8 +82,8 @@ def test_one_budget_per_community_with_configured_amount_thresholds_and_recipien
 
 
 def test_shipped_thresholds_and_recipients(synthesized: dict[str, SynthesizedStage]) -> None:
-    dev = budgets_by_name(synthesized["dev"].stacks["Cost"])
-    prod = budgets_by_name(synthesized["prod"].stacks["Cost"])
+    dev = budgets_by_name(synthesized["dev"].merged("Cost"))
+    prod = budgets_by_name(synthesized["prod"].merged("Cost"))
 
     def thresholds(budget: dict[str, Any]) -> list[tuple[str, int]]:
         return sorted(
@@ -116,7 +116,7 @@ def test_shipped_thresholds_and_recipients(synthesized: dict[str, SynthesizedSta
 def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
     synthesized: dict[str, SynthesizedStage],
 ) -> None:
-    budgets = budgets_by_name(synthesized["dev"].stacks["Cost"])
+    budgets = budgets_by_name(synthesized["dev"].merged("Cost"))
     jane = budgets["research-catalog-dev-biomedical.jane.doe"]
     john = budgets["research-catalog-dev-biomedical.john.smith"]
 
@@ -148,7 +148,7 @@ def test_member_budgets_watch_the_members_sessions_in_the_communitys_roles(
     } == {"consortium-manager@example.org"}
     # Three community budgets and three member budgets in dev; the prod config has none.
     assert len(budgets) == 6
-    assert len(budgets_by_name(synthesized["prod"].stacks["Cost"])) == 2
+    assert len(budgets_by_name(synthesized["prod"].merged("Cost"))) == 2
 
 
 def test_launch_block_denies_what_starts_spending_and_leaves_stop_and_terminate(
@@ -195,13 +195,16 @@ def test_block_action_per_community_scoped_to_its_roles(
 ) -> None:
     config = stage.config
     actions = resources(cost, "AWS::Budgets::BudgetsAction")
-    budget_ids = {
-        r["Properties"]["Budget"]["BudgetName"]: logical_id
-        for logical_id, r in resources(cost, "AWS::Budgets::Budget").items()
-    }
     blocking = {n: c for n, c in config.communities.items() if c.budget.block_launches_at}
     assert len(actions) == len(blocking)
     for name, community in blocking.items():
+        # Each community's budget and action are in its own stack.
+        own = stage.stacks[f"Community-{name}"]
+        actions = resources(own, "AWS::Budgets::BudgetsAction")
+        budget_ids = {
+            r["Properties"]["Budget"]["BudgetName"]: logical_id
+            for logical_id, r in resources(own, "AWS::Budgets::Budget").items()
+        }
         (action,) = [
             a["Properties"]
             for a in actions.values()
@@ -223,7 +226,7 @@ def test_block_action_per_community_scoped_to_its_roles(
         }
 
         role_id = action["ExecutionRoleArn"]["Fn::GetAtt"][0]
-        trust = cost["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]
+        trust = own["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]
         (trust_statement,) = trust["Statement"]
         assert trust_statement["Principal"] == {"Service": "budgets.amazonaws.com"}
         assert trust_statement["Condition"] == {
@@ -235,7 +238,7 @@ def test_block_action_per_community_scoped_to_its_roles(
         }
         policies = [
             p
-            for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+            for p in resources(own, "AWS::IAM::ManagedPolicy").values()
             if {"Ref": role_id} in p["Properties"].get("Roles", [])
         ]
         (policy,) = policies
@@ -273,9 +276,11 @@ def test_stop_instances_only_where_configured(
         if subscriber["SubscriptionType"] == "SNS"
     ]
     assert len(sns_subscribers) == len(blocking)
+    # The enforcement function's (the Cost stack's own; members' end-user policies in the
+    # community stacks let them stop their own instances).
     stop_statements = [
         s
-        for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+        for p in resources(stage.stacks["Cost"], "AWS::IAM::ManagedPolicy").values()
         for s in statements_of(p)
         if "ec2:StopInstances" in as_list(s["Action"])
     ]
@@ -335,11 +340,12 @@ def test_report_is_not_retried_and_logs_are_encrypted(cost: dict[str, Any]) -> N
         assert "KmsKeyId" in group["Properties"]
 
 
-def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
+def test_without_blocks_there_is_no_action_and_no_release_on_deploy() -> None:
     from aws_cdk import App, Environment, Stack, aws_iam as iam, aws_kms as kms
     from aws_cdk.assertions import Template
 
     from catalog_constructs.shared.resources import SharedResources
+    from stacks.community_stack import CommunityStack
     from stacks.cost_stack import CostStack
 
     config = load_example("prod")
@@ -373,16 +379,135 @@ def test_without_blocks_there_is_no_action_and_no_release_function() -> None:
         jobs_key=kms.Key(shared, "Jobs"),
         credentials_key=kms.Key(shared, "Credentials"),
     )
-    template = Template.from_stack(CostStack(app, "Cost", config=config, shared=resources, env=env))
-
-    template.resource_count_is("AWS::Budgets::Budget", len(config.communities))
-    template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
-    template.resource_count_is("Custom::BudgetBlockRelease", 0)
-    template.resource_count_is("AWS::Lambda::Function", 2)  # tags and report
-    for budget in template.find_resources("AWS::Budgets::Budget").values():
+    cost_stack = CostStack(app, "Cost", config=config, shared=resources, env=env)
+    community_stacks = [
+        CommunityStack(app, f"Community-{name}", config=config, name=name, env=env)
+        for name in config.communities
+    ]
+    cost = Template.from_stack(cost_stack)
+    # Tags, report and enforcement: the Cost stack has the enforcement function whatever the
+    # communities, so a community stack added later with a block needs no change here.
+    cost.resource_count_is("AWS::Lambda::Function", 3)
+    cost.resource_count_is("AWS::Budgets::BudgetsAction", 0)
+    communities = [Template.from_stack(stack) for stack in community_stacks]
+    budgets = []
+    for template in communities:
+        template.resource_count_is("AWS::Budgets::BudgetsAction", 0)
+        template.resource_count_is("Custom::BudgetBlockRelease", 0)
+        template.resource_count_is("AWS::Lambda::Function", 0)
+        budgets += list(template.find_resources("AWS::Budgets::Budget").values())
+    assert len(budgets) == len(config.communities)
+    for budget in budgets:
         thresholds = {
             (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
             for n in budget["Properties"]["NotificationsWithSubscribers"]
         }
         # No block threshold (100 % actual by default) added: only the configured alerts.
         assert thresholds == {("ACTUAL", 50), ("FORECASTED", 100)}
+
+
+def test_block_topics_invoke_the_enforcement_function_through_three_stage_wide_permissions(
+    stage: SynthesizedStage,
+) -> None:
+    """Three permissions for every community (a Lambda function policy holds 20 KB, about 50
+    statements of one topic each): SNS topics of this account named after the stage's community
+    stacks, or stop and block topics moved from its former Cost stack. Community stacks add
+    none."""
+    name = stage.config.stage_name
+    cost = stage.stacks["Cost"]
+    permissions = [
+        p["Properties"]
+        for p in resources(cost, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "sns.amazonaws.com"
+    ]
+    (function_id,) = [
+        k
+        for k, f in resources(cost, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "cost_handlers.enforcement.handler"
+    ]
+    sources = sorted(p["SourceArn"] for p in permissions)
+    assert sources == [
+        f"arn:{stage.config.stage.partition}:sns:{stage.config.stage.region}:"
+        f"{stage.config.stage.account}:research-catalog-{name}-{suffix}"
+        for suffix in ("community-*", "cost-BlockTopic*", "cost-StopTopic*")
+    ]
+    for permission in permissions:
+        assert permission["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        assert permission["SourceAccount"] == stage.config.stage.account
+        assert permission["Action"] == "lambda:InvokeFunction"
+    for template in stage.communities().values():
+        assert not resources(template, "AWS::Lambda::Permission")
+
+
+def _ssm_value(template: dict[str, Any], name: str) -> Any:
+    (value,) = [
+        r["Properties"]["Value"]
+        for r in resources(template, "AWS::SSM::Parameter").values()
+        if r["Properties"]["Name"] == name
+    ]
+    return value
+
+
+def test_only_the_weekly_report_may_publish_to_a_communitys_report_topic(
+    stage: SynthesizedStage,
+) -> None:
+    """The report topic's resource policy (in the community's stack) names the Cost stack's
+    report role, read from the SSM parameter the Cost stack writes; the function's own policy
+    lists no topic, so a community added later needs no change to the Cost stack."""
+    cost = stage.stacks["Cost"]
+    (report_id,) = [
+        k
+        for k, f in resources(cost, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "cost_handlers.report.handler"
+    ]
+    role = cost["Resources"][report_id]["Properties"]["Role"]
+    assert _ssm_value(cost, contract.COST_REPORT_ROLE_PARAMETER) == role
+    for name, template in stage.communities().items():
+        (topic_id,) = [
+            k
+            for k, t in resources(template, "AWS::SNS::Topic").items()
+            if t["Properties"]["DisplayName"].endswith("cost report")
+        ]
+        (policy,) = [
+            p["Properties"]["PolicyDocument"]
+            for p in resources(template, "AWS::SNS::TopicPolicy").values()
+            if p["Properties"]["Topics"] == [{"Ref": topic_id}]
+        ]
+        allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+        (allow,) = allows
+        assert allow["Action"] == "sns:Publish"
+        assert allow["Resource"] == {"Ref": topic_id}
+        parameter = template["Parameters"][allow["Principal"]["AWS"]["Ref"]]
+        assert parameter["Default"] == contract.COST_REPORT_ROLE_PARAMETER, name
+        assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+        (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_the_enforcement_function_reaches_only_this_stages_budgets(
+    stage: SynthesizedStage,
+) -> None:
+    """One budget ARN per community would outgrow a policy's 6,144 characters at about 40
+    communities: the function may read and reverse the actions of budgets named with the
+    stage's prefix (budget names are research-catalog-<stage>-<community>[.<member>]; the
+    "-" after the stage keeps e.g. stage dev from dev2's budgets)."""
+    name = stage.config.stage_name
+    statements = [
+        s
+        for p in resources(stage.stacks["Cost"], "AWS::IAM::ManagedPolicy").values()
+        for s in statements_of(p)
+        if any(a.startswith("budgets:") for a in as_list(s["Action"]))
+    ]
+    (statement,) = statements
+    assert sorted(as_list(statement["Action"])) == [
+        "budgets:DescribeBudgetActionsForBudget",
+        "budgets:ExecuteBudgetAction",
+        "budgets:ViewBudget",
+    ]
+    prefix = f"arn:{stage.config.stage.partition}:budgets::{stage.config.stage.account}:budget"
+    assert sorted(statement["Resource"]) == [
+        f"{prefix}/research-catalog-{name}-*",
+        f"{prefix}/research-catalog-{name}-*/action/*",
+    ]
+    for community in stage.config.communities:
+        assert stage.config.budget_name(community).startswith(f"research-catalog-{name}-")

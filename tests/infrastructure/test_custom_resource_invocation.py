@@ -2,7 +2,7 @@
 instances, Studio domains, buckets); launch roles may invoke them only through CloudFormation,
 so nobody holding a launch role can send them another product's IDs directly.
 
-Decided as IAM would (tests/iam_policy.py). That CloudFormation's calls carry
+Decided as IAM would (tests/iam_eval.py). That CloudFormation's calls carry
 ``aws:CalledVia`` = ``cloudformation.amazonaws.com`` (forward access sessions) is AWS's
 documented behaviour, which no offline test can show; docs/security.md says so.
 """
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from catalog_constructs import contract
-from tests.iam_policy import ALLOW, IMPLICIT_DENY, Request, decide, substitute
+from tests.iam_eval import ALLOW, IMPLICIT_DENY, Request, decide, resolve
 from tests.infrastructure.templates import resources
 from tests.synth import SynthesizedStage
 
@@ -42,7 +42,7 @@ def test_launch_roles_invoke_the_shared_functions_only_through_cloudformation(
     statements = _invoke_statements(stage.stacks["Catalog"])
     assert {statement["Sid"] for statement in statements} == set(FUNCTIONS)
     refs = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": ACCOUNT}
-    resolved = [substitute(statement, refs) for statement in statements]
+    resolved = [resolve(statement, refs) for statement in statements]
     role = f"arn:aws:iam::{ACCOUNT}:role/{contract.launch_role_name('ec2')}"
     for statement in resolved:
         (function,) = (

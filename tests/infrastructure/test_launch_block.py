@@ -8,7 +8,14 @@ from typing import Any
 
 from catalog_constructs import contract
 from catalog_constructs.cost.handler.cost_handlers import block_reach
-from catalog_constructs.cost.launch_block import NEVER
+from catalog_constructs.cost.launch_block import (
+    JOBS_BLOCK_PATTERNS_PER_POLICY,
+    JOBS_BLOCK_POLICIES,
+    NEVER,
+    NO_BLOCKED_SHARE,
+)
+from config.rules.communities import MAX_COMMUNITIES
+from stacks.stage import community_stack_id
 from tests.iam_eval import ALLOW, EXPLICIT_DENY, REGION, Request, evaluate, resolve
 from tests.infrastructure.templates import resources
 from tests.synth import SynthesizedStage
@@ -34,28 +41,48 @@ def _json(value: Any) -> Any:
 def test_every_blocking_community_is_reached_beyond_its_named_roles(
     stage: SynthesizedStage,
 ) -> None:
+    """Each blocking community's stack names what its block reaches (its deploy sets the
+    levers at once) and publishes the same in its document (the schedule and the block
+    threshold's message read it); its block threshold reaches the function through its topic."""
     config = stage.config
-    cost = stage.stacks["Cost"]
+    communities = stage.communities()
     blocking = {n: c for n, c in config.communities.items() if c.budget.block_launches_at}
     assert blocking
-    reach = _json(_enforcement_environment(cost).get("BLOCK_REACH", "{}"))
-    assert sorted(reach) == sorted(blocking)
-    for name, community in blocking.items():
-        jobs = "scheduled-job" in community.products
-        assert reach[name]["Queues"] == (
-            [contract.job_queue_name(name, spot=s) for s in (False, True)] if jobs else []
+    for name, community in config.communities.items():
+        template = communities[community_stack_id(name)]
+        releases = list(resources(template, "Custom::BudgetBlockRelease").values())
+        if name not in blocking:
+            assert not releases
+            continue
+        (release,) = releases
+        (reach,) = release["Properties"]["Reach"].values()
+        assert set(release["Properties"]["Reach"]) == {name}
+        assert reach["Budget"] == config.budget_name(name)
+        assert reach["Queues"] == (
+            [contract.job_queue_name(name, spot=s) for s in (False, True)]
+            if name in config.jobs.legacy_queues
+            else []
         )
-        assert (reach[name].get("PatternPolicyArn") is not None) == bool(community.role_patterns)
-    # The block threshold of each reaches the function through a topic it is subscribed to.
-    topics = {
-        json.dumps(s["Properties"]["TopicArn"])
-        for s in resources(cost, "AWS::SNS::Subscription").values()
-        if s["Properties"]["Protocol"] == "lambda"
-    }
-    for name, community in blocking.items():
+        assert reach["Jobs"] == ("scheduled-job" in community.products)
+        assert (reach.get("PatternPolicyArn") is not None) == bool(community.role_patterns)
+        (document,) = (
+            r["Properties"]["Value"]
+            for r in resources(template, "AWS::SSM::Parameter").values()
+            if r["Properties"]["Name"] == contract.community_parameter(name)
+        )
+        published = json.loads(resolve(document)) if not isinstance(document, str) else None
+        if published is not None:
+            assert published["block"] is True
+            assert published["reach"]["Jobs"] == reach["Jobs"]
+            assert published["reach"]["Queues"] == reach["Queues"]
+        topics = {
+            json.dumps(s["Properties"]["TopicArn"])
+            for s in resources(template, "AWS::SNS::Subscription").values()
+            if s["Properties"]["Protocol"] == "lambda"
+        }
         (budget,) = (
             b["Properties"]
-            for b in resources(cost, "AWS::Budgets::Budget").values()
+            for b in resources(template, "AWS::Budgets::Budget").values()
             if b["Properties"]["Budget"]["BudgetName"] == config.budget_name(name)
         )
         (at_block,) = (
@@ -71,7 +98,6 @@ def test_every_blocking_community_is_reached_beyond_its_named_roles(
 def test_a_pattern_community_has_an_inert_block_policy_permission_sets_can_reference(
     stage: SynthesizedStage,
 ) -> None:
-    cost = stage.stacks["Cost"]
     patterns = {
         n
         for n, c in stage.config.communities.items()
@@ -79,7 +105,8 @@ def test_a_pattern_community_has_an_inert_block_policy_permission_sets_can_refer
     }
     policies = {
         p["Properties"]["ManagedPolicyName"]: p["Properties"]
-        for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+        for template in stage.communities().values()
+        for p in resources(template, "AWS::IAM::ManagedPolicy").values()
         if p["Properties"].get("ManagedPolicyName", "").startswith(contract.PREFIX)
     }
     assert set(policies) == {contract.launch_block_policy_name(n) for n in patterns}
@@ -100,6 +127,54 @@ def test_a_pattern_community_has_an_inert_block_policy_permission_sets_can_refer
         for request in (launch, start):
             assert evaluate(request, [EVERYTHING, blocked]) == EXPLICIT_DENY
     assert block_reach.NEVER == NEVER
+
+
+def test_a_blocked_communitys_schedules_start_no_jobs_in_the_pooled_queues(
+    stage: SynthesizedStage,
+) -> None:
+    """The scheduler role (Shared stack) submits every community's schedules; the jobs block
+    policies on it deny nothing as deployed and, as the function writes them, the blocked
+    communities' shares only. Together they hold a pattern for every community a stage may
+    have."""
+    account = stage.config.stage.account
+    cost = stage.stacks["Cost"]
+    policies = [
+        p["Properties"]
+        for p in resources(cost, "AWS::IAM::ManagedPolicy").values()
+        if "schedules of communities whose budget is spent" in p["Properties"]["Description"]
+    ]
+    assert len(policies) == JOBS_BLOCK_POLICIES
+    environment = _enforcement_environment(cost)
+    assert len(_json(environment["JOBS_BLOCK_POLICIES"])) == JOBS_BLOCK_POLICIES
+    queue = (
+        f"arn:aws:batch:{REGION}:{account}:job-queue/{contract.pooled_job_queue_name(spot=True)}"
+    )
+
+    def submit(community: str, document: dict[str, Any]) -> str:
+        share = contract.job_share_prefix(community) + "1"
+        request = Request("batch:SubmitJob", queue, {"batch:ShareIdentifier": share})
+        return evaluate(request, [EVERYTHING, document])
+
+    for properties in policies:
+        assert properties["Roles"] == [contract.JOB_SCHEDULER_ROLE_NAME]
+        inert = resolve(properties["PolicyDocument"], {"AWS::AccountId": account})
+        assert submit("challenge", inert) == ALLOW
+        blocked = block_reach._with_share_patterns(inert, [block_reach.share_pattern("challenge")])
+        assert submit("challenge", blocked) == EXPLICIT_DENY
+        assert submit("challenge-2", blocked) == ALLOW
+        assert submit("biomedical", blocked) == ALLOW
+    assert (block_reach.NO_BLOCKED_SHARE, block_reach.JOBS_BLOCK_PATTERNS_PER_POLICY) == (
+        NO_BLOCKED_SHARE,
+        JOBS_BLOCK_PATTERNS_PER_POLICY,
+    )
+    # The longest community names of a full stage fit: IAM counts a policy's characters
+    # without whitespace, at most 6,144.
+    longest = [block_reach.share_pattern(f"{index:03d}" + "c" * 28) for index in range(150)]
+    assert JOBS_BLOCK_POLICIES * JOBS_BLOCK_PATTERNS_PER_POLICY >= MAX_COMMUNITIES
+    full = block_reach._with_share_patterns(
+        resolve(policies[0]["PolicyDocument"], {"AWS::AccountId": account}), longest
+    )
+    assert len(json.dumps(full, separators=(",", ":"))) <= 6144
 
 
 def test_the_function_may_tag_product_roles_only_with_the_blocked_tag(

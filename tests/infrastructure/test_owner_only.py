@@ -39,7 +39,7 @@ def instance_arn(stage: SynthesizedStage) -> str:
 def end_user_policy(stage: SynthesizedStage, community: str) -> dict[str, Any]:
     (policy,) = (
         resource["Properties"]["PolicyDocument"]
-        for resource in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        for resource in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
         if resource["Properties"]["Description"]
         == f"Research catalog end users of the {community} community"
     )
@@ -153,6 +153,31 @@ def test_starting_an_own_instance_may_use_the_volume_key_only_through_ec2(
             "Bool": {"kms:GrantIsForAWSResource": "true"},
         }
         assert "*" not in json.dumps(statement["Resource"])
+
+
+def test_community_stacks_read_the_volume_key_from_ssm_not_an_export(
+    stage: SynthesizedStage,
+) -> None:
+    """The grant's key is the Shared stack's volume key, resolved from its SSM parameter when the
+    community stack deploys: a cross-stack reference would lock every community's stack to the
+    Shared stack's export."""
+    for name, template in stage.communities().items():
+        assert "Fn::ImportValue" not in json.dumps(template), name
+        parameters = template.get("Parameters", {})
+        keys = [
+            logical_id
+            for logical_id, parameter in parameters.items()
+            if parameter.get("Default") == contract.EBS_KEY_ARN_PARAMETER
+        ]
+        assert len(keys) == 1, name
+        assert parameters[keys[0]]["Type"] == "AWS::SSM::Parameter::Value<String>"
+        (policy,) = (
+            r["Properties"]["PolicyDocument"]
+            for r in resources(template, "AWS::IAM::ManagedPolicy").values()
+            if "end users" in r["Properties"].get("Description", "")
+        )
+        grants = [s for s in policy["Statement"] if s.get("Sid") == "StartOwnEncryptedVolumes"]
+        assert [g["Resource"] for g in grants] == [{"Ref": keys[0]}], name
 
 
 def _list(value: Any) -> list[Any]:

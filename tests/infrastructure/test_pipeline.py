@@ -19,9 +19,6 @@ from tests.synth import EXAMPLE_CONFIG_DIR, SynthesizedStage, load_example
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = REPO_ROOT / "product-stack-snapshots"
-# PortfolioProductAssociation227613cdcd7736D5902F: a hash of construct addresses, then the
-# logical-ID hash.
-L2_ASSOCIATION_HASH = re.compile(r"(Association|Constraint)[0-9a-f]{12}[0-9A-F]{8}")
 
 
 @dataclass
@@ -81,34 +78,73 @@ def test_stages_deploy_in_config_order_after_self_mutation(pipeline: PipelineAss
     assert names.index("Dev") < names.index("Prod")
 
 
+def _waves(template: dict[str, Any], stage: str) -> list[dict[str, Any]]:
+    """The stage's pipeline stage followed by its waves of community stacks, in order."""
+    names = [s["Name"] for s in _stages(template)]
+    waves = [n for n in names if re.fullmatch(rf"{stage}Communities\d+", n)]
+    assert waves == sorted(waves, key=lambda n: int(n.removeprefix(f"{stage}Communities")))
+    assert all(names.index(w) > names.index(stage) for w in waves)
+    return [_stage(template, n) for n in [stage, *waves]]
+
+
 def test_prod_waits_for_a_manual_approval_after_the_dev_smoke_test(
     pipeline: PipelineAssembly,
 ) -> None:
-    dev = _stage(pipeline.template, "Dev")["Actions"]
+    names = [s["Name"] for s in _stages(pipeline.template)]
+    dev_waves = _waves(pipeline.template, "Dev")
     prod = _stage(pipeline.template, "Prod")["Actions"]
     approvals = [a for a in prod if a["ActionTypeId"]["Category"] == "Approval"]
     assert [a["Name"] for a in approvals] == ["Approve-prod"]
     deploys = [a for a in prod if a["ActionTypeId"]["Provider"] == "CloudFormation"]
     assert deploys and all(a["RunOrder"] > approvals[0]["RunOrder"] for a in deploys)
-    assert not [a for a in dev if a["ActionTypeId"]["Category"] == "Approval"]
+    # Every dev wave, the smoke test included, comes before the approval.
+    (smoke_stage,) = [
+        w["Name"] for w in dev_waves if any(a["Name"] == "SmokeTest-dev" for a in w["Actions"])
+    ]
+    assert names.index(smoke_stage) < names.index("Prod")
+    assert all(names.index(w["Name"]) < names.index("Prod") for w in dev_waves)
+    for wave in dev_waves:
+        assert not [a for a in wave["Actions"] if a["ActionTypeId"]["Category"] == "Approval"]
 
 
 @pytest.mark.parametrize(("stage", "account"), [("Dev", "111111111111"), ("Prod", "222222222222")])
 def test_each_stage_is_smoke_tested_after_it_deploys(
     pipeline: PipelineAssembly, stage: str, account: str
 ) -> None:
-    actions = _stage(pipeline.template, stage)["Actions"]
-    [smoke] = [a for a in actions if a["Name"].startswith("SmokeTest")]
-    deploys = [a for a in actions if a["ActionTypeId"]["Provider"] == "CloudFormation"]
-    assert all(smoke["RunOrder"] > a["RunOrder"] for a in deploys)
+    """The stage's stacks deploy in its pipeline stage, its community stacks in waves of at most
+    COMMUNITIES_PER_WAVE after it (CodePipeline's 50 actions per stage), and the smoke test runs
+    once, after the last deploy of the last wave."""
+    from stacks.pipeline_stack import COMMUNITIES_PER_WAVE
+
+    config = load_example(stage.lower())
+    waves = _waves(pipeline.template, stage)
+    assert len(waves) == 1 + -(-len(config.communities) // COMMUNITIES_PER_WAVE)
+    *earlier, last = waves
+    [smoke] = [a for a in last["Actions"] if a["Name"].startswith("SmokeTest")]
+    assert not [a for w in earlier for a in w["Actions"] if a["Name"].startswith("SmokeTest")]
+    assert all(smoke["RunOrder"] > a["RunOrder"] for a in last["Actions"] if a is not smoke)
+    deploys = [
+        a for w in waves for a in w["Actions"] if a["ActionTypeId"]["Provider"] == "CloudFormation"
+    ]
+    community_stacks = sorted(
+        a["Name"].split(".")[0]
+        for w in waves[1:]
+        for a in w["Actions"]
+        if a["Name"].endswith(".Deploy")
+    )
+    assert community_stacks == sorted(
+        f"research-catalog-{stage.lower()}-community-{name}" for name in config.communities
+    )
+    assert all(len(wave["Actions"]) <= 50 for wave in waves)
     # Each stack deploys into its stage's account through that account's bootstrap role; a
     # spoke stack into its spoke account, after the stage's Catalog stack.
-    spokes = load_example(stage.lower()).spoke_accounts()
+    spokes = config.spoke_accounts()
+    stage_deploys = [a for a in waves[0]["Actions"] if a in deploys]
     for action in deploys:
         spoke = next((s for s in spokes if f"-spoke-{s}." in action["Name"]), None)
         assert f":iam::{spoke or account}:role/cdk-" in json.dumps(action["RoleArn"]), action
         if spoke:
-            catalog = [a for a in deploys if "-catalog." in a["Name"]]
+            catalog = [a for a in stage_deploys if "-catalog." in a["Name"]]
             assert catalog and all(action["RunOrder"] > a["RunOrder"] for a in catalog)
     assert len([a for a in deploys if "-spoke-" in a["Name"]]) == 2 * len(spokes)
     commands = _commands(_buildspec(pipeline.template, smoke))
@@ -185,23 +221,27 @@ def test_stages_deploy_what_make_synth_produces(
     pipeline: PipelineAssembly, synthesized: dict[str, SynthesizedStage], stage_name: str
 ) -> None:
     """Same stacks as `cdk deploy -c stage=X` (so cdk-nag and cfn-lint on those cover the
-    pipeline's), apart from the construct paths CDK writes into Name tags and the ids the
-    servicecatalog L2 derives from construct addresses (README: deploy a stage one way)."""
+    pipeline's), apart from the construct paths CDK writes into Name tags: no logical ID
+    depends on where the stack sits, so a stage can move between the two (README)."""
     prefix = f"Pipeline/{stage_name.capitalize()}/"
 
     def normalized(text: str) -> Any:
-        return json.loads(L2_ASSOCIATION_HASH.sub(r"\1", text.replace(prefix, "")))
+        return json.loads(text.replace(prefix, ""))
 
-    directory = pipeline.directory / f"assembly-Pipeline-{stage_name.capitalize()}"
+    stage = stage_name.capitalize()
+    directory = pipeline.directory / f"assembly-Pipeline-{stage}"
     for stack_id in synthesized[stage_name].stacks:
+        # Community stacks deploy in waves of their own (Pipeline/<Stage>Communities<n>/).
         [path] = [
             p
-            for p in directory.glob(f"Pipeline{stage_name.capitalize()}{stack_id}*.template.json")
-            if not p.name.endswith(".product.template.json")
+            for p in pipeline.directory.glob(f"assembly-Pipeline-{stage}*/*.template.json")
+            if re.fullmatch(
+                rf"Pipeline{stage}(Communities\d+)?{stack_id.replace('-', '')}[0-9A-F]{{8}}",
+                p.name.removesuffix(".template.json"),
+            )
         ]
-        assert normalized(path.read_text()) == normalized(
-            json.dumps(synthesized[stage_name].stacks[stack_id])
-        )
+        text = re.sub(rf"Pipeline/{stage}Communities\d+/", "", path.read_text())
+        assert normalized(text) == normalized(json.dumps(synthesized[stage_name].stacks[stack_id]))
     from products.docs import snapshot_path
     from products.registry import PRODUCTS
 
@@ -278,11 +318,15 @@ def test_placeholders_keep_the_pipeline_and_its_stages_from_deploying(
     assert "make check-config PIPELINE=true" in assertion["AssertDescription"]
     assert "delivery.account '333333333333'" in assertion["AssertDescription"]
     for stage in ("Dev", "Prod"):
-        templates = list(
-            (pipeline.directory / f"assembly-Pipeline-{stage}").glob("*.template.json")
-        )
+        # The stage's own stacks and its community stacks, which deploy in waves of their own.
+        templates = [
+            *(pipeline.directory / f"assembly-Pipeline-{stage}").glob("*.template.json"),
+            *(pipeline.directory / f"assembly-Pipeline-{stage}Communities1").glob(
+                "*.template.json"
+            ),
+        ]
         stacks = [t for t in templates if not t.name.endswith(".product.template.json")]
-        assert stacks
+        assert [t for t in stacks if "Community" in t.name]
         for path in stacks:
             description = json.loads(path.read_text())["Rules"]["PlaceholdersReplaced"][
                 "Assertions"

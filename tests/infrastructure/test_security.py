@@ -24,7 +24,7 @@ def test_product_templates_contain_no_lambda_code(stage: SynthesizedStage) -> No
 
 
 def test_every_portfolio_product_pair_has_a_launch_role(stage: SynthesizedStage) -> None:
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     pairs = {
         (json.dumps(r["Properties"]["PortfolioId"]), json.dumps(r["Properties"]["ProductId"]))
         for r in resources(catalog, "AWS::ServiceCatalog::PortfolioProductAssociation").values()
@@ -81,7 +81,7 @@ def test_no_full_access_managed_policies_and_no_iam_wildcards(stage: Synthesized
 
 
 def test_launch_role_creates_roles_only_with_the_boundary(stage: SynthesizedStage) -> None:
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     statements = [s for s in _statements(catalog) if "iam:CreateRole" in _as_list(s["Action"])]
     assert statements
     for statement in statements:
@@ -92,7 +92,7 @@ def test_launch_role_creates_roles_only_with_the_boundary(stage: SynthesizedStag
 
 
 def test_portfolios_and_products_carry_provider_and_support(stage: SynthesizedStage) -> None:
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     for portfolio in resources(catalog, "AWS::ServiceCatalog::Portfolio").values():
         assert portfolio["Properties"]["ProviderName"] and portfolio["Properties"]["Description"]
     for product in resources(catalog, "AWS::ServiceCatalog::CloudFormationProduct").values():
@@ -106,7 +106,7 @@ def test_portfolios_and_products_carry_provider_and_support(stage: SynthesizedSt
 def test_cost_center_tag_options_follow_the_config(stage: SynthesizedStage) -> None:
 
     config = stage.config
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     options = resources(catalog, "AWS::ServiceCatalog::TagOption")
     values = sorted(option["Properties"]["Value"] for option in options.values())
     expected = sorted({value for c in config.communities.values() for value in c.cost_centers})
@@ -119,7 +119,7 @@ def test_cost_center_tag_options_follow_the_config(stage: SynthesizedStage) -> N
 def test_start_stop_restart_actions_cover_every_ec2_product_version(
     stage: SynthesizedStage,
 ) -> None:
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     actions = resources(catalog, "AWS::ServiceCatalog::ServiceAction")
     documents = {
         next(p["Value"] for p in a["Properties"]["Definition"] if p["Key"] == "Name")
@@ -138,7 +138,7 @@ def test_start_stop_restart_actions_cover_every_ec2_product_version(
 
 
 def test_sessions_only_on_instances_the_caller_owns(stage: SynthesizedStage) -> None:
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     statements = [s for s in _statements(catalog) if "ssm:StartSession" in _as_list(s["Action"])]
     instance_statements = [s for s in statements if ":instance/" in json.dumps(s["Resource"])]
     assert instance_statements
@@ -149,7 +149,7 @@ def test_sessions_only_on_instances_the_caller_owns(stage: SynthesizedStage) -> 
 
 
 def test_provisioned_product_calls_are_limited_to_own_products(stage: SynthesizedStage) -> None:
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     for statement in _statements(catalog):
         actions = _as_list(statement["Action"])
         if "servicecatalog:TerminateProvisionedProduct" in actions:
@@ -159,7 +159,7 @@ def test_provisioned_product_calls_are_limited_to_own_products(stage: Synthesize
 def test_end_user_policy_attached_to_every_community_role(stage: SynthesizedStage) -> None:
 
     config = stage.config
-    catalog = stage.stacks["Catalog"]
+    catalog = stage.merged("Catalog")
     attached = {
         role
         for policy in resources(catalog, "AWS::IAM::ManagedPolicy").values()
@@ -256,3 +256,31 @@ def test_every_product_launches_many_times(
             assert any(marker in value for marker in varies), (
                 f"{key}: {logical_id}.{name} = {value} is the same in every launch"
             )
+
+
+SSM_WRITES = (
+    "ssm:PutParameter",
+    "ssm:DeleteParameter",
+    "ssm:DeleteParameters",
+    "ssm:LabelParameterVersion",
+)
+
+
+def test_no_role_of_the_catalog_may_write_its_ssm_parameters(stage: SynthesizedStage) -> None:
+    """The community documents (which roles belong to which community, which budgets and
+    topics the cost functions act on) and the values community stacks read at deploy are SSM
+    parameters: only CloudFormation, deploying as an administrator, writes them. No identity
+    policy of any stack or product template allows writing a parameter. (The image pipelines'
+    AMI parameters are written by Image Builder's distribution, not by a role of these
+    templates.)"""
+    import fnmatch
+
+    for name, template in stage.all_templates().items():
+        for statement in _statements(template):
+            if statement.get("Effect") != "Allow" or "Action" not in statement:
+                continue
+            actions = _as_list(statement["Action"])
+            granted = [
+                write for write in SSM_WRITES if any(fnmatch.fnmatch(write, a) for a in actions)
+            ]
+            assert not granted, (name, statement.get("Sid"), granted)

@@ -59,8 +59,19 @@ def shared_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     _add_nag(app)
     assembly = app.synth()
     report = Path(assembly.directory) / "validation-report.json"
+    catalog = assembly.get_stack_by_name("research-catalog-dev-catalog").template
+    # The communities' portfolios are in stacks of their own; here they count as the catalog.
+    for stack in assembly.stacks:
+        if stack.stack_name.startswith("research-catalog-dev-community-"):
+            for logical_id, resource in stack.template["Resources"].items():
+                catalog["Resources"][f"{stack.stack_name}.{logical_id}"] = resource
     return {
-        "catalog": assembly.get_stack_by_name("research-catalog-dev-catalog").template,
+        "catalog": catalog,
+        "communities": {
+            stack.stack_name: stack.template
+            for stack in assembly.stacks
+            if stack.stack_name.startswith("research-catalog-dev-community-")
+        },
         "shared": assembly.get_stack_by_name("research-catalog-dev-shared").template,
         "report": json.loads(report.read_text()) if report.exists() else {},
     }
@@ -125,16 +136,68 @@ def test_admin_role_may_only_touch_its_products_and_portfolios(
             assert statement["Sid"] == "ShareStatusAndOrganization"
 
 
+def test_a_community_stack_lets_the_admin_function_share_its_own_portfolio_only(
+    shared_catalog: dict[str, Any],
+) -> None:
+    """The share rights the admin function's role gets in a community's stack name that
+    community's portfolio; the role is the one the Catalog stack publishes. A community that
+    shares nothing grants nothing."""
+    from catalog_constructs import contract
+
+    communities = shared_catalog["communities"]
+    assert not _resources(
+        communities["research-catalog-dev-community-biomedical"], "AWS::IAM::Policy"
+    )
+    template = communities["research-catalog-dev-community-challenge"]
+    [policy] = _resources(template, "AWS::IAM::Policy")
+    [role] = policy["Properties"]["Roles"]
+    assert template["Parameters"][role["Ref"]]["Default"] == contract.CATALOG_ADMIN_ROLE_PARAMETER
+    [portfolio] = [
+        k for k, r in template["Resources"].items() if r["Type"] == "AWS::ServiceCatalog::Portfolio"
+    ]
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert set(statements) == {"ShareThisPortfolio", "ShareStatusAndOrganization"}
+    share = statements["ShareThisPortfolio"]
+    assert share["Resource"]["Fn::Join"][1][-1] == {"Ref": portfolio}
+    assert ":portfolio/" in share["Resource"]["Fn::Join"][1][-2]
+    assert all(a.startswith("servicecatalog:") for a in share["Action"])
+    read_only = statements["ShareStatusAndOrganization"]
+    assert read_only["Resource"] == "*"
+    assert all(a.split(":")[1].startswith(("Describe", "List")) for a in read_only["Action"])
+    # Every share waits for the policy that allows it.
+    for share_resource in _resources(template, "Custom::PortfolioShare"):
+        [dependency] = share_resource["DependsOn"]
+        assert template["Resources"][dependency] is policy
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """An SSM parameter's JSON value, references replaced by placeholders."""
+    if isinstance(value, dict):
+        ((_, parts),) = value.items()  # Fn::Join
+        text = "".join(p if isinstance(p, str) else "<reference>" for p in parts[1])
+    else:
+        text = value
+    return dict(json.loads(text))
+
+
 def test_product_context_maps_pattern_roles_to_their_community(
     shared_catalog: dict[str, Any],
 ) -> None:
-    [function] = [
-        f
-        for f in _resources(shared_catalog["shared"], "AWS::Lambda::Function")
-        if "COMMUNITIES" in f["Properties"].get("Environment", {}).get("Variables", {})
+    """The community's document (read by the product-context function) lists its roles and the
+    pattern's name part (STS omits paths), and has the keys the config's size rule counts."""
+    from config.rules.communities import community_document
+
+    [value] = [
+        p["Properties"]["Value"]
+        for p in _resources(shared_catalog["catalog"], "AWS::SSM::Parameter")
+        if p["Properties"]["Name"] == "/research-catalog/communities/challenge"
     ]
-    communities = json.loads(function["Properties"]["Environment"]["Variables"]["COMMUNITIES"])
-    assert communities["AWSReservedSSO_DataChallenge_*"]["community"] == "challenge"
+    document = _document(value)
+    assert document["roles"] == ["DataChallengeParticipants", "AWSReservedSSO_DataChallenge_*"]
+    assert document["stop_topic_arn"] == document["report_topic_arn"] == "<reference>"
+    expected = community_document(load_example("dev").communities["challenge"])
+    # A null owner_email_template is left out of the JSON.
+    assert set(document) | {"owner_email_template"} == set(expected)
 
 
 def test_no_unacknowledged_findings_with_sharing(shared_catalog: dict[str, Any]) -> None:

@@ -66,3 +66,23 @@ def test_the_pipeline_synthesizes_or_is_refused_clearly(tmp_path: Path) -> None:
     )
     report = Path(app.synth().directory) / "validation-report.json"
     assert not report.exists() or violations(json.loads(report.read_text())) == []
+
+
+def test_cost_page_figures_are_current(shipped: SynthesizedStage) -> None:
+    """docs/cost.md shows what `make cost` prints for the shipped stages (like the product
+    pages, a stale figure fails the build: run `make cost-docs`)."""
+    from bench.fixed_cost import DOC, doc_section, report
+
+    current = report(shipped.directory, f"Stage {shipped.stage}", markdown=True)
+    section = doc_section(DOC.read_text(), shipped.stage)  # every stage has one
+    assert section == current, "run `make cost-docs` and commit docs/cost.md"
+
+
+def test_cost_page_figures_of_the_cheapest_safe_stage_are_current() -> None:
+    """The cheapest safe dev configuration (docs/cost.md) is synthesized and priced as
+    `make cost-docs` does; its figures on the page are current."""
+    from bench.fixed_cost import DOC, doc_section, stage_report
+
+    current = stage_report("dev", CONFIG_DIR, minimal=True, markdown=True)
+    section = doc_section(DOC.read_text(), "minimal")
+    assert section == current, "run `make cost-docs` and commit docs/cost.md"

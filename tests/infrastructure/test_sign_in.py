@@ -9,6 +9,8 @@ from typing import Any
 from aws_cdk import Stack
 
 from catalog_constructs import contract
+from stacks.stage import community_stack_id
+from tests.iam_eval import resolve
 from tests.infrastructure.templates import resources
 from tests.synth import STAGES, SynthesizedStage
 
@@ -31,8 +33,12 @@ def test_only_a_stage_with_sign_in_has_the_stack_and_it_deploys_first(
     assert "SignIn" not in synthesized["prod"].stacks
     stacks = {s.node.id: s for s in synthesized["dev"].app.node.children if isinstance(s, Stack)}
     assert stacks["SignIn"].stack_name == "research-catalog-dev-sign-in"
-    for later in ("Catalog", "Cost"):
-        assert stacks["SignIn"] in stacks[later].dependencies, later
+    # The stacks that name its roles: the sign-in communities' own (portfolio principal,
+    # end-user policy, budget action).
+    config = synthesized["dev"].config
+    for name, community in config.communities.items():
+        later = stacks[community_stack_id(name)]
+        assert (stacks["SignIn"] in later.dependencies) is (community.kind == "sign-in"), name
 
 
 def test_community_roles_trust_only_the_service_acting_as_the_verified_user(
@@ -135,12 +141,12 @@ def test_the_service_may_assume_only_the_community_roles(
 def test_the_community_role_is_the_portfolios_principal_with_the_end_user_policy(
     synthesized: dict[str, SynthesizedStage],
 ) -> None:
-    catalog = json.dumps(synthesized["dev"].stacks["Catalog"])
+    community = synthesized["dev"].stacks[community_stack_id(SIGN_IN_COMMUNITY)]
     role = contract.sign_in_role_name(SIGN_IN_COMMUNITY)
-    assert f":iam::111111111111:role/{role}" in catalog
+    assert f":iam::111111111111:role/{role}" in json.dumps(community)
     policies = [
         p["Properties"]
-        for p in resources(synthesized["dev"].stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        for p in resources(community, "AWS::IAM::ManagedPolicy").values()
         if p["Properties"].get("Description", "").endswith(f"the {SIGN_IN_COMMUNITY} community")
     ]
     assert [p["Roles"] for p in policies] == [[role]]
@@ -223,14 +229,19 @@ def test_the_product_context_function_reads_the_sign_in_records_only_where_confi
         shared = json.dumps(synthesized[stage_name].stacks["Shared"])
         assert ('"SIGN_IN_USERS_TABLE"' in shared) is expected, stage_name
         assert (f"table/{contract.SIGN_IN_USERS_TABLE_NAME}" in shared) is expected, stage_name
-    communities = next(
-        json.loads(f["Properties"]["Environment"]["Variables"]["COMMUNITIES"])
-        for f in resources(synthesized["dev"].stacks["Shared"], "AWS::Lambda::Function").values()
-        if "COMMUNITIES" in f["Properties"].get("Environment", {}).get("Variables", {})
-    )
-    assert communities[contract.sign_in_role_name(SIGN_IN_COMMUNITY)] == {
-        "community": SIGN_IN_COMMUNITY,
-        "owner_email_template": None,
-        "sign_in": True,
+    # The function learns which communities sign in from their documents (community stacks).
+    documents = {
+        name: json.loads(resolve(value)) if not isinstance(value, str) else json.loads(value)
+        for name in ("biomedical", SIGN_IN_COMMUNITY)
+        for value in [
+            r["Properties"]["Value"]
+            for r in resources(
+                synthesized["dev"].stacks[community_stack_id(name)], "AWS::SSM::Parameter"
+            ).values()
+            if r["Properties"]["Name"] == contract.community_parameter(name)
+        ]
     }
-    assert "sign_in" not in communities["ResearchCatalogBiomedicalUsers"]
+    assert documents[SIGN_IN_COMMUNITY]["roles"] == [contract.sign_in_role_name(SIGN_IN_COMMUNITY)]
+    assert documents[SIGN_IN_COMMUNITY].get("owner_email_template") is None
+    assert documents[SIGN_IN_COMMUNITY]["sign_in"] is True
+    assert documents["biomedical"]["sign_in"] is False

@@ -1,4 +1,5 @@
-"""syrupy JSON snapshots of every stack of every shipped stage.
+"""syrupy JSON snapshots of every stack of every stage of the example organisation (community
+stacks one snapshot per stage).
 
 Asset hashes are masked: they change with any byte of handler code or product template, which
 are checked on their own. Update with ``make update-snapshots`` and review the diff like code.
@@ -62,3 +63,11 @@ def test_spoke_stack_template(
     synthesized: dict[str, SynthesizedStage], json_snapshot: SnapshotAssertion
 ) -> None:
     assert masked(synthesized["dev"].stacks["Spoke444444444444"]) == json_snapshot
+
+
+@pytest.mark.parametrize("stage_name", STAGES)
+def test_community_stack_templates(
+    synthesized: dict[str, SynthesizedStage], stage_name: str, json_snapshot: SnapshotAssertion
+) -> None:
+    """Every community stack of the stage, by stack ID (``Community-<name>``)."""
+    assert masked(synthesized[stage_name].communities()) == json_snapshot

@@ -19,7 +19,7 @@ def by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_members_open_only_their_own_profile(stage: SynthesizedStage) -> None:
     policies = [
         policy["Properties"]
-        for policy in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        for policy in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
         if "end users" in policy["Properties"].get("Description", "")
     ]
     assert policies
@@ -42,7 +42,7 @@ def test_members_open_only_their_own_profile(stage: SynthesizedStage) -> None:
 def test_studio_launch_role_passes_only_product_roles_to_sagemaker(stage: SynthesizedStage) -> None:
     policies = [
         policy["Properties"]
-        for policy in resources(stage.stacks["Catalog"], "AWS::IAM::ManagedPolicy").values()
+        for policy in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
         if "build studio products" in policy["Properties"].get("Description", "")
     ]
     # The launch role's statements, in as many managed policies as IAM's size limit needs.

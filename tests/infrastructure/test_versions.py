@@ -4,6 +4,7 @@ provisionable."""
 import dataclasses
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.synth import EXAMPLE_CONFIG_DIR, STAGES, SynthesizedStage, synthesize
 SNAPSHOTS_BEFORE_SYNTH = sorted(
     path.name for path in stacks.catalog_stack.SNAPSHOT_DIRECTORY.glob("*.product.template.json")
 )
+IMPORTED_AT_NS = time.time_ns()
 
 
 def _copy_snapshots(tmp_path: Path) -> Path:
@@ -169,3 +171,13 @@ def test_product_template_is_the_same_in_every_stage(
     # it would make the locked version snapshot differ between stages.
     templates = [synthesized[stage].products[product] for stage in STAGES]
     assert all(template == templates[0] for template in templates)
+
+
+def test_synth_never_rewrites_a_committed_snapshot(stage: SynthesizedStage) -> None:
+    """ProductStackHistory rewrites its snapshot file on every synth; with the committed files
+    two synths at once (the test workers, `make bench` beside `make test`) could read each
+    other's half-written file and fail the lock at random. The check runs on a private copy,
+    so a synth leaves the committed snapshots untouched."""
+    assert stage.products  # this stage has been synthesized in this process
+    for path in stacks.catalog_stack.SNAPSHOT_DIRECTORY.glob("*.product.template.json"):
+        assert path.stat().st_mtime_ns < IMPORTED_AT_NS, f"{path.name} was rewritten by synth"

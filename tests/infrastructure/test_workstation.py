@@ -108,7 +108,7 @@ def test_cloudwatch_agent_document_configures_windows_too(
 def test_owners_may_use_fleet_manager_remote_desktop(
     synthesized: dict[str, SynthesizedStage],
 ) -> None:
-    catalog = json.dumps(synthesized["dev"].stacks["Catalog"])
+    catalog = json.dumps(synthesized["dev"].merged("Catalog"))
     assert "ssm-guiconnect:StartConnection" in catalog
 
 

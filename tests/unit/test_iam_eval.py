@@ -3,11 +3,14 @@ the IAM documentation states, so a policy test that relies on it relies on docum
 
 from typing import Any
 
+import pytest
+
 from tests.iam_eval import (
     ALLOW,
     EXPLICIT_DENY,
     IMPLICIT_DENY,
     Request,
+    decide,
     evaluate,
     resolve,
 )
@@ -117,3 +120,83 @@ def test_resolve_turns_intrinsics_into_strings() -> None:
     assert resolve(value, {"Bucket": "my-bucket"}) == "arn:aws:s3:::my-bucket/*"
     sub = {"Fn::Sub": ["arn:${AWS::Partition}:s3:::${B}", {"B": {"Fn::GetAtt": ["X", "Arn"]}}]}
     assert resolve(sub, {"X.Arn": "x"}) == "arn:aws:s3:::x"
+
+
+# --- decide: identity and resource policies (bucket, secret and function policies) ----------
+
+DECIDE_ROLE = "arn:aws:iam::111111111111:role/R"
+
+
+def decide_request(**context: str | list[str]) -> Request:
+    return Request(
+        action="s3:GetObject",
+        resource="arn:aws:s3:::b/k",
+        principal_arn=DECIDE_ROLE,
+        account="111111111111",
+        resource_account="111111111111",
+        context=context,
+    )
+
+
+def test_decide_explicit_deny_beats_allow_and_nothing_means_implicit_deny() -> None:
+    allow = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    deny = {"Effect": "Deny", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}
+    assert decide(decide_request(), identity=[allow]) == ALLOW
+    assert decide(decide_request(), identity=[allow], resource=[{**deny, "Principal": "*"}]) == (
+        EXPLICIT_DENY
+    )
+    assert decide(decide_request()) == IMPLICIT_DENY
+
+
+def test_decide_negated_operators_match_a_missing_key_and_positive_ones_do_not() -> None:
+    negated = {"StringNotEquals": {"aws:SourceVpc": "vpc-1"}}
+    positive = {"StringEquals": {"aws:SourceVpc": "vpc-1"}}
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}
+    allow = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    assert decide(decide_request(), resource=[{**deny, "Condition": negated}]) == EXPLICIT_DENY
+    assert decide(decide_request(), resource=[{**allow, "Condition": positive}]) == IMPLICIT_DENY
+    assert (
+        decide(
+            decide_request(**{"aws:SourceVpc": "vpc-1"}),
+            resource=[{**allow, "Condition": positive}],
+        )
+        == ALLOW
+    )
+
+
+def test_decide_cross_account_needs_both_sides_and_the_principal_must_match() -> None:
+    foreign = Request(**{**decide_request().__dict__, "resource_account": "222222222222"})
+    identity = [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]
+    assert decide(foreign, identity=identity) == IMPLICIT_DENY
+    bucket = [
+        {"Effect": "Allow", "Principal": {"AWS": DECIDE_ROLE}, "Action": "s3:*", "Resource": "*"}
+    ]
+    assert decide(foreign, identity=identity, resource=bucket) == ALLOW
+    other = [{**bucket[0], "Principal": {"AWS": "arn:aws:iam::111111111111:role/Other"}}]
+    assert decide(foreign, identity=identity, resource=other) == IMPLICIT_DENY
+
+
+def test_decide_not_resource_and_set_operators() -> None:
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "NotResource": "arn:aws:s3:::b/k",
+    }
+    assert decide(decide_request(), resource=[deny]) == IMPLICIT_DENY
+    called_via = {"ForAnyValue:StringEquals": {"aws:CalledVia": ["cloudformation.amazonaws.com"]}}
+    allow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": called_via}
+    assert decide(decide_request(), identity=[allow]) == IMPLICIT_DENY
+    chain = decide_request(**{"aws:CalledVia": ["cloudformation.amazonaws.com"]})
+    assert decide(chain, identity=[allow]) == ALLOW
+
+
+def test_decide_unmodelled_operators_fail_loudly() -> None:
+    allow = {
+        "Effect": "Allow",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+    }
+    with pytest.raises(NotImplementedError):
+        decide(decide_request(**{"aws:SourceIp": "10.1.2.3"}), identity=[allow])

@@ -212,6 +212,7 @@ def test_no_import_cycle() -> None:
         ("catalog_constructs.shared.network", "stacks.stage", "constructs module imports"),
         ("config.loader", "catalog_constructs.shared.network", "pure module imports"),
         ("delivery.smoke", "stacks.stage", "pure modules (and each other) only"),
+        ("delivery.refactor_plan", "delivery.refactor_identity", None),
         ("delivery.smoke", "catalog_cli.aws", None),
         ("catalog_constructs.catalog.portfolio", "config.models", "not the whole config"),
     ],

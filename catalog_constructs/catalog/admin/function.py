@@ -17,7 +17,7 @@ from aws_cdk import (
 from constructs import Construct
 
 from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
-from catalog_constructs.common.nag import acknowledge_wildcard_resources
+from catalog_constructs.common.nag import acknowledge, acknowledge_wildcard_resources
 
 HANDLER_DIRECTORY = Path(__file__).parent / "handler"
 VERSION_GUIDANCE = "Custom::VersionGuidance"
@@ -47,7 +47,6 @@ class CatalogAdminFunction(CatalogFunction):
                 "deployments.",
             ),
         )
-        self._share_status_allowed = False
 
     def _resource(self, scope: Construct, construct_id: str, **properties: object) -> None:
         resource_type = properties.pop("resource_type")
@@ -89,6 +88,21 @@ class CatalogAdminFunction(CatalogFunction):
             ProvisioningArtifactIds=cfn_product.attr_provisioning_artifact_ids,
         )
 
+
+class PortfolioShares(Construct):
+    """Portfolio shares of a community stack, made by the Catalog stack's admin function
+    (``function_arn``, whose role is ``role_name``). The share rights are a policy of this
+    stack attached to that role and naming this community's portfolio only, so the function may
+    share exactly the portfolios whose stacks granted it."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, function_arn: str, role_name: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._function_arn = function_arn
+        self._role = iam.Role.from_role_name(self, "Role", role_name, mutable=False)
+        self._policy: iam.Policy | None = None
+
     def share_portfolio(
         self,
         scope: Construct,
@@ -100,20 +114,18 @@ class CatalogAdminFunction(CatalogFunction):
     ) -> None:
         """Share with an account (ACCOUNT), OU (ORGANIZATIONAL_UNIT) or ORGANIZATION, with
         TagOptions and principals."""
-        self.policy.add_statements(
-            iam.PolicyStatement(
-                actions=[
-                    "servicecatalog:CreatePortfolioShare",
-                    "servicecatalog:DeletePortfolioShare",
-                    "servicecatalog:DescribePortfolioShares",
-                    "servicecatalog:UpdatePortfolioShare",
-                ],
-                resources=[portfolio.portfolio_arn],
-            )
-        )
-        if not self._share_status_allowed:
-            self._share_status_allowed = True
+        if self._policy is None:
             statements = [
+                iam.PolicyStatement(
+                    sid="ShareThisPortfolio",
+                    actions=[
+                        "servicecatalog:CreatePortfolioShare",
+                        "servicecatalog:DeletePortfolioShare",
+                        "servicecatalog:DescribePortfolioShares",
+                        "servicecatalog:UpdatePortfolioShare",
+                    ],
+                    resources=[portfolio.portfolio_arn],
+                ),
                 iam.PolicyStatement(
                     sid="ShareStatusAndOrganization",
                     actions=[
@@ -123,20 +135,26 @@ class CatalogAdminFunction(CatalogFunction):
                         "organizations:ListChildren",
                     ],
                     resources=["*"],
-                )
+                ),
             ]
-            self.policy.add_statements(*statements)
+            self._policy = iam.Policy(self, "Policy", roles=[self._role], statements=statements)
             acknowledge_wildcard_resources(
-                self.policy,
+                self._policy,
                 statements,
                 "Share status and the organization lookups Service Catalog makes for OU and "
                 "organization shares are read-only and support no resource-level permissions.",
             )
-        self._resource(
+            acknowledge(
+                self._policy,
+                ["HIPAA.Security-IAMNoInlinePolicy", "NIST.800.53.R5-IAMNoInlinePolicy"],
+                "The admin function's share rights on this community's portfolio live and die "
+                "with the community's stack; a managed policy would outlive neither.",
+            )
+        resource = CustomResource(
             scope,
             construct_id,
+            service_token=self._function_arn,
             resource_type=PORTFOLIO_SHARE,
-            PortfolioId=portfolio.portfolio_id,
-            Type=share_type,
-            Value=value,
+            properties={"PortfolioId": portfolio.portfolio_id, "Type": share_type, "Value": value},
         )
+        resource.node.add_dependency(self._policy)

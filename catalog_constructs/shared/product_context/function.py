@@ -9,7 +9,6 @@ scheduled jobs, Studio teams, bucket mounts, notebook routes) have one module ea
 ``handler/product_context_handlers/``, behind its dispatch table.
 """
 
-import json
 from pathlib import Path
 
 from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
@@ -33,7 +32,6 @@ class ProductContextFunction(CatalogFunction):
         scope: Construct,
         construct_id: str,
         *,
-        communities: dict[str, dict[str, str | bool | None]],
         documentation_url: str,
         logs_key: kms.IKey,
         ebs_key: kms.IKey,
@@ -64,8 +62,9 @@ class ProductContextFunction(CatalogFunction):
                 ],
             ),
             iam.PolicyStatement(
+                # The community documents too (GetParametersByPath on their path).
                 sid="ReadPlacementAndImages",
-                actions=["ssm:GetParameter"],
+                actions=["ssm:GetParameter", "ssm:GetParametersByPath"],
                 resources=[
                     stack.format_arn(
                         service="ssm",
@@ -196,7 +195,9 @@ class ProductContextFunction(CatalogFunction):
             ),
         ]
         environment = {
-            "COMMUNITIES": json.dumps(communities, sort_keys=True, separators=(",", ":")),
+            # Each community stack publishes its roles there: adding a community changes
+            # nothing here.
+            "COMMUNITIES_PARAMETER_PATH": contract.COMMUNITY_PARAMETER_ROOT,
             "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
             "DOCUMENTATION_URL": documentation_url,
             # Accounts whose images the catalog's own AMI parameters may name.

@@ -12,7 +12,7 @@ from catalog_constructs.product_template.workstation import windows_setup
 from products._workstation.form import INSTANCE_ARCHITECTURES
 from products.windows import stack
 from products.windows.definition import DEFINITION
-from tests.iam_policy import ALLOW, EXPLICIT_DENY, Request, decide, substitute
+from tests.iam_eval import ALLOW, EXPLICIT_DENY, Request, decide, resolve
 from tests.infrastructure.templates import resources, user_data
 from tests.synth import SynthesizedStage
 
@@ -122,10 +122,10 @@ def test_outputs_tell_how_to_connect(product: dict[str, Any]) -> None:
 def test_only_cloudformation_changes_the_credentials_policy_key_or_value(
     product: dict[str, Any], action: str
 ) -> None:
-    """Decided as IAM would (tests/iam_policy.py): a colleague whose own policy allows every
+    """Decided as IAM would (tests/iam_eval.py): a colleague whose own policy allows every
     Secrets Manager action is denied by the secret's policy; the ec2 launch role is not."""
     (policy,) = resources(product, "AWS::SecretsManager::ResourcePolicy").values()
-    statements = substitute(
+    statements = resolve(
         policy["Properties"]["ResourcePolicy"]["Statement"],
         {"AWS::Partition": "aws", "AWS::AccountId": ACCOUNT},
     )

@@ -23,7 +23,7 @@ BAD_CASES: list[BadCase] = [
         "network.vpc_id",
         [
             "unknown key 'vpc_id' for mode 'create'",
-            "allowed keys: mode, cidr, max_azs, nat_gateways",
+            "allowed keys: mode, cidr, max_azs, nat_gateways, endpoints, endpoint_azs",
             "'vpc_id' belongs to mode 'existing'",
         ],
         1,
@@ -53,6 +53,42 @@ BAD_CASES: list[BadCase] = [
         DEV_FILE,
         "network.nat_gateways",
         ["nat_gateways 3 is more than max_azs 2", "allowed: 0..2"],
+        1,
+    ),
+    (
+        "endpoints-missing-without-nat",
+        "dev",
+        [
+            (
+                "  cidr: 10.60.0.0/16\n",
+                "  cidr: 10.60.0.0/16\n  nat_gateways: 0\n  endpoints: [ssm, ssmmessages]\n",
+            )
+        ],
+        DEV_FILE,
+        "network.endpoints",
+        [
+            "with nat_gateways 0 the private subnets reach AWS only through interface endpoints",
+            "ec2messages, logs, monitoring, kms, sts are missing",
+            "or set nat_gateways to 1",
+        ],
+        1,
+    ),
+    (
+        "unknown-endpoint",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", "  cidr: 10.60.0.0/16\n  endpoints: [ssm, s3]\n")],
+        DEV_FILE,
+        "network.endpoints[1]",
+        ["got 's3'", "allowed values: ssm, ssmmessages, ec2messages"],
+        1,
+    ),
+    (
+        "endpoint-azs-more-than-azs",
+        "dev",
+        [("  cidr: 10.60.0.0/16\n", "  cidr: 10.60.0.0/16\n  endpoint_azs: 3\n")],
+        DEV_FILE,
+        "network.endpoint_azs",
+        ["endpoint_azs 3 is more than max_azs 2", "allowed: 1..2"],
         1,
     ),
     (

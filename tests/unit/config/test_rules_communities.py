@@ -126,8 +126,7 @@ def test_bad_role_patterns(tmp_path: Path, patterns: str, key: str, fragment: st
     assert fragment in line
 
 
-def test_at_most_25_communities_may_list_scheduled_jobs() -> None:
-    registry = {**FAKE_REGISTRY, "scheduled-job": product_definition("scheduled-job", "v1")}
+def _many_communities(count: int, *, products: list[str]) -> dict:
     data = yaml.safe_load(BASE) | yaml.safe_load(DEV) | {"stage_name": "dev"}
     data["products"]["scheduled-job"] = {"versions": ["v1"]}
     template = data["communities"]["challenge"]
@@ -136,19 +135,46 @@ def test_at_most_25_communities_may_list_scheduled_jobs() -> None:
             **template,
             "display_name": f"Team {number}",
             "principals": {"role_names": [f"Team{number}"]},
-            "products": ["linux-docker", "scheduled-job"],
+            "products": products,
+            "cost_centers": [f"Team {number}"],
         }
-        for number in range(26)
+        for number in range(count)
     }
-    with pytest.raises(pydantic.ValidationError) as error:
-        CatalogConfig.model_validate(data, context={"registry": registry})
-    (problem,) = error.value.errors()
-    assert problem["loc"] == ("communities", "team25", "products", 1)
-    assert problem["msg"].startswith("at most 25 communities may list 'scheduled-job'")
+    return data
 
-    del data["communities"]["team25"]
-    config = CatalogConfig.model_validate(data, context={"registry": registry})
-    assert len(config.communities_for("scheduled-job")) == 25
+
+JOBS_REGISTRY = {**FAKE_REGISTRY, "scheduled-job": product_definition("scheduled-job", "v1")}
+
+
+def test_scheduled_jobs_are_not_capped_by_the_compute_environment_quota() -> None:
+    """The pool takes 2 compute environments whatever the number of communities: 40
+    communities with scheduled jobs validate (25 was the limit of per-community compute)."""
+    data = _many_communities(40, products=["linux-docker", "scheduled-job"])
+    config = CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    assert len(config.communities_for("scheduled-job")) == 40
+
+
+def test_communities_per_stage_are_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config.rules.communities, "MAX_COMMUNITIES", 3)
+    data = _many_communities(4, products=["linux-docker"])
+    with pytest.raises(pydantic.ValidationError) as error:
+        CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("communities", "team03")
+    assert problem["msg"].startswith("4 communities in this stage; allowed: at most 3")
+
+
+def test_distinct_cost_centers_are_limited(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config.rules.communities, "MAX_COST_CENTERS", 2)
+    data = _many_communities(3, products=["linux-docker"])
+    data["communities"]["team01"]["cost_centers"] = ["Team 0"]  # shared values count once
+    CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    data["communities"]["team01"]["cost_centers"] = ["Team 1"]
+    with pytest.raises(pydantic.ValidationError) as error:
+        CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("communities", "team02", "cost_centers", 0)
+    assert problem["msg"].startswith("more than 2 distinct cost centers in this stage")
 
 
 def test_budget_name_length_is_checked(tmp_path: Path) -> None:
@@ -170,7 +196,7 @@ def test_budget_name_length_is_checked(tmp_path: Path) -> None:
     assert "has 116 characters; AWS Budgets allows 100" in line
 
 
-def test_member_budgets_per_stage_are_limited(
+def test_member_budgets_per_community_are_limited(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def members(prefix: str) -> str:
@@ -184,8 +210,36 @@ def test_member_budgets_per_stage_are_limited(
     config_dir = write_config(tmp_path, stages={"dev": stage})
     assert load_config("dev", config_dir, registry=FAKE_REGISTRY)
 
-    monkeypatch.setattr(config.rules.communities, "MEMBER_BUDGETS_MAX", 150)
+    # Each community's member budgets are in its own stack: 100 each fit a limit of 100.
+    monkeypatch.setattr(config.rules.communities, "MEMBER_BUDGETS_MAX", 100)
+    assert load_config("dev", config_dir, registry=FAKE_REGISTRY)
+    monkeypatch.setattr(config.rules.communities, "MEMBER_BUDGETS_MAX", 99)
     line = problem_line(
         load_error(config_dir), "communities.challenge.budget.member_budgets.members"
     )
-    assert "200 member budgets in this stage so far; allowed: at most 150" in line
+    assert "100 member budgets; allowed: at most 99 per community" in line
+
+
+def test_a_communitys_document_fits_its_ssm_parameter() -> None:
+    """The community stack publishes the community's roles in a standard SSM parameter (4 KB):
+    a role list that would overflow it is refused with the community and key, not at deploy."""
+    data = _many_communities(2, products=["linux-docker"])
+    roles = [f"ResearchCatalogParticipantRole{index:03d}" for index in range(100)]
+    data["communities"]["team01"]["principals"] = {"role_names": roles[:50]}
+    CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    data["communities"]["team01"]["principals"] = {"role_names": roles}
+    with pytest.raises(pydantic.ValidationError) as error:
+        CatalogConfig.model_validate(data, context={"registry": JOBS_REGISTRY})
+    (problem,) = error.value.errors()
+    assert problem["loc"] == ("communities", "team01", "principals")
+    assert "document for the stage's functions up to 4,912 bytes" in problem["msg"]
+    assert "allowed: 4,096" in problem["msg"]
+
+
+def test_every_community_fits_the_pooled_job_queue() -> None:
+    """A fair-share queue takes at most 500 active share identifiers; each community has two,
+    so the stage's community limit must keep all of them active at once."""
+    from catalog_constructs import contract
+
+    shares = config.rules.communities.MAX_COMMUNITIES * contract.JOB_SHARES_PER_COMMUNITY
+    assert shares <= contract.BATCH_ACTIVE_SHARES_MAX

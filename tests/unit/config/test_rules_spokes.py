@@ -64,3 +64,13 @@ def test_member_accounts_need_an_ou_or_organization_share(tmp_path: Path) -> Non
 def test_spokes_without_any_spoke_account(tmp_path: Path) -> None:
     error = load_error(write_config(tmp_path, stages={"dev": DEV + SPOKES}))
     assert "no spoke account" in problem_line(error, "spokes")
+
+
+def test_communities_per_spoke_are_limited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import config.rules.spokes
+
+    monkeypatch.setattr(config.rules.spokes, "MAX_SPOKE_COMMUNITIES", 0)
+    error = load_error(write_config(tmp_path, stages={"dev": shared_dev()}))
+    line = problem_line(error, "spokes")
+    assert "1 communities reach spoke account" in line
+    assert "allowed: at most 0" in line

@@ -228,3 +228,172 @@ def test_the_block_threshold_message_extends_the_block_at_once(stubbed: Stubbed)
             event, None, client=_clients(budgets=budgets, iam=iam), environ=_environ(None, [])
         )
     assert result == {"stopped": {}, "blocked": {"genomics": True}}
+
+
+# --- the pooled job queues and the community documents (community stacks) ------------------
+
+# What the Cost stack deploys on the scheduler role (catalog_constructs.cost.launch_block.
+# JobsBlockPolicy): inert until a community is blocked.
+JOBS_INERT = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "BlockedCommunitiesNoScheduledJobs",
+            "Effect": "Deny",
+            "Action": "batch:SubmitJob",
+            "Resource": f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/research-catalog-*",
+            "Condition": {"StringLike": {"batch:ShareIdentifier": [block_reach.NO_BLOCKED_SHARE]}},
+        }
+    ],
+}
+POOL = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/research-catalog-jobs-fargate"
+
+
+def _jobs_policies(iam: Any) -> list[str]:
+    return [
+        iam.create_policy(PolicyName=f"jobs-block-{index}", PolicyDocument=json.dumps(JOBS_INERT))[
+            "Policy"
+        ]["Arn"]
+        for index in range(2)
+    ]
+
+
+def _document(name: str, *, jobs: bool = True, block: bool = True) -> dict[str, Any]:
+    """What a community stack publishes (stacks/community_stack.py)."""
+    budget = f"research-catalog-dev-{name}"
+    return {
+        "roles": [f"{name.capitalize()}Users"],
+        "budget_name": budget,
+        "block": block,
+        "stop_topic_arn": "",
+        "block_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:block-{name}",
+        "reach": {"Budget": budget, "PatternPolicyArn": None, "Queues": [], "Jobs": jobs}
+        if block
+        else None,
+        "report_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:report-{name}",
+    }
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_blocked_communitys_schedules_are_denied_in_the_pooled_queues_until_it_lifts(
+    stubbed: Stubbed,
+) -> None:
+    """The pooled queues serve every community, so a block cannot disable them: the jobs block
+    policies on the scheduler role deny the blocked community's share identifiers, and only
+    those, until the block lifts; another community's block already written stays."""
+    iam = boto3.client("iam", region_name=REGION)
+    arns = _jobs_policies(iam)
+    environ = {
+        "ACCOUNT_ID": ACCOUNT,
+        "JOBS_BLOCK_POLICIES": json.dumps(arns),
+        "BLOCK_REACH": json.dumps(
+            {"genomics": {"Budget": BUDGET, "PatternPolicyArn": None, "Queues": [], "Jobs": True}}
+        ),
+    }
+    settings = block_reach.Settings.from_environ(environ)
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+    def submit(share: str) -> str:
+        request = Request("batch:SubmitJob", POOL, {"batch:ShareIdentifier": share})
+        return evaluate(request, [everything, *(_default_document(iam, a) for a in arns)])
+
+    # Another community, blocked earlier, is already in the first policy.
+    block_reach.set_jobs_block(iam, tuple(arns), {"imaging": True})
+    budgets, stub = stubbed("budgets")
+    _status(stub, "EXECUTION_SUCCESS")
+    _status(stub, "REVERSE_SUCCESS")
+    with stub:
+        assert block_reach.sync(settings, _clients(budgets=budgets, iam=iam)) == {"genomics": True}
+        assert submit("genomicsO0") == EXPLICIT_DENY
+        assert submit("genomicsO1") == EXPLICIT_DENY
+        assert submit("imagingO1") == EXPLICIT_DENY
+        assert submit("genomicsZxO0") == "Allow"  # community genomics-x
+        assert block_reach.sync(settings, _clients(budgets=budgets, iam=iam)) == {"genomics": False}
+    assert submit("genomicsO0") == "Allow"
+    assert submit("imagingO0") == EXPLICIT_DENY
+    for arn in arns:
+        assert len(iam.list_policy_versions(PolicyArn=arn)["Versions"]) <= 2
+
+
+@pytest.mark.usefixtures("aws")
+def test_blocked_communities_fill_the_jobs_block_policies_in_order() -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    arns = tuple(_jobs_policies(iam))
+    many = {
+        f"c{index:03d}": True for index in range(block_reach.JOBS_BLOCK_PATTERNS_PER_POLICY + 1)
+    }
+    block_reach.set_jobs_block(iam, arns, many)
+    first, second = (block_reach._share_patterns(_default_document(iam, a)) for a in arns)
+    assert len(first) == block_reach.JOBS_BLOCK_PATTERNS_PER_POLICY
+    assert second == [block_reach.share_pattern("c150")]
+    block_reach.set_jobs_block(iam, arns, {"c150": False})
+    second_document = _default_document(iam, arns[1])
+    assert block_reach._share_patterns(second_document) == []
+    assert second_document == JOBS_INERT
+
+
+def test_reach_comes_from_the_community_documents() -> None:
+    """What the deployed function reads: each blocking community's reach and block topic from
+    its stack's document; a community without a block is not reached."""
+    documents = {"genomics": _document("genomics"), "imaging": _document("imaging", block=False)}
+    environ = {"ACCOUNT_ID": ACCOUNT, "JOBS_BLOCK_POLICIES": json.dumps(["arn:jobs"])}
+    settings = block_reach.Settings.from_environ(environ, documents)
+    assert settings.communities == {
+        "genomics": block_reach.Reach(budget=BUDGET, pattern_policy_arn=None, queues=(), jobs=True)
+    }
+    assert settings.topics == {
+        f"arn:aws:sns:{REGION}:{ACCOUNT}:block-genomics": "genomics",
+        f"arn:aws:sns:{REGION}:{ACCOUNT}:block-imaging": "imaging",
+    }
+    assert settings.jobs_block_policies == ("arn:jobs",)
+
+
+def test_a_community_stacks_release_sets_its_own_levers_without_the_documents(
+    stubbed: Stubbed, event: dict[str, Any], captured: Any
+) -> None:
+    """Each community stack's Custom::BudgetBlockRelease names its budget and reach: a deploy
+    that made its pattern policy inert has the block extended again at once, and no
+    community document is read."""
+    budgets, stub = stubbed("budgets")
+    iam, iam_stub = stubbed("iam")
+    names = {"AccountId": ACCOUNT, "BudgetName": BUDGET}
+    stub.add_response(
+        "describe_budget",
+        {
+            "Budget": {
+                "BudgetName": BUDGET,
+                "BudgetLimit": {"Amount": "200", "Unit": "USD"},
+                "TimeUnit": "MONTHLY",
+                "BudgetType": "COST",
+                "CalculatedSpend": {"ActualSpend": {"Amount": "190", "Unit": "USD"}},
+            }
+        },
+        names,
+    )
+    _status(stub, "EXECUTION_SUCCESS")  # release check: still spent
+    _status(stub, "EXECUTION_SUCCESS")  # reach: blocked
+    iam_stub.add_response(
+        "list_roles", {"Roles": []}, {"PathPrefix": block_reach.PRODUCT_ROLE_PATH}
+    )
+
+    def client(name: str) -> Any:
+        if name == "ssm":
+            raise AssertionError("a community stack's release reads no document")
+        return {"budgets": budgets, "iam": iam}[name]
+
+    reach = {"Budget": BUDGET, "PatternPolicyArn": None, "Queues": [], "Jobs": False}
+    with stub, iam_stub:
+        enforcement.handler(
+            {
+                **event,
+                "ResourceProperties": {"Budgets": {BUDGET: "200"}, "Reach": {"genomics": reach}},
+            },
+            None,
+            send=captured,
+            client=client,
+            environ={"ACCOUNT_ID": ACCOUNT, "COMMUNITIES_PARAMETER_PATH": "/x"},
+        )
+    stub.assert_no_pending_responses()
+    iam_stub.assert_no_pending_responses()
+    assert captured.only["Status"] == "SUCCESS"
+    assert captured.only["Reason"] == "released: none"

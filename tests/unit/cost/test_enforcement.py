@@ -117,7 +117,7 @@ def test_release_on_deploy_never_fails_the_deploy(
     stub.add_client_error("describe_budget", "AccessDeniedException", "no")
     with stub:
         enforcement.handler(
-            {**event, "ResourceProperties": {}},
+            {**event, "ResourceProperties": {"Budgets": {BUDGET: "200"}}},
             None,
             send=captured,
             client=lambda _: budgets,
@@ -188,3 +188,81 @@ def test_block_actions_are_read_across_pages(stubbed: Stubbed) -> None:
         )
     stub.assert_no_pending_responses()
     assert released == [f"{BUDGET}/11111111-2222-3333-4444-555555555555"]
+
+
+COMMUNITIES_PATH = "/research-catalog/communities"
+DOCUMENTS_ENV = {"ACCOUNT_ID": ACCOUNT, "COMMUNITIES_PARAMETER_PATH": COMMUNITIES_PATH}
+
+
+def _documents(ssm: Any) -> None:
+    """What two community stacks publish: genomics blocks launches and stops instances,
+    imaging only alerts."""
+    documents = {
+        "genomics": {
+            "roles": ["GenomicsUsers"],
+            "budget_name": BUDGET,
+            "block": True,
+            "stop_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:stop-genomics",
+            "report_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:report-genomics",
+        },
+        "imaging": {
+            "roles": ["ImagingUsers"],
+            "budget_name": "research-catalog-dev-imaging",
+            "block": False,
+            "stop_topic_arn": "",
+            "report_topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:report-imaging",
+        },
+    }
+    for name, document in documents.items():
+        ssm.put_parameter(
+            Name=f"{COMMUNITIES_PATH}/{name}", Value=json.dumps(document), Type="String"
+        )
+
+
+def test_the_schedule_and_stops_follow_the_community_documents(aws: None) -> None:
+    """What the deployed function reads: the block budgets and stop topics of every community
+    stack of the stage (SSM), not a list in its environment."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    _documents(ssm)
+    settings = enforcement.Settings.from_environ(DOCUMENTS_ENV, ssm)
+    assert settings.budgets == (BUDGET,)
+    assert settings.stop_topics == {f"arn:aws:sns:{REGION}:{ACCOUNT}:stop-genomics": "genomics"}
+
+
+class _Unreadable:
+    """An SSM client that fails every call, as with throttling or a missing permission."""
+
+    def get_paginator(self, name: str) -> Any:
+        raise RuntimeError("SSM is not answering")
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
+def test_a_community_stacks_release_answers_without_reading_the_documents(
+    request_type: str, stubbed: Stubbed, event: dict[str, Any], captured: Any
+) -> None:
+    """Each community stack's Custom::BudgetBlockRelease checks the budget it names; the
+    community documents are not needed, so a failure to read them never leaves CloudFormation
+    without an answer (it would wait an hour)."""
+    budgets, stub = stubbed("budgets")
+    if request_type != "Delete":
+        queue_budget(stub, "200", "190", "EXECUTION_SUCCESS")  # still spent: stays
+
+    def client(name: str) -> Any:
+        return budgets if name == "budgets" else _Unreadable()
+
+    with stub:
+        enforcement.handler(
+            {
+                **event,
+                "RequestType": request_type,
+                "ResourceProperties": {"Budgets": {BUDGET: "200"}},
+            },
+            None,
+            send=captured,
+            client=client,
+            environ=DOCUMENTS_ENV,
+        )
+    stub.assert_no_pending_responses()
+    assert captured.only["Status"] == "SUCCESS"
+    if request_type != "Delete":
+        assert captured.only["Reason"] == "released: none"

@@ -266,3 +266,32 @@ def test_handler_fails_visibly_when_a_community_report_fails(stubbed: Stubbed) -
     clients = {"ce": ce, "sns": object(), "ec2": object()}
     with ce_stub, pytest.raises(RuntimeError, match="cost report failed for: genomics"):
         report.handler({}, None, client=clients.__getitem__, environ=environ, now=NOW)
+
+
+def test_reports_go_to_the_communities_of_the_documents_their_stacks_publish(aws: None) -> None:
+    """What the deployed function reads: each community stack's document (SSM), with its
+    report topic and budget; a document without a report topic (a spoke's) is not reported."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    path = "/research-catalog/communities"
+    documents = {
+        "genomics": {
+            "roles": ["GenomicsUsers"],
+            "display_name": "Genomics Core",
+            "budget_usd": 200,
+            "period": "MONTHLY",
+            "report_topic_arn": TOPIC,
+        },
+        "spoke-only": {"roles": ["Visitors"], "display_name": "V", "report_topic_arn": ""},
+    }
+    for name, document in documents.items():
+        ssm.put_parameter(Name=f"{path}/{name}", Value=json.dumps(document), Type="String")
+    settings = report.Settings.from_environ(
+        {"REPORT_REGION": REGION, "COMMUNITIES_PARAMETER_PATH": path}, ssm
+    )
+    (community,) = settings.communities
+    assert (community.name, community.display_name, community.topic_arn) == (
+        "genomics",
+        "Genomics Core",
+        TOPIC,
+    )
+    assert community.budget_usd == 200 and community.period == "MONTHLY"

@@ -5,8 +5,11 @@ action is applied (or about to be), this module also:
 
 - gives the community's pattern block policy (referenced by its IAM Identity Center permission
   sets) a default version whose Deny applies from now, instead of from ``NEVER``;
-- disables the community's job queues (no submission from anyone: members, the submit API,
-  schedules);
+- makes the jobs block policies on the stage's job scheduler role deny the community's share
+  identifiers of the pooled queues (its schedules start no jobs; members and the submit API,
+  which submits as the caller, are denied by the block policy itself);
+- disables the community's job queues of the former layout, where it still has them (no
+  submission from anyone: members, the submit API, schedules);
 - tags the community's Studio execution roles (product roles SageMaker assumes)
   ``research-catalog:budget-blocked=true``: the product boundary then denies new Studio apps.
 
@@ -33,6 +36,13 @@ COMMUNITY_TAG = "Community"
 PRODUCT_ROLE_PATH = "/research-catalog/products/"
 # An action in one of these is applied or about to be (automatic approval).
 BLOCKING = {"PENDING", "EXECUTION_IN_PROGRESS", "EXECUTION_SUCCESS"}
+# Same values as catalog_constructs.cost.launch_block (a test compares them): what the jobs
+# block policies deny while no community is blocked, and how many patterns each holds.
+NO_BLOCKED_SHARE = "-none-"
+JOBS_BLOCK_PATTERNS_PER_POLICY = 150
+# A community's share identifiers of the pooled queues start with its name ("-" as "Z") and
+# "O" (catalog_constructs.contract.job_share_prefix).
+_SHARE_SEPARATOR = "O"
 # IAM keeps at most five versions of a managed policy.
 _MAX_VERSIONS = 5
 
@@ -42,6 +52,18 @@ class Reach:
     budget: str
     pattern_policy_arn: str | None
     queues: tuple[str, ...]
+    # The community may launch scheduled jobs (its shares of the pooled queues).
+    jobs: bool = False
+
+    @classmethod
+    def from_json(cls, item: Mapping[str, Any]) -> Reach:
+        """``BlockReach.as_json`` of catalog_constructs.cost.launch_block."""
+        return cls(
+            budget=item["Budget"],
+            pattern_policy_arn=item.get("PatternPolicyArn") or None,
+            queues=tuple(item.get("Queues") or []),
+            jobs=item.get("Jobs") is True,
+        )
 
 
 @dataclass(frozen=True)
@@ -49,21 +71,37 @@ class Settings:
     account: str
     communities: Mapping[str, Reach]
     topics: Mapping[str, str]  # topic ARN -> community, for communities without stop_instances
+    # The managed policies on the job scheduler role that deny blocked communities' shares.
+    jobs_block_policies: tuple[str, ...] = ()
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(
+        cls, environ: Mapping[str, str], documents: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> Settings:
+        """From the community documents (what each community stack publishes: its ``reach``
+        and ``block_topic_arn``) where given, else ``BLOCK_REACH`` and ``BLOCK_TOPICS``."""
+        jobs_block_policies = tuple(json.loads(environ.get("JOBS_BLOCK_POLICIES") or "[]"))
+        if documents is not None:
+            return cls(
+                account=environ.get("ACCOUNT_ID", ""),
+                communities={
+                    name: Reach.from_json(document["reach"])
+                    for name, document in documents.items()
+                    if document.get("block") and document.get("reach")
+                },
+                topics={
+                    document["block_topic_arn"]: name
+                    for name, document in documents.items()
+                    if document.get("block_topic_arn")
+                },
+                jobs_block_policies=jobs_block_policies,
+            )
         raw = json.loads(environ.get("BLOCK_REACH", "{}"))
         return cls(
             account=environ.get("ACCOUNT_ID", ""),
-            communities={
-                name: Reach(
-                    budget=item["Budget"],
-                    pattern_policy_arn=item.get("PatternPolicyArn"),
-                    queues=tuple(item.get("Queues", [])),
-                )
-                for name, item in raw.items()
-            },
+            communities={name: Reach.from_json(item) for name, item in raw.items()},
             topics=json.loads(environ.get("BLOCK_TOPICS", "{}")),
+            jobs_block_policies=jobs_block_policies,
         )
 
 
@@ -104,6 +142,9 @@ def sync(
             set_pattern_policy(iam, reach.pattern_policy_arn, since if blocked[name] else NEVER)
         if reach.queues:
             set_queues(client("batch"), reach.queues, enabled=not blocked[name])
+    jobs = {name: blocked[name] for name in names if settings.communities[name].jobs}
+    if jobs and settings.jobs_block_policies:
+        set_jobs_block(iam, settings.jobs_block_policies, jobs)
     tag_product_roles(iam, blocked)
     log("launch blocks extended", blocked=blocked)
     return blocked
@@ -112,14 +153,80 @@ def sync(
 def set_pattern_policy(iam: Any, arn: str, since: str) -> None:
     """Make the policy's Deny apply from ``since`` (NEVER: not at all). A block keeps the time
     it first applied; only a change of state writes a new version."""
+    document = _default_document(iam, arn)
+    current = _since(document)
+    if (since == NEVER) == (current == NEVER) and current is not None:
+        return
+    _write_version(iam, arn, _with_since(document, since))
+    log("pattern block policy", policy=arn, applies_from=since)
+
+
+def share_pattern(community: str) -> str:
+    """Every share identifier of the community in the pooled queues."""
+    return community.replace("-", "Z") + _SHARE_SEPARATOR + "*"
+
+
+def set_jobs_block(iam: Any, arns: tuple[str, ...], blocked: Mapping[str, bool]) -> None:
+    """Make the jobs block policies deny the share identifiers of the communities ``blocked``
+    says are blocked and no longer those it says are not; other communities' patterns stay.
+    The patterns fill the policies in order; only a policy whose list changes gets a new
+    version."""
+    documents = [_default_document(iam, arn) for arn in arns]
+    current = {pattern for document in documents for pattern in _share_patterns(document)}
+    wanted = sorted(
+        (current - {share_pattern(n) for n, b in blocked.items() if not b})
+        | {share_pattern(n) for n, b in blocked.items() if b}
+    )
+    if set(wanted) == current:
+        return
+    chunks = [
+        wanted[start : start + JOBS_BLOCK_PATTERNS_PER_POLICY]
+        for start in range(
+            0, len(arns) * JOBS_BLOCK_PATTERNS_PER_POLICY, JOBS_BLOCK_PATTERNS_PER_POLICY
+        )
+    ]
+    if len(wanted) > len(arns) * JOBS_BLOCK_PATTERNS_PER_POLICY:
+        log(
+            "jobs block policies full",
+            left_out=wanted[len(arns) * JOBS_BLOCK_PATTERNS_PER_POLICY :],
+        )
+    for arn, document, patterns in zip(arns, documents, chunks, strict=False):
+        if sorted(_share_patterns(document)) == patterns:
+            continue
+        _write_version(iam, arn, _with_share_patterns(document, patterns or [NO_BLOCKED_SHARE]))
+        log("jobs block policy", policy=arn, shares=patterns)
+
+
+def _share_patterns(document: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for statement in _statements(document):
+        values = statement.get("Condition", {}).get("StringLike", {}).get("batch:ShareIdentifier")
+        found += [values] if isinstance(values, str) else list(values or [])
+    return [value for value in found if value != NO_BLOCKED_SHARE]
+
+
+def _with_share_patterns(document: Mapping[str, Any], patterns: list[str]) -> dict[str, Any]:
+    statements = []
+    for statement in _statements(document):
+        statement = json.loads(json.dumps(statement))
+        statement.setdefault("Condition", {}).setdefault("StringLike", {})[
+            "batch:ShareIdentifier"
+        ] = patterns
+        statements.append(statement)
+    return {**document, "Statement": statements}
+
+
+def _default_document(iam: Any, arn: str) -> dict[str, Any]:
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
     default = policy["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=default)["PolicyVersion"]["Document"]
     if isinstance(document, str):  # boto3 decodes it; a raw API answer is URL-encoded JSON
         document = json.loads(document)
-    current = _since(document)
-    if (since == NEVER) == (current == NEVER) and current is not None:
-        return
+    return dict(document)
+
+
+def _write_version(iam: Any, arn: str, document: Mapping[str, Any]) -> None:
+    """A new default version of the policy, keeping one previous version only."""
     versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
     older = sorted(
         (v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"]
@@ -128,13 +235,10 @@ def set_pattern_policy(iam: Any, arn: str, since: str) -> None:
         iam.delete_policy_version(PolicyArn=arn, VersionId=older[0]["VersionId"])
         versions = [v for v in versions if v["VersionId"] != older[0]["VersionId"]]
         older = older[1:]
-    iam.create_policy_version(
-        PolicyArn=arn, PolicyDocument=json.dumps(_with_since(document, since)), SetAsDefault=True
-    )
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
     # Keep one previous version only: room for CloudFormation's next update.
     for version in older:
         iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
-    log("pattern block policy", policy=arn, applies_from=since)
 
 
 def _since(document: Mapping[str, Any]) -> str | None:

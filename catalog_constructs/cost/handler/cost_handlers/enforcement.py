@@ -29,6 +29,7 @@ from botocore.exceptions import ClientError
 
 from . import block_reach
 from .cfn import Sender, is_custom_resource_request, log, respond, send_response
+from .communities import read_communities
 
 COMMUNITY_TAG = "Community"
 PRODUCT_TAG = "research-catalog:product"
@@ -45,11 +46,30 @@ class Settings:
     stop_topics: Mapping[str, str]  # topic ARN -> community
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str], ssm: Any = None) -> Settings:
+        """``BLOCK_BUDGETS`` and ``STOP_TOPICS``, or the community documents below
+        ``COMMUNITIES_PARAMETER_PATH`` (read with ``ssm``)."""
+        path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
+        if path and ssm is not None:
+            return cls.from_documents(environ, read_communities(ssm, path))
         return cls(
             account=environ["ACCOUNT_ID"],
             budgets=tuple(json.loads(environ.get("BLOCK_BUDGETS", "[]"))),
             stop_topics=json.loads(environ.get("STOP_TOPICS", "{}")),
+        )
+
+    @classmethod
+    def from_documents(
+        cls, environ: Mapping[str, str], documents: Mapping[str, Mapping[str, Any]]
+    ) -> Settings:
+        return cls(
+            account=environ["ACCOUNT_ID"],
+            budgets=tuple(sorted(d["budget_name"] for d in documents.values() if d.get("block"))),
+            stop_topics={
+                d["stop_topic_arn"]: name
+                for name, d in documents.items()
+                if d.get("stop_topic_arn")
+            },
         )
 
 
@@ -174,6 +194,21 @@ def _on_budget_notices(
     return outcome
 
 
+def _settings(
+    environ: Mapping[str, str], client: Callable[[str], Any]
+) -> tuple[Settings, block_reach.Settings]:
+    """The stage's block budgets, stop topics and block reach: from the community documents
+    each community stack publishes where the function has their path, else its environment."""
+    path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
+    if path:
+        documents = read_communities(client("ssm"), path)
+        return (
+            Settings.from_documents(environ, documents),
+            block_reach.Settings.from_environ(environ, documents),
+        )
+    return Settings.from_environ(environ), block_reach.Settings.from_environ(environ)
+
+
 def handler(
     event: Mapping[str, Any],
     context: Any,
@@ -182,29 +217,58 @@ def handler(
     client: Callable[[str], Any] = boto3.client,
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Any]:
+    if is_custom_resource_request(event):
+        return _on_deploy(event, context, send=send, client=client, environ=environ)
     records = event.get("Records") or []
     if records:
-        return _on_budget_notices(
-            records,
-            Settings.from_environ(environ),
-            block_reach.Settings.from_environ(environ),
-            client,
-        )
+        return _on_budget_notices(records, *_settings(environ, client), client)
+    # The schedule: every block budget of the stage.
+    settings, reach = _settings(environ, client)
+    released = release_blocks(settings, client("budgets"))
+    if reach.communities:
+        block_reach.sync(reach, client)
+    return {"released": released}
 
-    custom_resource = is_custom_resource_request(event)
-    if custom_resource and event["RequestType"] == "Delete":
+
+def _on_deploy(
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    send: Sender,
+    client: Callable[[str], Any],
+    environ: Mapping[str, str],
+) -> dict[str, Any]:
+    """``Custom::BudgetBlockRelease``. A community stack's names its own budget and reach, so
+    it reads no community document; the Cost stack's (no ``Budgets``) checks every community
+    of the stage. Either answers CloudFormation whatever happens."""
+    if event["RequestType"] == "Delete":
         respond(event, context, status="SUCCESS", physical_id=PHYSICAL_ID, send=send)
         return {}
     try:
         # Inside the try: a bad setting must still be answered.
-        released = release_blocks(Settings.from_environ(environ), client("budgets"))
-        reach = block_reach.Settings.from_environ(environ)
+        properties = event.get("ResourceProperties") or {}
+        if "Budgets" in properties:
+            settings = Settings(
+                account=environ["ACCOUNT_ID"],
+                budgets=tuple(sorted(properties.get("Budgets") or {})),
+                stop_topics={},
+            )
+            reach = block_reach.Settings(
+                account=environ["ACCOUNT_ID"],
+                communities={
+                    name: block_reach.Reach.from_json(item)
+                    for name, item in (properties.get("Reach") or {}).items()
+                },
+                topics={},
+                jobs_block_policies=tuple(json.loads(environ.get("JOBS_BLOCK_POLICIES") or "[]")),
+            )
+        else:
+            settings, reach = _settings(environ, client)
+        released = release_blocks(settings, client("budgets"))
         if reach.communities:
             block_reach.sync(reach, client)
     except Exception as error:
         log("release failed", error=repr(error), trace=traceback.format_exc())
-        if not custom_resource:
-            raise
         # A deploy must not fail because a block could not be lifted; the schedule retries.
         respond(
             event,
@@ -218,13 +282,12 @@ def handler(
             send=send,
         )
         return {}
-    if custom_resource:
-        respond(
-            event,
-            context,
-            status="SUCCESS",
-            physical_id=PHYSICAL_ID,
-            reason=f"released: {', '.join(released) or 'none'}",
-            send=send,
-        )
+    respond(
+        event,
+        context,
+        status="SUCCESS",
+        physical_id=PHYSICAL_ID,
+        reason=f"released: {', '.join(released) or 'none'}",
+        send=send,
+    )
     return {"released": released}

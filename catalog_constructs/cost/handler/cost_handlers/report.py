@@ -22,6 +22,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from .cfn import log
+from .communities import read_communities
 
 COMMUNITY_TAG = "Community"
 OWNER_TAG = "Owner"
@@ -48,8 +49,18 @@ class Settings:
     tag_keys: tuple[str, ...]
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        raw = json.loads(environ["COMMUNITIES"])
+    def from_environ(cls, environ: Mapping[str, str], ssm: Any = None) -> Settings:
+        """``COMMUNITIES`` (name -> entry), or the community documents below
+        ``COMMUNITIES_PARAMETER_PATH`` (read with ``ssm``)."""
+        path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
+        if path and ssm is not None:
+            raw = {
+                name: {**document, "topic_arn": document["report_topic_arn"]}
+                for name, document in read_communities(ssm, path).items()
+                if document.get("report_topic_arn")
+            }
+        else:
+            raw = json.loads(environ["COMMUNITIES"])
         return cls(
             communities=tuple(
                 CommunityReport(
@@ -248,7 +259,9 @@ def handler(
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Scheduled weekly: one report per community; one community failing does not stop the rest."""
-    settings = Settings.from_environ(environ)
+    settings = Settings.from_environ(
+        environ, client("ssm") if environ.get("COMMUNITIES_PARAMETER_PATH") else None
+    )
     now = now or dt.datetime.now(dt.UTC)
     today = now.date()
     ce, ec2, sns = client("ce"), client("ec2"), client("sns")

@@ -1,5 +1,6 @@
 """``Custom::BatchJob``: launch-form validation and job-definition registration (Stubber)."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,11 @@ STACK_ID = (
     "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 )
 NAME = "research_catalog_job_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-QUEUE = "research-catalog-genomics-fargate"
+QUEUE = "research-catalog-jobs-fargate"
+# genomics' prefix, then the first 16 hex digits of sha256("AROAEXAMPLE:jdoe").
+SHARE = "genomicsO" + str(
+    int.from_bytes(hashlib.sha256(b"AROAEXAMPLE:jdoe").digest()[:4], "big") % 2
+)
 QUEUE_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/{QUEUE}"
 DEFINITION_ARN = f"arn:aws:batch:{REGION}:{ACCOUNT}:job-definition/{NAME}:4"
 API_URL = f"https://abc123.execute-api.{REGION}.amazonaws.com/v1/"
@@ -113,10 +118,12 @@ def expected_registration() -> dict[str, Any]:
         "retryStrategy": {"attempts": 3},
         "propagateTags": True,
         # Empty tag values (an owner without e-mail) are left out; the share identifier tag
-        # lets the end-user policy tie a submission's share to its definition.
+        # lets the end-user policy tie a submission's share to its definition: the pooled
+        # queue's share the handler answers (ShareIdentifier), which the scheduler and the
+        # submit API use, never the definition's name.
         "tags": {
             "research-catalog:owner-userid": "AROAEXAMPLE:jdoe",
-            "research-catalog:share-identifier": NAME,
+            "research-catalog:share-identifier": SHARE,
         },
     }
 
@@ -145,9 +152,9 @@ def test_create_registers_the_definition_and_returns_queue_api_and_alert_address
         "JobDefinition": f"{NAME}:4",
         "JobQueueArn": QUEUE_ARN,
         "JobQueueName": QUEUE,
-        "ShareIdentifier": NAME,
+        "ShareIdentifier": SHARE,
         "AlertEmail": "jdoe@example.org",
-        "SubmitJobApi": f"{API_URL}jobs/{QUEUE}/{NAME}/4",
+        "SubmitJobApi": f"{API_URL}jobs/{QUEUE}/{NAME}/4/{SHARE}",
     }
 
 
@@ -161,10 +168,10 @@ def _queue(name: str = QUEUE, arn: str = QUEUE_ARN) -> dict[str, Any]:
     }
 
 
-def test_spot_uses_the_communitys_spot_queue_and_an_explicit_alert_address(
+def test_spot_uses_the_pooled_spot_queue_and_an_explicit_alert_address(
     batch: Any, run: Callable[[dict, Any], dict[str, Any]]
 ) -> None:
-    spot = "research-catalog-genomics-fargate-spot"
+    spot = "research-catalog-jobs-fargate-spot"
     with Stubber(batch) as stub:
         stub.add_response(
             "describe_job_queues",
@@ -196,7 +203,7 @@ def test_update_registers_a_new_revision_which_replaces_the_old_one(
         body = run(event("Update", physical_id=DEFINITION_ARN), batch)
     # A new physical ID makes CloudFormation send Delete for the old revision afterwards.
     assert body["PhysicalResourceId"] == new_arn
-    assert body["Data"]["SubmitJobApi"].endswith(f"/{NAME}/5")
+    assert body["Data"]["SubmitJobApi"].endswith(f"/{NAME}/5/{SHARE}")
 
 
 def test_delete_deregisters_the_revision(
@@ -268,14 +275,14 @@ def test_an_empty_command_keeps_the_images_own(batch: Any) -> None:
     assert "command" not in request["containerProperties"]
 
 
-def test_a_community_without_queues_gets_a_clear_reason(
+def test_a_stage_without_the_pooled_queue_gets_a_clear_reason(
     batch: Any, run: Callable[[dict, Any], dict[str, Any]]
 ) -> None:
     with Stubber(batch) as stub:
         stub.add_response("describe_job_queues", {"jobQueues": []}, {"jobQueues": [QUEUE]})
         body = run(event(), batch)
     assert body["Status"] == "FAILED"
-    assert "community 'genomics' has no job queue" in body["Reason"]
+    assert "the stage has no job queue research-catalog-jobs-fargate" in body["Reason"]
 
 
 def test_every_fargate_size_round_trips_through_its_label() -> None:
@@ -290,3 +297,23 @@ def test_definition_names_are_unique_per_stack_and_valid_share_identifiers() -> 
     assert batch_job.job_definition_name(STACK_ID) == NAME
     assert batch_job.job_definition_name(other) != NAME
     assert NAME.replace("_", "").isalnum()
+
+
+def test_share_identifiers_pin_the_community_and_spread_its_owners() -> None:
+    """Letters and digits only (AWS Batch), starting with the community's prefix that
+    end-user policies pin (contract.job_share_prefix), always the same for an owner, the
+    community's owners spread over exactly its two shares, and no community's identifiers
+    start with another's prefix ("-" becomes "Z", "O" separates)."""
+    from catalog_constructs import contract
+
+    assert batch_job.SHARES_PER_COMMUNITY == contract.JOB_SHARES_PER_COMMUNITY
+    owners = [f"AROA1:member{index}" for index in range(40)]
+    shares = {owner: batch_job.share_identifier("bio-med", owner) for owner in owners}
+    assert set(shares.values()) == {"bioZmedO0", "bioZmedO1"}
+    assert shares == {owner: batch_job.share_identifier("bio-med", owner) for owner in owners}
+    jane = batch_job.share_identifier("bio-med", "AROA1:jane")
+    assert jane.isalnum() and jane.startswith(contract.job_share_prefix("bio-med"))
+    assert not jane.startswith(contract.job_share_prefix("bio"))
+    assert not batch_job.share_identifier("biomed", "x").startswith(
+        contract.job_share_prefix("bio-med")
+    )

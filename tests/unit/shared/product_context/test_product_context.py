@@ -383,3 +383,73 @@ def test_role_name_patterns_map_identity_center_roles_to_a_community() -> None:
     exact = settings.community_for("AWSReservedSSO_Researchers_Admin")
     assert exact is not None and exact.name == "admins"  # an exact name wins over a pattern
     assert settings.community_for("AWSReservedSSO_Visitors_0123abcd") is None
+
+
+COMMUNITIES_PATH = "/research-catalog/communities"
+
+
+def _publish_documents(documents: dict[str, Any]) -> None:
+    """What community stacks publish (stacks/community_stack.py), one parameter each."""
+    for name, document in documents.items():
+        value = document if isinstance(document, str) else json.dumps(document)
+        boto3.client("ssm").put_parameter(
+            Name=f"{COMMUNITIES_PATH}/{name}", Type="String", Value=value
+        )
+
+
+@pytest.fixture
+def deployed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment the Shared stack gives the function: community documents in SSM, no
+    list of communities of its own."""
+    monkeypatch.delenv("COMMUNITIES")
+    monkeypatch.setenv("COMMUNITIES_PARAMETER_PATH", COMMUNITIES_PATH)
+
+
+def test_communities_come_from_the_documents_community_stacks_publish(
+    deployed_environment: None,
+    subnets: dict[str, str],
+    role_id: str,
+    run: Run,
+    make_event: MakeEvent,
+) -> None:
+    _publish_documents(
+        {
+            f"team{index:02d}": {"roles": [f"Team{index:02d}Users"], "owner_email_template": None}
+            for index in range(25)  # several pages of GetParametersByPath
+        }
+        | {
+            "genomics": {
+                "roles": ["ResearchUsers", "AWSReservedSSO_Genomics_*"],
+                "owner_email_template": "{session}@example.org",
+            }
+        }
+    )
+    response = run(make_event(create_stack(principal=assumed_role("ResearchUsers", "jdoe"))))
+    assert response["Status"] == "SUCCESS", response.get("Reason")
+    assert response["Data"]["Community"] == "genomics"
+    assert response["Data"]["OwnerEmail"] == "jdoe@example.org"
+    settings = product_context.Settings.from_environ(
+        {"SUBNETS_PARAMETER": SUBNETS_PARAMETER, "COMMUNITIES_PARAMETER_PATH": COMMUNITIES_PATH},
+        boto3.client("ssm"),
+    )
+    pattern = settings.community_for("AWSReservedSSO_Genomics_0123abcd")
+    assert pattern is not None and pattern.name == "genomics"
+    team = settings.community_for("Team24Users")
+    assert team is not None and team.name == "team24"
+
+
+def test_a_broken_community_document_fails_launches_naming_it(
+    deployed_environment: None,
+    subnets: dict[str, str],
+    role_id: str,
+    run: Run,
+    make_event: MakeEvent,
+) -> None:
+    _publish_documents({"genomics": {"roles": ["ResearchUsers"]}, "broken": "not json"})
+    response = run(make_event(create_stack(principal=assumed_role("ResearchUsers", "jdoe"))))
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith(
+        "product-context function is misconfigured: a community document below "
+        f"{COMMUNITIES_PATH} is not what community stacks publish"
+    )
+    assert f"{COMMUNITIES_PATH}/broken is not JSON" in response["Reason"]

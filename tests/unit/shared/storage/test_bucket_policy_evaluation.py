@@ -1,4 +1,4 @@
-"""Who the product-bucket policy lets in, decided the way IAM decides (``tests/iam_policy.py``):
+"""Who the product-bucket policy lets in, decided the way IAM decides (``tests/iam_eval.py``):
 the owner, the product roles whose own policy names the bucket, nobody else; and restricted
 downloads only through the catalog's VPC.
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from catalog_constructs.shared.storage.handler.storage_handlers import policies, settings
-from tests.iam_policy import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
+from tests.iam_eval import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
 
 ACCOUNT = "123456789012"
 OWNER = "AROAEXAMPLEROLEID:alice"

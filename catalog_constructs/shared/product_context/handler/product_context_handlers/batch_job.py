@@ -2,13 +2,15 @@
 
 Validates the launch form (command as a JSON array, ``NAME=value`` environment entries,
 Fargate size and architecture), registers the job definition (a new revision on every update;
-CloudFormation then deletes the old one, which deregisters it) and finds the community's job
-queue. CloudFormation cannot turn a validated list into ``Environment`` entries, so the
-definition is registered here rather than declared in the template.
+CloudFormation then deletes the old one, which deregisters it) and answers the stage's pooled
+job queue with the job's fair-share identifier (community and owner). CloudFormation cannot
+turn a validated list into ``Environment`` entries, so the definition is registered here
+rather than declared in the template.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -20,9 +22,15 @@ from .common import Client, ProductContextError, as_email, error_code, required
 from .fargate import FARGATE_SIZES, SECRETS_VARIABLE
 
 RESOURCE_TYPE = "Custom::BatchJob"
+OWNER_USERID_TAG = "research-catalog:owner-userid"
+SHARE_SEPARATOR = "O"
+# Share identifiers per community (catalog_constructs.contract.JOB_SHARES_PER_COMMUNITY): a
+# queue takes at most 500 active ones, and a stage has at most 250 communities.
+SHARES_PER_COMMUNITY = 2
 JOB_DEFINITION_PREFIX = "research_catalog_job_"
-# The definition's own fair-share identifier, as a tag: the end-user policy requires a
-# submission's share identifier to equal it (contract.SHARE_IDENTIFIER_TAG, a test compares).
+# The definition's own fair-share identifier (share_identifier: its community's and owner's
+# share of the pooled queue), as a tag: the end-user policy requires a submission's share
+# identifier to equal it (contract.SHARE_IDENTIFIER_TAG, a test compares).
 SHARE_IDENTIFIER_TAG = "research-catalog:share-identifier"
 QUEUE_PREFIX = "research-catalog"
 
@@ -149,7 +157,7 @@ def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
         container["command"] = command
     tags = {str(key): str(value) for key, value in properties.get("Tags", {}).items()}
     name = job_definition_name(str(event["StackId"]))
-    tags[SHARE_IDENTIFIER_TAG] = name
+    tags[SHARE_IDENTIFIER_TAG] = job_share_identifier(properties)
     return {
         "jobDefinitionName": name,
         "type": "container",
@@ -162,13 +170,31 @@ def job_definition_request(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _job_queue(community: str, spot: bool, batch: Client) -> str:
-    name = f"{QUEUE_PREFIX}-{community}-{'fargate-spot' if spot else 'fargate'}"
+def share_identifier(community: str, owner_aws_user_id: str) -> str:
+    """The job's fair-share identifier in the stage's pooled queue: the community's prefix
+    (catalog_constructs.contract.job_share_prefix, which end-user policies pin) and which of
+    the community's SHARES_PER_COMMUNITY shares the owner is in (a hash of the owner, so the
+    same owner always lands in the same one); letters and digits only, as AWS Batch requires.
+    Fairness is between communities first: a community has at most two shares however many
+    owners queue jobs, and its owners are spread over them."""
+    digest = hashlib.sha256(owner_aws_user_id.encode()).digest()
+    share = int.from_bytes(digest[:4], "big") % SHARES_PER_COMMUNITY
+    return community.replace("-", "Z") + SHARE_SEPARATOR + str(share)
+
+
+def job_share_identifier(properties: Mapping[str, Any]) -> str:
+    """The share identifier of a job product's launch: its community's and owner's."""
+    owner = str(properties.get("Tags", {}).get(OWNER_USERID_TAG, "")) or "unknown"
+    return share_identifier(required(properties, "Community"), owner)
+
+
+def _job_queue(spot: bool, batch: Client) -> str:
+    name = f"{QUEUE_PREFIX}-jobs-{'fargate-spot' if spot else 'fargate'}"
     queues = batch.describe_job_queues(jobQueues=[name])["jobQueues"]
     if not queues:
         raise ProductContextError(
-            f"community {community!r} has no job queue {name}: scheduled jobs are available "
-            "only to communities whose catalog configuration lists the scheduled-job product"
+            f"the stage has no job queue {name}: the catalog's Shared stack of this account "
+            "predates pooled scheduled jobs; ask the operators to deploy it"
         )
     return str(queues[0]["jobQueueArn"])
 
@@ -178,7 +204,8 @@ def register_job(event: Mapping[str, Any], *, batch: Client) -> tuple[str, dict[
     properties = event.get("ResourceProperties", {})
     request = job_definition_request(event)
     spot = required(properties, "Spot") == "Yes"
-    queue_arn = _job_queue(required(properties, "Community"), spot, batch)
+    queue_arn = _job_queue(spot, batch)
+    share = request["tags"][SHARE_IDENTIFIER_TAG]
     alert_email = str(properties.get("AlertEmail", "")).strip()
     if not alert_email:
         alert_email = as_email(str(properties.get("OwnerEmail", "")))
@@ -197,11 +224,11 @@ def register_job(event: Mapping[str, Any], *, batch: Client) -> tuple[str, dict[
         "JobDefinition": f"{name}:{revision}",
         "JobQueueArn": queue_arn,
         "JobQueueName": queue_name,
-        "ShareIdentifier": name,
+        "ShareIdentifier": share,
         "AlertEmail": alert_email,
         # The revision is part of the path: Batch evaluates the owner tag of a job definition
         # only when the submission names a revision.
-        "SubmitJobApi": f"{api_url}/jobs/{queue_name}/{name}/{revision}",
+        "SubmitJobApi": f"{api_url}/jobs/{queue_name}/{name}/{revision}/{share}",
     }
 
 

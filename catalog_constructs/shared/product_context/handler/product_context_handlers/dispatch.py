@@ -105,7 +105,7 @@ def _product_context(request: Request) -> Result:
         ec2=request.client("ec2"),
         dynamodb=request.client("dynamodb"),
         # Read per request: a misconfiguration fails launches with a reason, never a Delete.
-        settings=product_context.Settings.from_environ(os.environ),
+        settings=product_context.Settings.from_environ(os.environ, request.client("ssm")),
     )
 
 

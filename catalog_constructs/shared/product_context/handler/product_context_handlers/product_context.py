@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .common import Client, ProductContextError, as_email, error_code, tag_safe
+from .communities import CommunityDocumentError, read_communities
 from .sign_in_directory import signed_in_owner
 
 RESOURCE_TYPE = "Custom::ProductContext"
@@ -48,14 +49,25 @@ class Settings:
     sign_in_users_table: str = ""
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str], ssm: Client | None = None) -> Settings:
+        """``COMMUNITIES`` (role name -> community) and, where ``COMMUNITIES_PARAMETER_PATH``
+        is set, the roles of the community documents below that SSM path (read with ``ssm``)."""
         subnets_parameter = environ.get("SUBNETS_PARAMETER", "").strip()
         if not subnets_parameter:
             raise ProductContextError(
                 "product-context function is misconfigured: SUBNETS_PARAMETER is not set"
             )
+        path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
         try:
-            raw = json.loads(environ.get("COMMUNITIES") or "{}")
+            documents = read_communities(ssm, path) if path and ssm is not None else {}
+            roles = _roles_of(documents)
+        except (CommunityDocumentError, KeyError, TypeError) as error:
+            raise ProductContextError(
+                "product-context function is misconfigured: a community document below "
+                f"{path} is not what community stacks publish ({type(error).__name__}: {error})"
+            ) from error
+        try:
+            raw = {**json.loads(environ.get("COMMUNITIES") or "{}"), **roles}
             communities = {
                 role: Community(
                     entry["community"],
@@ -99,6 +111,20 @@ class Settings:
             (community for pattern, community in patterns if fnmatch.fnmatchcase(folded, pattern)),
             None,
         )
+
+
+def _roles_of(documents: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Role name (or name pattern) -> community entry, from the community documents. A
+    sign-in community's members get their name and e-mail from the sign-in service's records."""
+    return {
+        str(role): {
+            "community": name,
+            "owner_email_template": document.get("owner_email_template"),
+            "sign_in": document.get("sign_in") is True,
+        }
+        for name, document in documents.items()
+        for role in document["roles"]
+    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Benchmarks and figure-printing tools (synth time, scaling, fixed cost, template comparison)."""
