@@ -261,6 +261,17 @@ def sign_in_role_name(community: str) -> str:
     return f"{SIGN_IN_ROLE_PREFIX}{community}"
 
 
+# One small JSON document per sign-in community (its title, manager and Synapse team or group),
+# written by the community's stack: the sign-in function reads this path (GetParametersByPath,
+# nothing else of SSM) instead of holding every community in its 4 KB environment. It never
+# names a role: the function derives the role from the community's name (sign_in_role_name).
+SIGN_IN_COMMUNITY_PARAMETER_ROOT = f"{PARAMETER_ROOT}/sign-in/communities"
+
+
+def sign_in_community_parameter(community: str) -> str:
+    return f"{SIGN_IN_COMMUNITY_PARAMETER_ROOT}/{community}"
+
+
 # Session tags the sign-in service sets from the verified claims; the end-user policy and the
 # product-context function read them as the owner's user name and e-mail.
 SESSION_TAG_USERNAME = f"{PREFIX}:username"

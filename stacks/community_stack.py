@@ -9,6 +9,7 @@ the contract's fixed names, resolved at deploy time, not through exports: no sta
 another (docs/operations.md, "Stacks of a stage").
 """
 
+import json
 from collections.abc import Mapping
 
 from aws_cdk import CfnParameter, Stack, aws_ssm as ssm
@@ -18,6 +19,7 @@ from catalog_constructs import contract
 from catalog_constructs.catalog.admin.function import PortfolioShares
 from catalog_constructs.catalog.portfolio import CommunityPortfolio
 from catalog_constructs.cost.community_cost import CommunityCost
+from catalog_constructs.sign_in.service import sign_in_entry
 from config.models import CatalogConfig
 from config.rules.communities import community_document
 from products.registry import JOBS_PRODUCT_KEY, PRODUCTS
@@ -144,6 +146,18 @@ class CommunityStack(Stack):
             reach=self.cost.reach.as_json() if self.cost.reach else None,
             report_topic_arn=self.cost.report_topic.topic_arn,
         )
+        if community.kind == "sign-in":
+            # The sign-in function's entry of this community (written here, not in the SignIn
+            # stack: it stays small however many communities sign in, and the entry exists
+            # exactly while the community's portfolio does).
+            ssm.StringParameter(
+                self,
+                "SignInEntry",
+                parameter_name=contract.sign_in_community_parameter(name),
+                string_value=json.dumps(sign_in_entry(community), sort_keys=True),
+                description=f"Research catalog sign-in community {name}: read by the sign-in "
+                "function",
+            )
 
 
 def publish_community_document(

@@ -1,12 +1,13 @@
-"""The sign-in service assembled for tests: its settings, its tables, community role and client
-secret in moto, its clients, and the API Gateway proxy events a browser or the command line
-would cause. Used by the handler tests (tests/unit/sign_in/) and the browser test
-(tests/browser/)."""
+"""The sign-in service assembled for tests: its settings, its tables, community role, client
+secret and community entries (SSM) in moto, its clients, and the API Gateway proxy events a
+browser or the command line would cause. Used by the handler tests (tests/unit/sign_in/) and
+the browser test (tests/browser/)."""
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +40,9 @@ CONSOLE_URL = (
 
 
 def raw_settings(**overrides: Any) -> dict[str, Any]:
-    """The SIGN_IN_SETTINGS document of a Synapse stage with one community, ``consortium``."""
+    """The SIGN_IN_SETTINGS document of a Synapse stage with one community, ``consortium``.
+    ``communities`` is not part of the function's settings: make_services writes each as the
+    SSM entry its community stack would (name -> document) below ``communities_path``."""
     raw: dict[str, Any] = {
         "provider": "synapse",
         "issuer": ISSUER,
@@ -62,6 +65,7 @@ def raw_settings(**overrides: Any) -> dict[str, Any]:
         "flow_table": FLOW_TABLE,
         "users_table": USERS_TABLE,
         "role_arn_prefix": ROLE_PREFIX,
+        "communities_path": "/research-catalog/sign-in/communities",
         "communities": {
             "consortium": {
                 "title": "Research Consortium",
@@ -147,8 +151,17 @@ def make_services(
     for the provider, Synapse and the federation endpoint."""
     secretsmanager = boto3.client("secretsmanager", region_name=REGION)
     real_arn = secretsmanager.describe_secret(SecretId="sign-in-client")["ARN"]
+    document = {key: value for key, value in settings.items() if key != "communities"}
+    # A path of its own per service: the moto account is shared by a module's tests.
+    path = f"/test-{uuid.uuid4().hex[:12]}{document['communities_path']}"
+    ssm = boto3.client("ssm", region_name=REGION)
+    write_entries(ssm, path, settings.get("communities", {}))
     parsed = Settings.from_environ(
-        {"SIGN_IN_SETTINGS": json.dumps({**settings, "client_secret_arn": real_arn})}
+        {
+            "SIGN_IN_SETTINGS": json.dumps(
+                {**document, "client_secret_arn": real_arn, "communities_path": path}
+            )
+        }
     )
     services = app.Services(
         settings=parsed,
@@ -157,10 +170,23 @@ def make_services(
         dynamodb=boto3.client("dynamodb", region_name=REGION),
         secretsmanager=secretsmanager,
         provider=Provider(parsed.issuer, http),
+        ssm=ssm,
     )
     if clock is not None:
         services.clock = clock
     return services
+
+
+def write_entries(ssm: Any, path: str, communities: Mapping[str, Any]) -> None:
+    """Each community's entry as its stack writes it (a String parameter, a JSON object; a str
+    value is written as given, to test broken entries)."""
+    for name, entry in communities.items():
+        ssm.put_parameter(
+            Name=f"{path}/{name}",
+            Value=entry if isinstance(entry, str) else json.dumps(entry, sort_keys=True),
+            Type="String",
+            Overwrite=True,
+        )
 
 
 def event(

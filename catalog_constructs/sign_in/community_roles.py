@@ -20,7 +20,7 @@ session; CloudTrail records it with every call.
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnTag, Stack, aws_iam as iam
+from aws_cdk import CfnTag, aws_iam as iam
 from constructs import Construct
 
 from catalog_constructs import contract
@@ -86,7 +86,6 @@ class SignInCommunityRoles(Construct):
         service_role: iam.IRole,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self.roles: dict[str, iam.CfnRole] = {}
         for name, community in communities.items():
             self.roles[name] = iam.CfnRole(
@@ -101,12 +100,3 @@ class SignInCommunityRoles(Construct):
                 max_session_duration=MAX_SESSION_SECONDS,
                 tags=[CfnTag(key=contract.COMMUNITY_TAG, value=name)],
             )
-        self.role_arns = [
-            stack.format_arn(
-                service="iam",
-                region="",
-                resource="role",
-                resource_name=contract.sign_in_role_name(name),
-            )
-            for name in communities
-        ]

@@ -6,7 +6,9 @@ researchers sign in with the stage's identity provider and land in the Service C
   with TLS 1.2, throttled at the stage and guarded by an AWS WAF rate limit per client address
   (``api.py``).
 - One Lambda function (``handler/sign_in_handlers``) whose role may assume only the sign-in
-  communities' roles, read only the OAuth client secret, and use only the service's tables.
+  communities' roles (by their name prefix, which no other role of the stage can carry:
+  config.rules.sign_in), read only the OAuth client secret and the sign-in communities' entries
+  (one SSM parameter each, written by their stacks), and use only the service's tables.
 - A DynamoDB table of single-use sign-in state (TTL) and one of the users who signed in (their
   verified name and e-mail, read by the product-context function).
 """
@@ -59,7 +61,6 @@ def console_urls(stage: StageConfig) -> tuple[str, str]:
 def handler_settings(
     *,
     config: SignInConfig,
-    communities: Mapping[str, Community],
     stage: StageConfig,
     catalog: CatalogMetadata,
     flow_table: str,
@@ -108,22 +109,27 @@ def handler_settings(
         "session_seconds": config.session_minutes * 60,
         "flow_table": flow_table,
         "users_table": contract.SIGN_IN_USERS_TABLE_NAME,
-        "role_arn_prefix": (
-            f"arn:{stage.partition}:iam::{stage.account}:role/{contract.SIGN_IN_ROLE_PREFIX}"
-        ),
-        "communities": {
-            name: {
-                "title": community.display_name,
-                "manager": community.manager_email,
-                **(
-                    {"team": community.sign_in.team_id}
-                    if community.sign_in and community.sign_in.team_id
-                    else {"group": community.sign_in.group if community.sign_in else ""}
-                ),
-            }
-            for name, community in communities.items()
-        },
+        "role_arn_prefix": role_arn_prefix(stage),
+        # The communities themselves are in SSM (sign_in_entry), not in the 4 KB environment.
+        "communities_path": contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT,
     }
+
+
+def role_arn_prefix(stage: StageConfig) -> str:
+    return f"arn:{stage.partition}:iam::{stage.account}:role/{contract.SIGN_IN_ROLE_PREFIX}"
+
+
+def sign_in_entry(community: Community) -> dict[str, str]:
+    """A sign-in community's entry for the function (contract.sign_in_community_parameter;
+    parsed by the handler's directory.parse_entry): no role, the function derives it from the
+    name."""
+    assert community.sign_in is not None
+    member = (
+        {"team": community.sign_in.team_id}
+        if community.sign_in.team_id
+        else {"group": community.sign_in.group or ""}
+    )
+    return {"title": community.display_name, "manager": community.manager_email, **member}
 
 
 class SignInService(Construct):
@@ -168,7 +174,6 @@ class SignInService(Construct):
         self.users_table = self._users_table()
         settings = handler_settings(
             config=config,
-            communities=communities,
             stage=stage,
             catalog=catalog,
             flow_table=self.flow_table.table_name,
@@ -177,7 +182,7 @@ class SignInService(Construct):
         self.roles = SignInCommunityRoles(
             self, "CommunityRoles", communities=communities, service_role=self.function.role
         )
-        self._grant(config, self.roles.role_arns)
+        self._grant(config, stage)
         self.api = sign_in_api(self, config=config, function=self.function, logs_key=self.logs_key)
         CfnOutput(
             self,
@@ -234,11 +239,8 @@ class SignInService(Construct):
     def _function(self, settings: dict[str, Any], config: SignInConfig) -> CatalogFunction:
         environment = Stack.of(self).to_json_string(settings)
         size = len(json.dumps(settings)) + 80  # the table name is a token until deployed
-        if size > MAX_SETTINGS_BYTES:
-            raise ValueError(
-                f"the sign-in settings take {size} bytes; Lambda allows 4 KB of environment: "
-                "shorten the sign-in communities' display names"
-            )
+        if size > MAX_SETTINGS_BYTES:  # the communities are in SSM: this is a code change
+            raise ValueError(f"the sign-in settings take {size} bytes; Lambda allows 4 KB")
         return CatalogFunction(
             self,
             "Function",
@@ -261,12 +263,28 @@ class SignInService(Construct):
             ),
         )
 
-    def _grant(self, config: SignInConfig, role_arns: list[str]) -> None:
+    def _grant(self, config: SignInConfig, stage: StageConfig) -> None:
+        stack = Stack.of(self)
         statements = [
+            # By name prefix: 250 role ARNs would overflow the managed policy's 6,144
+            # characters. No other role carries the prefix: the catalog creates none,
+            # config.rules.sign_in refuses configured roles and stage names that would, and each
+            # role's trust policy admits the function only as the verified user.
             iam.PolicyStatement(
                 sid="AssumeOnlyTheSignInCommunityRoles",
                 actions=["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-                resources=role_arns,
+                resources=[role_arn_prefix(stage) + "*"],
+            ),
+            iam.PolicyStatement(
+                sid="ReadTheSignInCommunities",
+                actions=["ssm:GetParametersByPath"],
+                resources=[
+                    stack.format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT.lstrip("/"),
+                    )
+                ],
             ),
             iam.PolicyStatement(
                 sid="ReadTheClientSecret",
@@ -284,4 +302,10 @@ class SignInService(Construct):
                 resources=[self.users_table.table_arn],
             ),
         ]
-        self.function.grant(statements, wildcard_reason="")
+        self.function.grant(
+            statements,
+            wildcard_reason="The sign-in communities' roles by their name prefix "
+            "(research-catalog-sign-in-): one ARN each would overflow the policy at 250 "
+            "communities; no other role carries the prefix (config.rules.sign_in) and each "
+            "role's trust policy admits the function only as the verified user.",
+        )

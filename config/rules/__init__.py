@@ -47,9 +47,9 @@ from config.rules.sections import (
 )
 from config.rules.sign_in import (
     created_roles_not_listed,
-    sign_in_communities_fit_the_function,
     sign_in_communities_match_provider,
     sign_in_fits_stage,
+    sign_in_role_prefix_reserved,
 )
 from config.rules.spokes import (
     member_accounts_are_new_spokes,
@@ -87,7 +87,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         cost_centers_within_catalog_limit,
         community_documents_fit,
         sign_in_communities_match_provider,
-        sign_in_communities_fit_the_function,
+        sign_in_role_prefix_reserved,
         created_roles_not_listed,
     ),
     "jobs": (jobs_name_job_communities,),

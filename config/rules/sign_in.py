@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from catalog_constructs.contract import SIGN_IN_ROLE_PREFIX
 from config.errors import Violation
 from config.rules.checked import Checked, Communities
 from config.sections.notebooks import CERTIFICATE_ARN_RE, SECRET_ARN_RE
@@ -92,33 +93,48 @@ def sign_in_communities_match_provider(communities: Communities, known: Checked)
     return violations
 
 
-# The sign-in function reads its settings from its environment, which Lambda limits to 4 KB; the
-# communities' part of it may take this much (the rest is the provider and stage, < 1.5 KB).
-SIGN_IN_COMMUNITIES_BYTES = 2000
+# Sign-in communities are not capped on their own: each writes its entry for the sign-in function
+# to SSM from its own stack (catalog_constructs.contract.sign_in_community_parameter), so the
+# stage's community limit (config.rules.communities.MAX_COMMUNITIES) is theirs too, and the
+# SignIn stack grows by one role per community (about 270 resources at that limit).
 
 
-def sign_in_communities_fit_the_function(
-    communities: Communities, known: Checked
-) -> list[Violation]:
-    """The sign-in communities' names, titles, managers and teams fit the function's settings."""
-    used = 0
+def sign_in_role_prefix_reserved(communities: Communities, known: Checked) -> list[Violation]:
+    """No role a community lists, and no role CDK names after the stage's stacks, carries the
+    prefix of the roles the catalog creates for sign-in communities: the sign-in function may
+    assume roles by that prefix (their trust policies admit it only as the verified user)."""
+    violations: list[Violation] = []
+    stage_prefix = f"research-catalog-{known.stage_name}-"
+    if known.stage_name is not None and stage_prefix.startswith(SIGN_IN_ROLE_PREFIX):
+        violations.append(
+            (
+                (),
+                f"stage {known.stage_name!r} would name the roles of its stacks "
+                f"{stage_prefix}..., the prefix the sign-in service's community roles carry "
+                f"({SIGN_IN_ROLE_PREFIX}); allowed: a stage name not starting with 'sign-in'",
+                None,
+            )
+        )
+    created = {role.casefold() for c in communities.values() for role in c.created_role_names}
     for name, community in communities.items():
-        if community.kind != "sign-in" or community.sign_in is None:
-            continue
-        member = community.sign_in.team_id or community.sign_in.group or ""
-        used += len(name) + len(community.display_name) + len(community.manager_email)
-        used += len(member) + 40
-        if used > SIGN_IN_COMMUNITIES_BYTES:
-            return [
-                (
-                    (name,),
-                    f"the sign-in communities up to this one need about {used} bytes of the "
-                    f"sign-in function's settings; allowed: {SIGN_IN_COMMUNITIES_BYTES} (Lambda "
-                    "keeps 4 KB of environment): shorten their display names",
-                    None,
+        listed = [("role_names", index, role) for index, role in enumerate(community.role_names)]
+        # The path too: the function's grant (role/<prefix>*) would match a path with the prefix.
+        listed += [
+            ("role_arns", index, arn.split(":role/", 1)[-1].lstrip("/"))
+            for index, arn in enumerate(community.role_arns)
+        ]
+        for field, index, role in listed:
+            if role.casefold().startswith(SIGN_IN_ROLE_PREFIX) and role.casefold() not in created:
+                violations.append(
+                    (
+                        (name, "principals", field, index),
+                        f"role {role!r} carries the prefix {SIGN_IN_ROLE_PREFIX}, which only the "
+                        "roles the catalog creates for sign-in communities may carry; allowed: "
+                        "another name",
+                        role,
+                    )
                 )
-            ]
-    return []
+    return violations
 
 
 def created_roles_not_listed(communities: Communities, known: Checked) -> list[Violation]:

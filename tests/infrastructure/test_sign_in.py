@@ -3,12 +3,15 @@ service may do, how it faces the internet, and that no secret reaches any templa
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 from typing import Any
 
 from aws_cdk import Stack
 
 from catalog_constructs import contract
+from catalog_constructs.sign_in.handler.sign_in_handlers import directory
 from stacks.stage import community_stack_id
 from tests.iam_eval import resolve
 from tests.infrastructure.templates import resources
@@ -110,10 +113,20 @@ def test_the_service_may_assume_only_the_community_roles(
     statements = {s.get("Sid", ""): s for s in policy["PolicyDocument"]["Statement"]}
     assume = statements["AssumeOnlyTheSignInCommunityRoles"]
     assert assume["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
-    assert json.dumps(assume["Resource"]).count(":role/") == 1
-    assert f":role/{contract.sign_in_role_name(SIGN_IN_COMMUNITY)}" in json.dumps(
-        assume["Resource"]
+    # By the name prefix (one ARN per community would overflow the policy at 250): it reaches
+    # the sign-in communities' roles and no other role of the stage (below).
+    assert assume["Resource"] == f"arn:aws:iam::111111111111:role/{contract.SIGN_IN_ROLE_PREFIX}*"
+    assert fnmatch.fnmatchcase(
+        f"arn:aws:iam::111111111111:role/{contract.sign_in_role_name(SIGN_IN_COMMUNITY)}",
+        assume["Resource"],
     )
+    assert statements["ReadTheSignInCommunities"] == {
+        "Sid": "ReadTheSignInCommunities",
+        "Effect": "Allow",
+        "Action": "ssm:GetParametersByPath",
+        "Resource": "arn:aws:ssm:us-east-1:111111111111:parameter"
+        + contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT,
+    }
     secret = synthesized["dev"].config.sign_in.provider.client_secret_arn
     assert statements["ReadTheClientSecret"] == {
         "Sid": "ReadTheClientSecret",
@@ -128,11 +141,14 @@ def test_the_service_may_assume_only_the_community_roles(
         )
         if sid != "AssumeOnlyTheSignInCommunityRoles":
             assert not any(a.startswith("sts:") for a in actions), sid
+        if sid != "ReadTheSignInCommunities":
+            assert not any(a.startswith("ssm:") for a in actions), sid
         assert statement["Resource"] != "*", sid
     assert set(statements) == {
         "WriteOwnLogs",
         "AssumeOnlyTheSignInCommunityRoles",
         "ReadTheClientSecret",
+        "ReadTheSignInCommunities",
         "SingleUseSignInState",
         "RecordSignedInUsers",
     }
@@ -245,3 +261,114 @@ def test_the_product_context_function_reads_the_sign_in_records_only_where_confi
     assert documents[SIGN_IN_COMMUNITY].get("owner_email_template") is None
     assert documents[SIGN_IN_COMMUNITY]["sign_in"] is True
     assert documents["biomedical"]["sign_in"] is False
+
+
+def test_no_other_role_of_the_stage_carries_the_sign_in_prefix(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    """The function may assume roles by the prefix research-catalog-sign-in-: the only roles of
+    the stage with it are the sign-in communities' own (each trusting the function only as the
+    verified user); every other named role has another name, and CDK names the rest after their
+    stack, research-catalog-<stage>-... (config.rules.sign_in refuses a stage name that would
+    give them the prefix, and configured roles with it)."""
+    config = synthesized["dev"].config
+    sign_in_roles = {
+        contract.sign_in_role_name(name)
+        for name, community in config.communities.items()
+        if community.kind == "sign-in"
+    }
+    with_prefix = set()
+    for template in synthesized["dev"].all_templates().values():
+        for role in resources(template, "AWS::IAM::Role").values():
+            name = role["Properties"].get("RoleName")
+            if isinstance(name, str) and name.startswith(contract.SIGN_IN_ROLE_PREFIX):
+                with_prefix.add(name)
+            path = role["Properties"].get("Path", "/")
+            assert not str(path).lstrip("/").startswith(contract.SIGN_IN_ROLE_PREFIX)
+    assert with_prefix == sign_in_roles
+    for stack in synthesized["dev"].app.node.children:
+        if isinstance(stack, Stack):
+            assert not stack.stack_name.startswith(contract.SIGN_IN_ROLE_PREFIX), stack.stack_name
+    listed = [
+        role
+        for community in config.communities.values()
+        for role in [*community.role_names, *(a.split(":role/")[-1] for a in community.role_arns)]
+    ]
+    assert not [role for role in listed if role.startswith(contract.SIGN_IN_ROLE_PREFIX)]
+
+
+def test_each_sign_in_community_stack_writes_the_functions_entry(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    """The function's settings hold no community (they no longer grow with the stage); each
+    sign-in community's own stack writes its entry, which the handler's parser accepts, and no
+    other community's stack writes one."""
+    config = synthesized["dev"].config
+    (function,) = resources(sign_in(synthesized), "AWS::Lambda::Function").values()
+    settings = json.dumps(function["Properties"]["Environment"])
+    assert contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT in settings
+    keys = set(re.findall(r'\\"([a-z_]+)\\":', settings))
+    assert "communities_path" in keys and "role_arn_prefix" in keys
+    assert not keys & {"communities", "title", "manager", "team", "group"}, keys
+    for name, community in config.communities.items():
+        template = synthesized["dev"].stacks[community_stack_id(name)]
+        entries = [
+            r["Properties"]
+            for r in resources(template, "AWS::SSM::Parameter").values()
+            if r["Properties"]["Name"].startswith(contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT)
+        ]
+        if community.kind != "sign-in":
+            assert entries == [], name
+            continue
+        (entry,) = entries
+        assert entry["Name"] == contract.sign_in_community_parameter(name)
+        assert entry["Type"] == "String" and "Tier" not in entry
+        parsed = directory.parse_entry(
+            name,
+            entry["Value"],
+            provider_kind=config.sign_in.provider.kind,
+            role_arn_prefix=f"arn:aws:iam::111111111111:role/{contract.SIGN_IN_ROLE_PREFIX}",
+        )
+        assert parsed.title == community.display_name
+        assert parsed.manager_email == community.manager_email
+        assert parsed.team_id == community.sign_in.team_id
+        assert parsed.role_arn.endswith(f":role/{contract.sign_in_role_name(name)}")
+
+
+def test_nothing_in_the_stage_may_write_the_sign_in_entries(
+    synthesized: dict[str, SynthesizedStage],
+) -> None:
+    """An entry decides which team's members get a community's role: only CloudFormation (the
+    deploy role, with operators' rights) writes them. No policy of the stage grants writing
+    SSM parameters under the entries' path or above it (what IAM policies outside the catalog
+    grant, e.g. administrators', is the account's business and out of this test's reach)."""
+    writes = {"ssm:putparameter", "ssm:deleteparameter", "ssm:deleteparameters", "ssm:*", "*"}
+    writes |= {"ssm:labelparameterversion", "ssm:addtagstoresource"}
+    found = []
+    for name, template in synthesized["dev"].all_templates().items():
+        for logical_id, resource in template.get("Resources", {}).items():
+            properties = resource.get("Properties", {})
+            documents = [properties.get("PolicyDocument")]
+            documents += [p.get("PolicyDocument") for p in properties.get("Policies", [])]
+            for document in documents:
+                if not isinstance(document, dict):
+                    continue
+                for statement in document.get("Statement", []):
+                    if statement.get("Effect") != "Allow":
+                        continue
+                    actions = statement.get("Action", [])
+                    actions = [actions] if isinstance(actions, str) else actions
+                    if any(str(a).lower() in writes for a in actions):
+                        found.append((name, logical_id, statement.get("Resource")))
+    entry = "arn:aws:ssm:us-east-1:111111111111:parameter" + contract.sign_in_community_parameter(
+        SIGN_IN_COMMUNITY
+    )
+    reaching = []
+    for name, logical_id, resource in found:
+        patterns = resolve(resource)
+        patterns = patterns if isinstance(patterns, list) else [patterns]
+        # An unresolved part (<name>) could be anything: it counts as a wildcard.
+        if any(fnmatch.fnmatchcase(entry, re.sub(r"<[^>]*>", "*", str(p))) for p in patterns):
+            reaching.append((name, logical_id, patterns))
+    assert found, "the test reads the stage's policies"
+    assert reaching == [], reaching

@@ -359,12 +359,57 @@ def test_other_kinds_need_principals_and_no_sign_in(tmp_path: Path) -> None:
     assert "only kind sign-in sets sign_in" in problem_line(error, "communities.challenge.sign_in")
 
 
-def test_sign_in_communities_fit_the_functions_settings(tmp_path: Path) -> None:
+def test_sign_in_communities_are_capped_only_by_the_stage(tmp_path: Path) -> None:
+    """The sign-in function reads its communities from SSM, so long titles and many sign-in
+    communities need no room in its environment (the former limit refused this at the 12th)."""
     many = "".join(
         SYNAPSE_COMMUNITY.replace("consortium", f"consortium{i}")
         .replace("display_name: Consortium", f"display_name: {'Consortium ' * 8}{i}")
         .replace('"3412678"', f'"34126{i:02}"')
-        for i in range(15)
+        for i in range(40)
     )
-    line = problem(tmp_path, DEV + many + SIGN_IN, "communities.consortium11")
-    assert "allowed: 2000 (Lambda keeps 4 KB of environment)" in line
+    config = load(tmp_path, DEV + many + SIGN_IN)
+    assert sum(c.kind == "sign-in" for c in config.communities.values()) == 40
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("role_names", "research-catalog-sign-in-elsewhere"),
+        ("role_arns", '"arn:aws:iam::111111111111:role/research-catalog-sign-in-x/Users"'),
+    ],
+)
+def test_no_listed_role_carries_the_sign_in_prefix(tmp_path: Path, field: str, value: str) -> None:
+    """The sign-in function may assume roles by the prefix research-catalog-sign-in-: a role
+    of the organisation's carrying it (as name or path) is refused."""
+    stage = edit(sign_in_dev(), ("role_names: [ChallengeUsers]", f"{field}: [{value}]"))
+    line = problem(tmp_path, stage, f"communities.challenge.principals.{field}[0]")
+    assert "carries the prefix research-catalog-sign-in-" in line
+    assert "allowed: another name" in line
+
+
+def test_a_stage_name_may_not_make_its_roles_look_like_sign_in_roles() -> None:
+    """CDK names a stack's roles after the stack (research-catalog-<stage>-...): a stage called
+    sign-in-... would give them the prefix the sign-in function may assume."""
+    from config.rules.checked import Checked
+    from config.rules.sign_in import sign_in_role_prefix_reserved
+    from config.sections.products import default_registry
+
+    def known(stage_name: str) -> Checked:
+        return Checked(
+            stage_name=stage_name,
+            stage=None,
+            network=None,
+            products=None,
+            communities=None,
+            sign_in=None,
+            sign_in_known=True,
+            stage_order=None,
+            registry=default_registry(),
+            stage_file="config/sign-in-lab.yaml",
+        )
+
+    (violation,) = sign_in_role_prefix_reserved({}, known("sign-in-lab"))
+    assert "allowed: a stage name not starting with 'sign-in'" in violation[1]
+    assert sign_in_role_prefix_reserved({}, known("signing")) == []
+    assert sign_in_role_prefix_reserved({}, known("dev")) == []

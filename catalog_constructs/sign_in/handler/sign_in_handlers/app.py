@@ -74,7 +74,7 @@ def refusal_response(refusal: Refusal, request: Request, services: Services | No
     links: list[pages.Link] = []
     settings = services.settings if services else None
     if settings is not None:
-        community = settings.communities.get(refusal.community or "")
+        community = services.known_community(refusal.community) if services else None
         if refusal.code == "not_member" and community is not None:
             links = pages.join_help(settings, community)
         elif community is not None:
@@ -96,6 +96,7 @@ def default_services() -> Services:
     global _DEFAULT
     if _DEFAULT is None:
         import boto3  # the tests pass their own clients; the runtime provides boto3
+        from botocore.config import Config
 
         settings = Settings.from_environ(os.environ)
         http = urllib_client()
@@ -106,6 +107,15 @@ def default_services() -> Services:
             dynamodb=boto3.client("dynamodb"),
             secretsmanager=boto3.client("secretsmanager"),
             provider=Provider(settings.issuer, http),
+            # Bounded calls: directory.CALL_SECONDS is the worst case of one with these.
+            ssm=boto3.client(
+                "ssm",
+                config=Config(
+                    connect_timeout=1,
+                    read_timeout=2,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                ),
+            ),
         )
     return _DEFAULT
 

@@ -30,23 +30,25 @@ from .web import (
 
 
 def landing(request: Request, services: Services, deadline: Deadline) -> Response:
-    return render_page(pages.landing(services.settings), services)
+    return render_page(pages.landing(services.settings, services.communities(deadline)), services)
 
 
 def community_page(request: Request, services: Services, deadline: Deadline, name: str) -> Response:
     return render_page(
-        pages.community_page(services.settings, find_community(services, name)), services
+        pages.community_page(services.settings, find_community(services, name, deadline)),
+        services,
     )
 
 
 def start(request: Request, services: Services, deadline: Deadline, name: str) -> Response:
-    community = find_community(services, name)
+    community = find_community(services, name, deadline)
     now = services.clock()
     state, nonce = services.random_token(32), services.random_token(32)
     verifier, binding = services.random_token(48), services.random_token(32)
     try:
         url = services.provider.authorization_url(
             services.settings,
+            community,
             state=state,
             nonce=nonce,
             verifier=verifier,
@@ -71,14 +73,16 @@ def start(request: Request, services: Services, deadline: Deadline, name: str) -
     )
 
 
-def _pending(request: Request, services: Services) -> tuple[Community, PendingSignIn]:
+def _pending(
+    request: Request, services: Services, deadline: Deadline
+) -> tuple[Community, PendingSignIn]:
     state = request.one("state")
     if state is None:
         raise refusals.incomplete_response("no state")
     pending = FlowStore(services.settings.flow_table, services.dynamodb).consume(state)
     if pending is None or pending.expires_at <= services.clock():
         raise refusals.expired_or_replayed()
-    community = find_community(services, pending.community)
+    community = find_community(services, pending.community, deadline)
     binding = request.cookie(COOKIE)
     if binding is None or not hmac.compare_digest(digest(binding), pending.binding_hash):
         raise refusals.wrong_browser(community.name)
@@ -134,7 +138,7 @@ def _verified_claims(
 
 
 def callback(request: Request, services: Services, deadline: Deadline) -> Response:
-    community, pending = _pending(request, services)
+    community, pending = _pending(request, services, deadline)
     claims = _verified_claims(request, services, deadline, community, pending)
     try:
         who = identity.from_claims(services.settings, claims)

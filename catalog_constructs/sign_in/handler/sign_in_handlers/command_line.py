@@ -28,7 +28,7 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def _requested_community(request: Request, services: Services) -> Community:
+def _requested_community(request: Request, services: Services, deadline: Deadline) -> Community:
     name = request.one("community")
     if name is None and request.body:
         try:
@@ -38,7 +38,7 @@ def _requested_community(request: Request, services: Services) -> Community:
         name = body.get("community") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name:
         raise refusals.unknown_community("(none given)")
-    return find_community(services, name)
+    return find_community(services, name, deadline)
 
 
 def _cli_identity(
@@ -72,7 +72,7 @@ def _cli_identity(
 
 def credentials(request: Request, services: Services, deadline: Deadline) -> Response:
     token = _bearer(request)
-    community = _requested_community(request, services)
+    community = _requested_community(request, services, deadline)
     who = _cli_identity(token, services, deadline, community)
     require_member(services, community, who)
     session = open_session(services, community, who)
@@ -91,6 +91,6 @@ def cli_settings(request: Request, services: Services, deadline: Deadline) -> Re
         "cli_client_id": settings.cli_client_id,
         "scope": settings.scope,
         "region": settings.region,
-        "communities": sorted(settings.communities),
+        "communities": sorted(services.communities(deadline)),
     }
     return Response(200, json.dumps(document), "application/json")

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from . import jose
 from .http import HttpClient, HttpError, require_https
-from .settings import Settings
+from .settings import Community, Settings
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 METADATA_TTL = 3600
@@ -138,6 +138,7 @@ class Provider:
     def authorization_url(
         self,
         settings: Settings,
+        community: Community,
         *,
         state: str,
         nonce: str,
@@ -158,7 +159,7 @@ class Provider:
             **settings.extra_params,
         }
         if settings.provider_kind == "synapse":
-            parameters["claims"] = synapse_claims_request(settings)
+            parameters["claims"] = synapse_claims_request(settings, community)
         separator = "&" if urlsplit(endpoint).query else "?"
         return endpoint + separator + urlencode(parameters)
 
@@ -213,11 +214,13 @@ class Provider:
         return answer
 
 
-def synapse_claims_request(settings: Settings) -> str:
+def synapse_claims_request(settings: Settings, community: Community) -> str:
     """Synapse returns ``userid``, ``user_name`` and the ``team`` memberships only when asked
     through the claims parameter (OpenID Connect Core 1.0, 5.5); ``team`` lists the requested
-    teams the user belongs to."""
-    teams = sorted({c.team_id for c in settings.communities.values() if c.team_id})
+    teams the user belongs to. Only the team of the community being signed in to is asked for:
+    the URL stays short however many communities the stage has, and the ID token reveals no
+    other membership."""
+    teams = [community.team_id] if community.team_id else []
     wanted: dict[str, Any] = {
         "userid": {"essential": True},
         "user_name": {"essential": True},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
@@ -70,10 +70,10 @@ def _link(link: Link) -> str:
     return f'<p><a{style} href="{escape(link.href)}">{escape(link.text)}</a></p>'
 
 
-def landing(settings: Settings) -> Page:
+def landing(settings: Settings, communities: Mapping[str, Community]) -> Page:
     items = "".join(
         f'<li><a href="{escape(settings.entry_url(c.name))}">{escape(c.title)}</a></li>'
-        for c in settings.communities.values()
+        for c in communities.values()
     )
     return Page(
         title=f"Sign in to {settings.catalog_name}",

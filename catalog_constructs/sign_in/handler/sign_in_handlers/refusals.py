@@ -195,3 +195,27 @@ def misconfigured(detail: str) -> Refusal:
         "The catalog's sign-in service cannot work as configured. Tell the catalog support.",
         detail=detail,
     )
+
+
+def communities_unavailable(community: str | None, detail: str) -> Refusal:
+    return Refusal(
+        503,
+        "communities_unavailable",
+        "The catalog cannot look up its communities",
+        "The sign-in service could not read its list of communities just now. Nothing was "
+        "changed; try again in a minute. If it goes on, tell the catalog support.",
+        community=community,
+        detail=detail,
+    )
+
+
+def community_misconfigured(community: str, detail: str) -> Refusal:
+    return Refusal(
+        500,
+        "community_misconfigured",
+        "This community's sign-in is misconfigured",
+        f"The catalog's entry for the community “{community}” cannot be used, so nobody can "
+        "sign in to it until it is fixed. Tell the catalog support or your community manager.",
+        community=community,
+        detail=detail,
+    )

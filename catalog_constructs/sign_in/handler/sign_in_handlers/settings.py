@@ -1,6 +1,7 @@
 """The function's configuration: one JSON environment variable the SignIn stack writes from the
-stage's ``sign_in:`` section and its sign-in communities. No secret: the OAuth client secret is
-read from Secrets Manager at run time (``client_secret_arn``)."""
+stage's ``sign_in:`` section. No secret: the OAuth client secret is read from Secrets Manager at
+run time (``client_secret_arn``). The communities are not here: their stacks write them to SSM
+below ``communities_path`` (``directory.py``), so a stage holds as many as it has stacks."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ class Settings:
     session_seconds: int
     flow_table: str
     users_table: str
-    communities: Mapping[str, Community]
+    communities_path: str
+    role_arn_prefix: str
 
     @property
     def redirect_uri(self) -> str:
@@ -78,18 +80,6 @@ class Settings:
 
     @classmethod
     def _from(cls, raw: Mapping[str, Any]) -> Settings:
-        role_prefix = str(raw["role_arn_prefix"])
-        communities = {
-            name: Community(
-                name=name,
-                title=str(entry["title"]),
-                role_arn=role_prefix + name,
-                manager_email=str(entry["manager"]),
-                team_id=entry.get("team"),
-                group=entry.get("group"),
-            )
-            for name, entry in raw["communities"].items()
-        }
         settings = cls(
             provider_kind=str(raw["provider"]),
             issuer=str(raw["issuer"]),
@@ -114,7 +104,8 @@ class Settings:
             session_seconds=int(raw["session_seconds"]),
             flow_table=str(raw["flow_table"]),
             users_table=str(raw["users_table"]),
-            communities=communities,
+            communities_path=str(raw["communities_path"]).rstrip("/"),
+            role_arn_prefix=str(raw["role_arn_prefix"]),
         )
         settings._check()
         return settings
@@ -127,9 +118,7 @@ class Settings:
                 raise ValueError(f"{name} must be an https URL")
         if not 900 <= self.session_seconds <= 3600:
             raise ValueError("session_seconds must be 900..3600")
-        if not self.communities:
-            raise ValueError("no community")
-        for community in self.communities.values():
-            wanted = community.team_id if self.provider_kind == "synapse" else community.group
-            if not wanted:
-                raise ValueError(f"community {community.name} names no team or group")
+        if not self.communities_path.startswith("/"):
+            raise ValueError("communities_path must be an SSM path")
+        if not self.role_arn_prefix.startswith("arn:") or ":role/" not in self.role_arn_prefix:
+            raise ValueError("role_arn_prefix must be an IAM role ARN prefix")

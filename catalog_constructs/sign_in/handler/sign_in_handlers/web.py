@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import federation, identity, jose, pages, refusals
+from .directory import CommunityDirectory, DirectoryUnavailable, EntryInvalid
 from .http import HttpClient
 from .oidc import Provider
 from .settings import Community, Settings
@@ -46,9 +47,35 @@ class Services:
     dynamodb: Any
     secretsmanager: Any
     provider: Provider
+    ssm: Any
     clock: Callable[[], float] = time.time
     random_token: Callable[[int], str] = secrets.token_urlsafe
     _secret: tuple[float, str] | None = field(default=None, repr=False)
+    _directory: CommunityDirectory | None = field(default=None, repr=False)
+
+    @property
+    def directory(self) -> CommunityDirectory:
+        if self._directory is None:
+            self._directory = CommunityDirectory(
+                ssm=self.ssm,
+                path=self.settings.communities_path,
+                provider_kind=self.settings.provider_kind,
+                role_arn_prefix=self.settings.role_arn_prefix,
+                log=log,
+            )
+        return self._directory
+
+    def communities(self, deadline: Deadline) -> Mapping[str, Community]:
+        """Every sign-in community (refused with a page when SSM cannot be read)."""
+        try:
+            return self.directory.all(now=self.clock(), remaining=deadline.remaining)
+        except DirectoryUnavailable as error:
+            raise refusals.communities_unavailable(None, str(error)) from None
+
+    def known_community(self, name: str | None) -> Community | None:
+        """A community of the last listing, without reading SSM (for refusal pages)."""
+        listing = self.directory.cached()
+        return listing.communities.get(name or "") if listing else None
 
     def client_secret(self) -> str:
         now = self.clock()
@@ -121,6 +148,9 @@ class Deadline:
         remaining = getattr(context, "get_remaining_time_in_millis", lambda: 29_000)()
         self._end = time.monotonic() + remaining / 1000 - _ANSWER_SECONDS
 
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
+
     def timeout(self) -> float:
         left = self._end - time.monotonic()
         if left <= 0.5:
@@ -138,8 +168,15 @@ def render_page(page: pages.Page, services: Services, status: int = 200) -> Resp
     return Response(status, pages.render(page, services.settings))
 
 
-def find_community(services: Services, name: str) -> Community:
-    community = services.settings.communities.get(name)
+def find_community(services: Services, name: str, deadline: Deadline) -> Community:
+    try:
+        community = services.directory.community(
+            name, now=services.clock(), remaining=deadline.remaining
+        )
+    except DirectoryUnavailable as error:
+        raise refusals.communities_unavailable(name, str(error)) from None
+    except EntryInvalid as error:
+        raise refusals.community_misconfigured(name, str(error)) from None
     if community is None:
         raise refusals.unknown_community(name)
     return community
