@@ -1,7 +1,8 @@
 """Scaling benchmark: synthesize one stage with 2, 50 and 200 communities.
 
-Each size is a generated configuration (:mod:`bench.scale_config`): the shipped ``config/``
-with its first dev community copied N times (same products, its own role and cost center).
+Each size is a generated configuration (:mod:`tests.scale_config`): the shipped ``config/``
+with N communities, half copies of its first sign-in community (each its own Synapse team) and
+half copies of its first other community (each its own role); own cost center each.
 Every synth runs in a fresh Python process, as ``cdk synth`` does, with cdk-nag on. Prints per
 size the median time, the marginal time per community against the smallest size and the
 largest template (resources, bytes, parameters, outputs), then the ratio of the largest size

@@ -5,9 +5,10 @@ independent of each other.
 
 Checked for every template of the assembly (stacks and product templates): at most 500
 resources, a 1 MB body, 200 parameters and 200 outputs. For every community stack: it depends
-on the Catalog and Cost stacks only (``cdk deploy`` and the pipeline deploy it after them; no
-other community's stack needs it), imports no CloudFormation export and exports nothing, so a
-community is added or removed without touching another stack.
+on the Catalog and Cost stacks only (and a sign-in community's on SignIn; ``cdk deploy`` and the
+pipeline deploy it after them; no other community's stack needs it), imports no CloudFormation
+export and exports nothing, so a community is added or removed without touching another stack.
+Half the generated communities sign in: the SignIn stack's size is printed.
 
 It belongs to ``make bench-scale`` rather than ``make test``: the synth alone takes about a
 minute on a developer machine. ``python bench/scale_limits.py --communities 200``.
@@ -27,6 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from catalog_constructs.contract import (  # noqa: E402
+    SIGN_IN_COMMUNITY_PARAMETER_ROOT as SIGN_IN_ENTRIES,
+)
 from tests.scale_config import write_scaled_config  # noqa: E402
 
 # CloudFormation's quotas per template (the body through S3, as the CDK CLI uploads it).
@@ -92,6 +96,19 @@ def assembly_problems(directory: Path) -> tuple[list[str], dict[str, dict[str, i
     return problems, sizes
 
 
+def sign_in_entries(directory: Path) -> int:
+    """How many community stacks write an entry for the sign-in function."""
+    count = 0
+    for path in directory.glob("Community-*.template.json"):
+        resources = json.loads(path.read_text()).get("Resources", {}).values()
+        count += any(
+            str(r.get("Properties", {}).get("Name", "")).startswith(SIGN_IN_ENTRIES)
+            for r in resources
+            if r.get("Type") == "AWS::SSM::Parameter"
+        )
+    return count
+
+
 def summary(sizes: dict[str, dict[str, int]]) -> list[str]:
     """The largest value of each measure, with the template that has it."""
     lines = []
@@ -124,12 +141,19 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + (lines[-1] if lines else f"exit {result.returncode}"))
             return 1
         problems, sizes = assembly_problems(outdir)
+        signing_in = sign_in_entries(outdir)
     stacks = [n for n in sizes if not n.endswith(".product.template.json")]
     print(
         f"{args.communities} communities: synthesized in {elapsed:.0f} s, {len(stacks)} stacks "
         f"and {len(sizes) - len(stacks)} product templates"
     )
     print("\n".join(summary(sizes)))
+    if "SignIn.template.json" in sizes:
+        sign_in = sizes["SignIn.template.json"]
+        print(
+            f"  SignIn stack ({signing_in} sign-in communities, one role each): "
+            f"{sign_in['resources']:,} resources, {sign_in['bytes']:,} bytes"
+        )
     if problems:
         print(f"{len(problems)} problem(s):")
         print("\n".join(f"  {problem}" for problem in problems))
