@@ -300,9 +300,7 @@ def transfer(
     _retag(tagging, iam, arns, roles, tags)
     print(f"re-tagged {len(arns) + len(roles)} resources of {product_id} for {new.arn}", file=out)
     # Before OWNER: once recorded, no update (whoever starts it) gives the product back.
-    _record(
-        client("ssm"), product_id, new, current, operator, time.time() if now is None else now
-    )
+    _record(client("ssm"), product_id, new, current, operator, time.time() if now is None else now)
     servicecatalog.update_provisioned_product_properties(
         ProvisionedProductId=product_id,
         ProvisionedProductProperties={"OWNER": new.arn},

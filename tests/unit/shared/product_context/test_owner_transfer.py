@@ -94,9 +94,7 @@ def test_an_update_after_a_transfer_keeps_the_new_owner(
     assert created["Data"]["OwnerUserId"] == "jdoe"
     transfer_to("GenomicsAdmins", "asmith")
 
-    updated = run(
-        make_event(launched, "Update", PhysicalResourceId=created["PhysicalResourceId"])
-    )
+    updated = run(make_event(launched, "Update", PhysicalResourceId=created["PhysicalResourceId"]))
 
     assert updated["Status"] == "SUCCESS", updated.get("Reason")
     assert updated["PhysicalResourceId"] == created["PhysicalResourceId"]
