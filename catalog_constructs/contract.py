@@ -237,6 +237,14 @@ COST_REPORT_ROLE_PARAMETER = f"{COST_PARAMETER_ROOT}/report-role-arn"
 # One JSON document per community, written by its stack: its roles (for the product-context
 # function), budget and topics (for the cost functions). The functions read the whole path.
 COMMUNITY_PARAMETER_ROOT = f"{PARAMETER_ROOT}/communities"
+# One JSON document per provisioned product an operator moved to another owner
+# (``make transfer-owner``), named by the provisioned product ID; the product-context function
+# reads it on every Create and Update. Only operators write it (no role of the catalog may).
+OWNER_TRANSFER_PARAMETER_ROOT = f"{PARAMETER_ROOT}/owner-transfers"
+
+
+def owner_transfer_parameter(provisioned_product_id: str) -> str:
+    return f"{OWNER_TRANSFER_PARAMETER_ROOT}/{provisioned_product_id}"
 
 
 def community_parameter(community: str) -> str:

@@ -8,9 +8,11 @@ same community, and list the products whose owner has left.
 of the community's roles; for a sign-in community someone the sign-in service has verified),
 then re-tags every resource of the product with the new owner (``Owner``, ``OwnerEmail``,
 ``research-catalog:owner-principal-arn``, ``research-catalog:owner-userid``: the tags every
-owner check compares) and makes them the product's owner in Service Catalog (``OWNER``). Only
-products whose access is decided by those tags alone can move (docs/operations.md, "Change of
-owner"); for the others it says why not and what to do.
+owner check compares), records the move where only operators can write
+(``/research-catalog/owner-transfers/<product ID>``, which the product context reads on every
+launch and update, so later updates keep the new owner) and makes them the product's owner in
+Service Catalog (``OWNER``). Only products whose access is decided by those tags alone can move
+(docs/operations.md, "Change of owner"); for the others it says why not and what to do.
 
 ``departed`` lists products whose owner's role belongs to no community of the stage any more,
 and, for sign-in communities, owners who have not signed in for ``--days`` days (or never: the
@@ -21,12 +23,14 @@ signing in). Run with credentials of an operator of the stage account.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, TextIO
@@ -54,6 +58,9 @@ NOT_TRANSFERABLE = {
     "scheduled-job": "its failure alerts are subscribed to the owner's e-mail",
 }
 BUSY = ("UNDER_CHANGE", "PLAN_IN_PROGRESS")
+# The first versions whose product context resolves the owner again on every update (it reads
+# the transfer record); earlier versions resolve it once, at launch.
+RESOLVES_ON_UPDATE = {"linux-docker": "v6", "windows": "v3"}
 TAG_BATCH = 20  # Resource Groups Tagging API: at most 20 ARNs per TagResources call
 
 
@@ -183,6 +190,33 @@ def _retag(
         )
 
 
+def _record(
+    ssm: Client, product_id: str, new: Owner, previous: Owner, operator: str, now: float
+) -> None:
+    """The transfer record the product context reads on every Create and Update."""
+    name = contract.owner_transfer_parameter(product_id)
+    record = {
+        "ProvisionedProductId": product_id,
+        "OwnerArn": new.arn,
+        "PreviousOwnerArn": previous.arn,
+        "TransferredAt": datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds"),
+        "TransferredBy": operator,
+    }
+    try:
+        ssm.put_parameter(
+            Name=name,
+            Value=json.dumps(record, sort_keys=True),
+            Type="String",
+            Overwrite=True,
+            Description=f"Owner of {product_id} after make transfer-owner; read at every update",
+        )
+    except AWS_ERRORS as error:
+        raise OwnersError(
+            f"could not record the transfer in {name} ({explain(error)}); the product is "
+            "re-tagged but keeps its previous owner in Service Catalog: run the command again"
+        ) from error
+
+
 def transfer(
     config: CatalogConfig,
     *,
@@ -191,6 +225,8 @@ def transfer(
     role: str | None,
     client: Callable[[str], Client],
     out: TextIO,
+    operator: str = "",
+    now: float | None = None,
 ) -> Owner:
     """Move the provisioned product ``product_id`` to the member ``to``; the new Owner."""
     if not SESSION_NAME.fullmatch(to):
@@ -263,15 +299,21 @@ def transfer(
     roles = _stack_roles(client("cloudformation"), str(product.get("PhysicalId", "")))
     _retag(tagging, iam, arns, roles, tags)
     print(f"re-tagged {len(arns) + len(roles)} resources of {product_id} for {new.arn}", file=out)
+    # Before OWNER: once recorded, no update (whoever starts it) gives the product back.
+    _record(client("ssm"), product_id, new, current, operator, time.time() if now is None else now)
     servicecatalog.update_provisioned_product_properties(
         ProvisionedProductId=product_id,
         ProvisionedProductProperties={"OWNER": new.arn},
         IdempotencyToken=str(uuid.uuid4()),
     )
     print(f"{product_id} ({product.get('Name')}) now belongs to {new.arn}", file=out)
+    key = next(iter(sorted(keys & RESOLVES_ON_UPDATE.keys())), None)
+    newest = f"{key} {RESOLVES_ON_UPDATE[key]}" if key else "the newest version"
     print(
-        "note: an update that replaces the instance (a new Image generation or version) "
-        "restores the launch owner's tags on it: run this command again after such an update",
+        f"every update keeps the new owner from {newest} on; an earlier version restores the "
+        "launch owner's tags on an update that replaces the instance (a new Image generation): "
+        f"ask the new owner to update it to {newest} or later (that update applies the new "
+        "owner for good), or run this command again after such an update",
         file=out,
     )
     return new
@@ -356,7 +398,8 @@ def main(
         if client is None:
             session = boto3.session.Session(region_name=config.stage.region)
             client = session.client
-        account = client("sts").get_caller_identity()["Account"]
+        identity = client("sts").get_caller_identity()
+        account = identity["Account"]
         if account != config.stage.account:
             raise OwnersError(
                 f"credentials are for account {account}, stage {config.stage_name} is in "
@@ -370,6 +413,8 @@ def main(
                 role=args.role,
                 client=client,
                 out=out,
+                operator=str(identity.get("Arn", "")),
+                now=now(),
             )
         else:
             if args.days < 1:

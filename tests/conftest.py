@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,39 @@ def _load_only_default_moto_images() -> None:
     os.environ.setdefault("MOTO_AMIS_PATH", str(path))
 
 
+def _share_botocore_client_models() -> None:
+    """Every new client builds its service model again, then one method per operation with an
+    operation model for each docstring, and scans every operation for endpoint discovery (EC2
+    has over 700): 10-20 ms per client, and the handler tests create thousands. Service models
+    are read-only and a method only forwards its operation name to ``_make_api_call`` on the
+    client it is called on, so one of each per service and API version serves every client; each
+    client class still gets its own copy of the mapping, which the ``creating-client-class``
+    handlers may extend."""
+    import botocore.client
+
+    creator = botocore.client.ClientCreator
+    load_service_model, create_methods = creator._load_service_model, creator._create_methods
+    models: dict[tuple[str, str | None], Any] = {}
+    methods: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def shared_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+        key = (service_name, api_version)
+        if key not in models:
+            models[key] = load_service_model(self, service_name, api_version)
+        return models[key]
+
+    def shared_methods(self: Any, service_model: Any) -> dict[str, Any]:
+        key = (service_model.service_name, service_model.api_version)
+        if key not in methods:
+            methods[key] = create_methods(self, service_model)
+        return dict(methods[key])
+
+    creator._load_service_model = shared_model  # type: ignore[method-assign]
+    creator._create_methods = shared_methods  # type: ignore[method-assign]
+
+
 _share_botocore_loaders()
+_share_botocore_client_models()
 _load_only_default_moto_images()
 
 

@@ -2,7 +2,9 @@
 base and image, each answered by the shared product-context function
 (:mod:`catalog_constructs.shared.product_context`) through a custom resource."""
 
-from aws_cdk import CustomResource, Fn, Tags
+from collections.abc import Mapping
+
+from aws_cdk import CfnParameter, CustomResource, Fn, Tags
 from constructs import Construct
 
 from catalog_constructs import contract
@@ -17,15 +19,41 @@ def product_context_service_token() -> str:
 
 
 class ProductContext(Construct):
-    """Inside a product template: the owner, community, placement and docs base of this launch."""
+    """Inside a product template: the owner, community, placement and docs base of this launch.
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    With ``version`` and ``parameters`` the owner is resolved again on every update of the
+    product: CloudFormation calls a custom resource on a stack update only when its properties
+    change, so the resource carries the template's version and every launch parameter. An
+    update that changes neither changes no resource. Resolved again, the owner is whoever an
+    operator's transfer recorded (``make transfer-owner``), so an update that replaces the
+    instance keeps a moved product with its new owner. Without them (the versions released
+    before this), the owner is resolved once, at launch.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        version: str | None = None,
+        parameters: Mapping[str, CfnParameter] | None = None,
+    ) -> None:
         super().__init__(scope, construct_id)
+        assert (version is None) == (parameters is None), "version and parameters go together"
+        properties = None
+        if version is not None and parameters is not None:
+            properties = {
+                "ResolveOnUpdate": {
+                    "Version": version,
+                    "Parameters": {name: parameters[name].value for name in sorted(parameters)},
+                }
+            }
         self._resource = CustomResource(
             self,
             "Resource",
             service_token=product_context_service_token(),
             resource_type="Custom::ProductContext",
+            properties=properties,
         )
 
     def _attribute(self, name: str) -> str:

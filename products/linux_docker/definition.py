@@ -68,7 +68,8 @@ DEFINITION = ProductDefinition(
                 "login; the form groups types by CPU and GPU with a rough hourly price; idle "
                 "stop counts GPU activity. Nothing is installed at boot on the catalog's images "
                 "(Ubuntu gets its own); weekly patching in a window you choose (PatchWindow, "
-                "the instance may restart) and scheduled snapshots of /data. Updating from v5 "
+                "the instance may restart) and scheduled snapshots of /data. A workstation the "
+                "operators moved to you stays yours through every update. Updating from v5 "
                 "keeps the instance, its image and /data."
             ),
         ),

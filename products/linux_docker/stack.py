@@ -58,7 +58,10 @@ class LinuxDockerProduct(servicecatalog.ProductStack):
             generation=form.value("ImageGeneration"),
             public_image_setup=PUBLIC_IMAGE_SETUP,
         )
-        context = ProductContext(self, "Context")
+        # Resolved on every update: a product an operator moved keeps its new owner.
+        context = ProductContext(
+            self, "Context", version=DEFINITION.versions[-1].name, parameters=form.parameters
+        )
         context.tag_product_resources(self, product_key=DEFINITION.key)
         fields = shared_fields(self, form)
 

@@ -73,7 +73,10 @@ class NotebookProduct(servicecatalog.ProductStack):
             parameter_name=image_parameter("notebook", "x86_64"),
             generation=form.value("ImageGeneration"),
         )
-        context = ProductContext(self, "Context")
+        # Resolved on every update: a product an operator moved keeps its new owner.
+        context = ProductContext(
+            self, "Context", version=DEFINITION.versions[-1].name, parameters=form.parameters
+        )
         context.tag_product_resources(self, product_key=DEFINITION.key)
         fields = shared_fields(self, form)
         workstation = Workstation(

@@ -43,7 +43,8 @@ DEFINITION = ProductDefinition(
                 "The form says that bucket folders are synchronised at every start and every 15 "
                 "minutes, and that at most 10 buckets can be listed. "
                 "Weekly Windows updates (critical and security) in a patch window you choose "
-                "(PatchWindow; Windows may restart) and scheduled snapshots of D:. Updating "
+                "(PatchWindow; Windows may restart) and scheduled snapshots of D:. A desktop "
+                "the operators moved to you stays yours through every update. Updating "
                 "from v2 keeps the instance, its image and D:."
             ),
         ),

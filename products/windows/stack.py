@@ -46,7 +46,10 @@ class WindowsProduct(servicecatalog.ProductStack):
             fallback_parameter_name=PUBLIC_IMAGE,
             generation=form.value("ImageGeneration"),
         )
-        context = ProductContext(self, "Context")
+        # Resolved on every update: a product an operator moved keeps its new owner.
+        context = ProductContext(
+            self, "Context", version=DEFINITION.versions[-1].name, parameters=form.parameters
+        )
         context.tag_product_resources(self, product_key=DEFINITION.key)
         fields = shared_fields(self, form)
 

@@ -202,6 +202,9 @@ class ProductContextFunction(CatalogFunction):
             # nothing here.
             "COMMUNITIES_PARAMETER_PATH": contract.COMMUNITY_PARAMETER_ROOT,
             "SUBNETS_PARAMETER": contract.PRIVATE_SUBNETS_PARAMETER,
+            # Owners operators moved products to (make transfer-owner); read with the
+            # ReadPlacementAndImages grant above.
+            "OWNER_TRANSFERS_PARAMETER_PATH": contract.OWNER_TRANSFER_PARAMETER_ROOT,
             "DOCUMENTATION_URL": documentation_url,
             # Accounts whose images the catalog's own AMI parameters may name.
             "IMAGE_OWNER_ACCOUNTS": ",".join(image_owner_accounts),

@@ -6,6 +6,7 @@ behaviour no offline test can show."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -108,9 +109,8 @@ def stack_resources(clients: Clients, product_key: str) -> list[str]:
     return arns
 
 
-def test_a_workstation_moves_to_a_colleague_with_every_owner_tag(
-    config: Any, clients: Clients
-) -> None:
+def stub_retagging(clients: Clients) -> str:
+    """Every AWS answer of moving pp-abc to asmith, up to the transfer record; the new owner."""
     search(clients, provisioned(), query={"SearchQuery": ["id:pp-abc"]})
     arns = stack_resources(clients, "linux-docker")
     clients.stub("iam").add_response(
@@ -166,6 +166,31 @@ def test_a_workstation_moves_to_a_colleague_with_every_owner_tag(
             "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
         },
     )
+    return new_arn
+
+
+def test_a_workstation_moves_to_a_colleague_with_every_owner_tag(
+    config: Any, clients: Clients
+) -> None:
+    new_arn = stub_retagging(clients)
+    record = {
+        "ProvisionedProductId": "pp-abc",
+        "OwnerArn": new_arn,
+        "PreviousOwnerArn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{BIO_ROLE}/jdoe",
+        "TransferredAt": "2027-01-15T08:00:00+00:00",
+        "TransferredBy": f"arn:aws:iam::{ACCOUNT}:user/operator",
+    }
+    clients.stub("ssm").add_response(
+        "put_parameter",
+        {"Version": 1},
+        {
+            "Name": "/research-catalog/owner-transfers/pp-abc",
+            "Value": json.dumps(record, sort_keys=True),
+            "Type": "String",
+            "Overwrite": True,
+            "Description": ANY,
+        },
+    )
     clients.stub("servicecatalog").add_response(
         "update_provisioned_product_properties",
         {"Status": "CREATED"},
@@ -178,12 +203,41 @@ def test_a_workstation_moves_to_a_colleague_with_every_owner_tag(
     out = io.StringIO()
 
     new = owners.transfer(
-        config, product_id="pp-abc", to="asmith", role=None, client=clients, out=out
+        config,
+        product_id="pp-abc",
+        to="asmith",
+        role=None,
+        client=clients,
+        out=out,
+        operator=f"arn:aws:iam::{ACCOUNT}:user/operator",
+        now=NOW,
     )
 
     assert new.arn == new_arn
     assert "now belongs to" in out.getvalue()
+    assert "every update keeps the new owner from linux-docker v6 on" in out.getvalue()
     clients.assert_done()
+
+
+def test_a_transfer_that_cannot_be_recorded_leaves_the_owner_in_service_catalog(
+    config: Any, clients: Clients
+) -> None:
+    """The record is what later updates read: without it Service Catalog's owner stays, and
+    the operator is told to run the command again."""
+    stub_retagging(clients)
+    clients.stub("ssm").add_client_error("put_parameter", "AccessDeniedException", "no")
+
+    with pytest.raises(owners.OwnersError) as info:
+        owners.transfer(
+            config, product_id="pp-abc", to="asmith", role=None, client=clients, out=io.StringIO()
+        )
+
+    assert str(info.value) == (
+        "could not record the transfer in /research-catalog/owner-transfers/pp-abc (AWS refused "
+        "PutParameter: AccessDeniedException: no); the product is re-tagged but keeps its "
+        "previous owner in Service Catalog: run the command again"
+    )
+    clients.assert_done()  # no OWNER change was asked for
 
 
 def test_a_role_of_another_community_is_refused(config: Any, clients: Clients) -> None:

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from catalog_constructs.shared.product_context.handler.product_context_handlers import (
+    owner_transfer,
     product_context,
 )
 
@@ -21,11 +22,13 @@ COMMUNITIES = {
     "Broken": {"community": "broken", "owner_email_template": "{session}"},
 }
 DOCUMENTATION_URL = "https://example.org/docs"
+TRANSFERS_PATH = "/research-catalog/owner-transfers"
 TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
 SETTINGS = product_context.Settings.from_environ(
     {
         "COMMUNITIES": json.dumps(COMMUNITIES),
         "SUBNETS_PARAMETER": SUBNETS_PARAMETER,
+        "OWNER_TRANSFERS_PARAMETER_PATH": TRANSFERS_PATH,
         "DOCUMENTATION_URL": DOCUMENTATION_URL,
     }
 )
@@ -38,6 +41,7 @@ def function_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The function's configuration, as the Shared stack sets it."""
     monkeypatch.setenv("COMMUNITIES", json.dumps(COMMUNITIES))
     monkeypatch.setenv("SUBNETS_PARAMETER", SUBNETS_PARAMETER)
+    monkeypatch.setenv("OWNER_TRANSFERS_PARAMETER_PATH", TRANSFERS_PATH)
     # Trailing slash on purpose: templates append "/products/<page>".
     monkeypatch.setenv("DOCUMENTATION_URL", DOCUMENTATION_URL + "/")
 
@@ -70,8 +74,18 @@ def assumed_role(role: str, session: str) -> str:
     return f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}"
 
 
-def create_stack(name: str = "SC-123456789012-pp-abcdef", principal: str | None = None) -> str:
+def product_arn(product_id: str) -> str:
+    return f"arn:aws:servicecatalog:{REGION}:{ACCOUNT}:stack/my-workstation/{product_id}"
+
+
+def create_stack(
+    name: str = "SC-123456789012-pp-abcdef",
+    principal: str | None = None,
+    product_id: str | None = "pp-abcdef",
+) -> str:
     tags = [{"Key": "aws:servicecatalog:productArn", "Value": "arn:aws:catalog:::product/prod-1"}]
+    if product_id is not None:
+        tags.append({"Key": owner_transfer.PRODUCT_TAG, "Value": product_arn(product_id)})
     if principal is not None:
         tags.append({"Key": product_context.PRINCIPAL_TAG, "Value": principal})
     cloudformation = boto3.client("cloudformation")
@@ -231,6 +245,7 @@ def test_role_name_matches_case_insensitively(
     settings = product_context.Settings(
         communities={"researchusers": product_context.Community("genomics")},
         subnets_parameter=SUBNETS_PARAMETER,
+        owner_transfers_path=TRANSFERS_PATH,
     )
     data = resolve(create_stack(principal=assumed_role("ResearchUsers", "jdoe")), settings)
 
@@ -376,6 +391,7 @@ def test_role_name_patterns_map_identity_center_roles_to_a_community() -> None:
             "AWSReservedSSO_Researchers_Admin": product_context.Community("admins"),
         },
         subnets_parameter=SUBNETS_PARAMETER,
+        owner_transfers_path=TRANSFERS_PATH,
     )
 
     community = settings.community_for("awsreservedsso_researchers_0123abcd")
@@ -429,7 +445,11 @@ def test_communities_come_from_the_documents_community_stacks_publish(
     assert response["Data"]["Community"] == "genomics"
     assert response["Data"]["OwnerEmail"] == "jdoe@example.org"
     settings = product_context.Settings.from_environ(
-        {"SUBNETS_PARAMETER": SUBNETS_PARAMETER, "COMMUNITIES_PARAMETER_PATH": COMMUNITIES_PATH},
+        {
+            "SUBNETS_PARAMETER": SUBNETS_PARAMETER,
+            "COMMUNITIES_PARAMETER_PATH": COMMUNITIES_PATH,
+            "OWNER_TRANSFERS_PARAMETER_PATH": TRANSFERS_PATH,
+        },
         boto3.client("ssm"),
     )
     pattern = settings.community_for("AWSReservedSSO_Genomics_0123abcd")

@@ -26,6 +26,7 @@ def function_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMMUNITIES", json.dumps(COMMUNITIES))
     monkeypatch.setenv("SUBNETS_PARAMETER", SUBNETS_PARAMETER)
     monkeypatch.setenv("SIGN_IN_USERS_TABLE", USERS_TABLE)
+    monkeypatch.setenv("OWNER_TRANSFERS_PARAMETER_PATH", "/research-catalog/owner-transfers")
 
 
 @pytest.fixture
@@ -56,7 +57,13 @@ def launch(role: str, session: str, run: Run, make_event: Callable[..., dict[str
     stack_id = boto3.client("cloudformation").create_stack(
         StackName="SC-123456789012-pp-signin",
         TemplateBody=TEMPLATE,
-        Tags=[{"Key": "aws:servicecatalog:provisioningPrincipalArn", "Value": principal}],
+        Tags=[
+            {"Key": "aws:servicecatalog:provisioningPrincipalArn", "Value": principal},
+            {
+                "Key": "aws:servicecatalog:provisionedProductArn",
+                "Value": f"arn:aws:servicecatalog:us-east-1:{ACCOUNT}:stack/nb/pp-signin",
+            },
+        ],
     )["StackId"]
     return run(make_event(stack_id))
 

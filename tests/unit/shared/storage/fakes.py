@@ -4,6 +4,11 @@ a client wrapper that injects faults."""
 from collections.abc import Callable
 from typing import Any
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
+
+PARTITION = "aws"
+
 
 class Mailbox:
     """Stands in for SES v2 and keeps what would have been sent."""
@@ -20,14 +25,18 @@ class Mailbox:
         return [mail["Content"]["Simple"]["Subject"]["Data"] for mail in self.sent]
 
 
-def versioned_objects(s3: Any, bucket: str, count: int) -> int:
-    """``count`` objects with two versions each, half of them deleted (delete markers)."""
+def versioned_objects(bucket: str, count: int, account: str = DEFAULT_ACCOUNT_ID) -> int:
+    """``count`` objects with two versions each, half of them deleted (delete markers), written
+    straight into moto's S3 backend of ``account``: the purge under test reads and deletes them
+    through the API, but filling a bucket through it took most of the storage tests' time.
+    (moto serves every request of the tests from its default account.)"""
+    backend = s3_backends[account][PARTITION]
     for number in range(count):
         key = f"data/{number:05d}.txt"
-        s3.put_object(Bucket=bucket, Key=key, Body=b"v1")
-        s3.put_object(Bucket=bucket, Key=key, Body=b"v2")
+        backend.put_object(bucket, key, b"v1")
+        backend.put_object(bucket, key, b"v2")
         if number % 2:
-            s3.delete_object(Bucket=bucket, Key=key)
+            backend.delete_object(bucket, key)
     return count * 2 + count // 2
 
 

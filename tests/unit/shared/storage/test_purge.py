@@ -69,7 +69,7 @@ def test_purge_leaves_restored_and_recent_and_foreign_buckets_alone(
 
 def test_purge_dry_run_changes_nothing(s3: Any, buckets: Any, example: Any) -> None:
     buckets.product_bucket("old-data")
-    expected = versioned_objects(s3, "old-data", 5)
+    expected = versioned_objects("old-data", 5)
     buckets.archived(
         "old-data",
         on=example.today - dt.timedelta(days=60),
@@ -116,7 +116,7 @@ def test_purge_retries_throttled_calls(
     s3: Any, monkeypatch: pytest.MonkeyPatch, buckets: Any, example: Any
 ) -> None:
     buckets.product_bucket("old-data")
-    expected = versioned_objects(s3, "old-data", 3)
+    expected = versioned_objects("old-data", 3)
     buckets.archived(
         "old-data",
         on=example.today - dt.timedelta(days=31),
@@ -175,7 +175,7 @@ def test_purge_handler_stops_when_the_lambda_runs_out_of_time(
     s3: Any, buckets: Any, example: Any, lambda_context: Any
 ) -> None:
     buckets.product_bucket("old-data")
-    versioned_objects(s3, "old-data", 3)
+    versioned_objects("old-data", 3)
     buckets.archived(
         "old-data",
         on=example.today - dt.timedelta(days=31),

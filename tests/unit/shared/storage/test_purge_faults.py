@@ -22,7 +22,7 @@ from tests.unit.shared.storage.fakes import Hooked, Mailbox, versioned_objects
 def _due(buckets: Any, example: Any, name: str, objects: int = 0) -> int:
     """An archived bucket past its purge date (notice sent long ago); its version count."""
     buckets.product_bucket(name)
-    count = versioned_objects(buckets.s3, name, objects) if objects else 0
+    count = versioned_objects(name, objects) if objects else 0
     buckets.archived(
         name,
         on=example.today - dt.timedelta(days=40),

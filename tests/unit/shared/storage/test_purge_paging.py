@@ -1,6 +1,6 @@
 """The purge across S3's pages of 1,000 versions: every version of a large bucket is deleted,
 and a run that runs out of Lambda time stops between pages and the next run resumes (moto's
-S3; a module of their own because filling the buckets takes most of the storage tests' time)."""
+S3, the buckets filled through its backend)."""
 
 import datetime as dt
 from typing import Any
@@ -14,7 +14,7 @@ def test_purge_deletes_every_version_of_a_large_bucket_after_the_period(
     s3: Any, buckets: Any, example: Any
 ) -> None:
     buckets.product_bucket("old-data")
-    expected = versioned_objects(s3, "old-data", 520)
+    expected = versioned_objects("old-data", 520)
     assert expected > 1000
     s3.create_multipart_upload(Bucket="old-data", Key="unfinished.bin")
     buckets.archived(
@@ -37,7 +37,7 @@ def test_purge_stops_before_the_time_limit_and_resumes(
     s3: Any, buckets: Any, example: Any, clock: Any, lambda_context: Any
 ) -> None:
     buckets.product_bucket("old-data")
-    expected = versioned_objects(s3, "old-data", 600)
+    expected = versioned_objects("old-data", 600)
     assert expected == 1500
     buckets.archived(
         "old-data",

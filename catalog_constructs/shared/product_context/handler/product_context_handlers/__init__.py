@@ -2,7 +2,8 @@
 one function that every product template calls (``dispatch.RESOURCE_TYPES``).
 
 * ``Custom::ProductContext`` (``product_context``): the owner, their community and e-mail, and
-  the product's subnet, from the stack's provisioning-principal tag.
+  the product's subnet, from the stack's provisioning-principal tag or the operators' transfer
+  record of the product (``owner_transfer``).
 * ``Custom::MachineImage`` (``machine_image``): the AMI ID held by an SSM parameter.
 * ``Custom::DataVolumeAttachment`` (``data_volume``): moves a data volume to the instance that
   replaces the old one.

@@ -1,9 +1,11 @@
 """``Custom::ProductContext``: who owns a product, their community, and where it runs.
 
 Service Catalog tags every stack it provisions with ``aws:servicecatalog:provisioningPrincipalArn``
-but gives the template no parameter for it. From that tag this derives the owner (and their
-``aws:userid``, which owner-only IAM conditions compare against), the owner's community and
-e-mail, and a private subnet that stays the same for the life of the product.
+but gives the template no parameter for it. The owner is that launch principal, unless an
+operator moved the product to a colleague (``make transfer-owner``): then the transfer record
+names them (``owner_transfer``), on every Create and Update. From the owner this derives their
+``aws:userid`` (which owner-only IAM conditions compare against), community and e-mail, and a
+private subnet that stays the same for the life of the product.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from .common import Client, ProductContextError, as_email, error_code, tag_safe
 from .communities import CommunityDocumentError, read_communities
+from .owner_transfer import provisioned_product_id, transferred_owner
 from .sign_in_directory import signed_in_owner
 
 RESOURCE_TYPE = "Custom::ProductContext"
@@ -45,6 +48,8 @@ class Community:
 class Settings:
     communities: Mapping[str, Community]
     subnets_parameter: str
+    # SSM path of the operators' owner transfer records (``owner_transfer``).
+    owner_transfers_path: str
     documentation_url: str = ""
     sign_in_users_table: str = ""
 
@@ -56,6 +61,12 @@ class Settings:
         if not subnets_parameter:
             raise ProductContextError(
                 "product-context function is misconfigured: SUBNETS_PARAMETER is not set"
+            )
+        owner_transfers_path = environ.get("OWNER_TRANSFERS_PARAMETER_PATH", "").strip()
+        if not owner_transfers_path:
+            raise ProductContextError(
+                "product-context function is misconfigured: OWNER_TRANSFERS_PARAMETER_PATH is "
+                "not set"
             )
         path = environ.get("COMMUNITIES_PARAMETER_PATH", "").strip()
         try:
@@ -91,6 +102,7 @@ class Settings:
         return cls(
             communities=communities,
             subnets_parameter=subnets_parameter,
+            owner_transfers_path=owner_transfers_path,
             # Templates append "/products/<page>" to it.
             documentation_url=environ.get("DOCUMENTATION_URL", "").strip().rstrip("/"),
             sign_in_users_table=environ.get("SIGN_IN_USERS_TABLE", "").strip(),
@@ -223,6 +235,33 @@ def _subnet(stack_id: str, subnets: list[str], parameter: str, ec2: Client) -> t
     return subnet_id, str(described[0]["AvailabilityZone"])
 
 
+def _owner(
+    launcher: Principal, product_id: str, *, ssm: Client, settings: Settings
+) -> tuple[Principal, Community | None]:
+    """The product's owner and their community: the launcher, or the member of the
+    launcher's community an operator moved the product to."""
+    launch_community = settings.community_for(launcher.role_name) if launcher.role_name else None
+    transferred = transferred_owner(ssm, settings.owner_transfers_path, product_id)
+    if transferred is None:
+        return launcher, launch_community
+    owner = parse_principal(transferred)
+    community = settings.community_for(owner.role_name)
+    if launch_community is None or community is None or community.name != launch_community.name:
+        # A product moves only within its community (the transfer command checks it; this
+        # holds the line when a role has since moved, or a record was written by hand).
+        raise ProductContextError(
+            f"{product_id} was moved to {owner.arn}, whose role is in "
+            f"{_community_label(community)}, but it was launched in "
+            f"{_community_label(launch_community)}: a product belongs only to a member of the "
+            "community it was launched in; ask the catalog's operators to move it again"
+        )
+    return owner, community
+
+
+def _community_label(community: Community | None) -> str:
+    return f"community {community.name!r}" if community else "no community"
+
+
 def resolve(
     event: Mapping[str, Any],
     *,
@@ -246,9 +285,10 @@ def resolve(
             f"stack {stack['StackName']} has no {PRINCIPAL_TAG} tag: launch this product from "
             "AWS Service Catalog, not directly with CloudFormation"
         )
-    principal = parse_principal(principal_arn)
+    launcher = parse_principal(principal_arn)
+    product_id = provisioned_product_id(str(stack["StackName"]), tags)
+    principal, community = _owner(launcher, product_id, ssm=ssm, settings=settings)
     aws_user_id = _aws_user_id(principal, iam)
-    community = settings.community_for(principal.role_name) if principal.role_name else None
     # A sign-in community's session name is the verified user ID; its name and e-mail were
     # verified by the sign-in service, which recorded them.
     owner = (
