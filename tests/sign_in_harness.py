@@ -145,17 +145,23 @@ class RecordingSts:
 
 
 def make_services(
-    settings: Mapping[str, Any], http: Any, *, clock: Callable[[], float] | None = None
+    settings: Mapping[str, Any],
+    http: Any,
+    *,
+    clock: Callable[[], float] | None = None,
+    communities_path: str | None = None,
 ) -> app.Services:
     """The service's clients: moto for AWS (the secret's ARN is resolved to moto's), ``http``
-    for the provider, Synapse and the federation endpoint."""
+    for the provider, Synapse and the federation endpoint. ``communities_path``: entries
+    already written there (write_entries), instead of the settings' ``communities``."""
     secretsmanager = boto3.client("secretsmanager", region_name=REGION)
     real_arn = secretsmanager.describe_secret(SecretId="sign-in-client")["ARN"]
     document = {key: value for key, value in settings.items() if key != "communities"}
     # A path of its own per service: the moto account is shared by a module's tests.
-    path = f"/test-{uuid.uuid4().hex[:12]}{document['communities_path']}"
     ssm = boto3.client("ssm", region_name=REGION)
-    write_entries(ssm, path, settings.get("communities", {}))
+    path = communities_path or f"/test-{uuid.uuid4().hex[:12]}{document['communities_path']}"
+    if communities_path is None:
+        write_entries(ssm, path, settings.get("communities", {}))
     parsed = Settings.from_environ(
         {
             "SIGN_IN_SETTINGS": json.dumps(

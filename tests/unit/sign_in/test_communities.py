@@ -8,6 +8,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -16,12 +17,14 @@ from tests.fake_oidc import FakeIdentityProvider
 from tests.sign_in_harness import (
     BASE_URL,
     MEMBER,
+    REGION,
     ROLE_PREFIX,
     TEAM,
     Browser,
     Clock,
     make_services,
     raw_settings,
+    write_entries,
 )
 
 MANY = 250  # config.rules.communities.MAX_COMMUNITIES
@@ -58,10 +61,18 @@ class CountingSsm:
         return self._ssm.get_parameters_by_path(**kwargs)
 
 
+@pytest.fixture(scope="module")
+def many_path(aws: None) -> str:
+    """The entries of 250 communities, written once for the module."""
+    path = "/many/research-catalog/sign-in/communities"
+    write_entries(boto3.client("ssm", region_name=REGION), path, many_communities())
+    return path
+
+
 @pytest.fixture
-def many(aws: None, provider: FakeIdentityProvider, clock: Clock) -> app.Services:
+def many(many_path: str, provider: FakeIdentityProvider, clock: Clock) -> app.Services:
     services = make_services(
-        raw_settings(communities=many_communities()), provider.http_client(), clock=clock
+        raw_settings(), provider.http_client(), clock=clock, communities_path=many_path
     )
     services.ssm = CountingSsm(services.ssm)
     return services
