@@ -63,7 +63,7 @@ def test_changing_a_released_version_without_a_new_version_fails_synth(
     monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
 
     with pytest.raises(ReleasedTemplateChanged) as raised:
-        synthesize("dev", tmp_path / "out")
+        synthesize("prod", tmp_path / "out")  # the smaller stage: products are the same
 
     # One line: the product, its version and the file to edit, no CDK internals.
     message = str(raised.value)
@@ -97,7 +97,10 @@ def test_the_product_a_shared_change_broke_is_named_in_one_line(
     monkeypatch.setenv("CDK_OUTDIR", str(outdir))
 
     def example_app() -> Any:
-        return catalog_app.build_app(stage="dev", outdir=str(outdir), config_dir=EXAMPLE_CONFIG_DIR)
+        # The smaller stage: products are the same in every stage.
+        return catalog_app.build_app(
+            stage="prod", outdir=str(outdir), config_dir=EXAMPLE_CONFIG_DIR
+        )
 
     monkeypatch.setattr(app, "build_app", example_app)
 
@@ -147,7 +150,8 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
     import catalog_app
 
     monkeypatch.setattr(catalog_app, "load_config", publish_both)
-    result = synthesize("dev", tmp_path / "out")
+    # The smaller stage: what is asserted is in the Catalog stack, the same in every stage.
+    result = synthesize("prod", tmp_path / "out")
     (product,) = (
         resource
         for resource in result.stacks["Catalog"]["Resources"].values()
