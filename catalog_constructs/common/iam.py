@@ -17,6 +17,18 @@ def product_roles_arn(stack: Stack) -> str:
     )
 
 
+def read_parameters_by_path(stack: Stack, sid: str, path: str) -> iam.PolicyStatement:
+    """``ssm:GetParametersByPath`` on one path of parameters (IAM matches the path the call
+    names, so the grant is the path's own ARN, not a wildcard below it)."""
+    return iam.PolicyStatement(
+        sid=sid,
+        actions=["ssm:GetParametersByPath"],
+        resources=[
+            stack.format_arn(service="ssm", resource="parameter", resource_name=path.lstrip("/"))
+        ],
+    )
+
+
 # IAM refuses a managed policy over 6,144 characters, white space not counted.
 MANAGED_POLICY_MAX_CHARS = 6144
 # The document around the statements ({"Version":"2012-10-17","Statement":[...]}).

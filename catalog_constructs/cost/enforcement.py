@@ -12,7 +12,7 @@ from aws_cdk import Stack, aws_iam as iam, aws_kms as kms, aws_lambda as lambda_
 from constructs import Construct
 
 from catalog_constructs import contract
-from catalog_constructs.common.iam import product_roles_arn
+from catalog_constructs.common.iam import product_roles_arn, read_parameters_by_path
 from catalog_constructs.cost.function import CostFunction
 from catalog_constructs.cost.launch_block import (
     JOBS_BLOCK_PATTERNS_PER_POLICY,
@@ -70,16 +70,8 @@ class BudgetEnforcement(Construct):
                 ],
                 resources=[budgets_of_stage, f"{budgets_of_stage}/action/*"],
             ),
-            iam.PolicyStatement(
-                sid="ReadCommunityDocuments",
-                actions=["ssm:GetParametersByPath"],
-                resources=[
-                    stack.format_arn(
-                        service="ssm",
-                        resource="parameter",
-                        resource_name=contract.COMMUNITY_PARAMETER_ROOT.lstrip("/"),
-                    )
-                ],
+            read_parameters_by_path(
+                stack, "ReadCommunityDocuments", contract.COMMUNITY_PARAMETER_ROOT
             ),
         ]
         if stop_communities:

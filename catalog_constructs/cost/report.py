@@ -6,6 +6,7 @@ from aws_cdk import Stack, aws_iam as iam, aws_kms as kms
 from constructs import Construct
 
 from catalog_constructs import contract
+from catalog_constructs.common.iam import read_parameters_by_path
 from catalog_constructs.cost.allocation_tags import COST_ALLOCATION_TAG_KEYS
 from catalog_constructs.cost.function import CostFunction
 from catalog_constructs.cost.notifications import NotificationsKey
@@ -39,16 +40,8 @@ class WeeklyCostReport(Construct):
             ),
             # Each community's report topic lets this function's role publish (its resource
             # policy, in the community's stack): no list of topics here to keep in step.
-            iam.PolicyStatement(
-                sid="ReadCommunityDocuments",
-                actions=["ssm:GetParametersByPath"],
-                resources=[
-                    stack.format_arn(
-                        service="ssm",
-                        resource="parameter",
-                        resource_name=contract.COMMUNITY_PARAMETER_ROOT.lstrip("/"),
-                    )
-                ],
+            read_parameters_by_path(
+                stack, "ReadCommunityDocuments", contract.COMMUNITY_PARAMETER_ROOT
             ),
             iam.PolicyStatement(
                 sid="EncryptReports",

@@ -30,6 +30,7 @@ from constructs import Construct
 from catalog_constructs import contract
 from catalog_constructs.common.encryption import catalog_key
 from catalog_constructs.common.function import CatalogFunction, ControlPlaneReasons
+from catalog_constructs.common.iam import read_parameters_by_path
 from catalog_constructs.common.nag import acknowledge
 from catalog_constructs.sign_in.api import sign_in_api
 from catalog_constructs.sign_in.community_roles import SignInCommunityRoles
@@ -275,16 +276,8 @@ class SignInService(Construct):
                 actions=["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
                 resources=[role_arn_prefix(stage) + "*"],
             ),
-            iam.PolicyStatement(
-                sid="ReadTheSignInCommunities",
-                actions=["ssm:GetParametersByPath"],
-                resources=[
-                    stack.format_arn(
-                        service="ssm",
-                        resource="parameter",
-                        resource_name=contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT.lstrip("/"),
-                    )
-                ],
+            read_parameters_by_path(
+                stack, "ReadTheSignInCommunities", contract.SIGN_IN_COMMUNITY_PARAMETER_ROOT
             ),
             iam.PolicyStatement(
                 sid="ReadTheClientSecret",
