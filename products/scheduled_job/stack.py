@@ -3,12 +3,10 @@
 from pathlib import Path
 
 from aws_cdk import (
-    CfnCondition,
     CfnDeletionPolicy,
     CfnOutput,
     CustomResource,
     Fn,
-    aws_events as events,
     aws_iam as iam,
     aws_logs as logs,
     aws_scheduler as scheduler,
@@ -31,8 +29,9 @@ from catalog_constructs.product_template.rendering import render_file
 from catalog_constructs.shared.product_context.handler.product_context_handlers.fargate import (
     SECRETS_VARIABLE,
 )
+from products.scheduled_job.alerts import add_failure_alerts
 from products.scheduled_job.definition import DEFINITION
-from products.scheduled_job.form import FORM, NO_ALERT_EMAIL, job_size
+from products.scheduled_job.form import FORM, job_size
 from products.template import ProductTemplate
 
 CONSOLE = "https://${AWS::Region}.console.aws.amazon.com"
@@ -57,7 +56,7 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
         self._grant_execution(execution_role, log_group, secret, context)
         job = self._add_job(form, context, job_role, execution_role, log_group, secret)
         self._add_schedule(form, job)
-        topic = self._add_failure_alerts(form, job)
+        topic = add_failure_alerts(self, form, job, self.jobs_key)
         self._add_outputs(context, job, job_role, log_group, secret, topic)
 
     def _add_log_group(self, form: LaunchForm) -> logs.CfnLogGroup:
@@ -298,97 +297,6 @@ class ScheduledJobProduct(servicecatalog.ProductStack):
                 ),
             ),
         )
-
-    def _add_failure_alerts(self, form: LaunchForm, job: CustomResource) -> sns.CfnTopic:
-        """Every failed run reaches the product's topic and, unless the owner chose none, an
-        e-mail address."""
-        topic = sns.CfnTopic(
-            self,
-            "AlertTopic",
-            display_name="Scheduled job failures",
-            kms_master_key_id=self.jobs_key,
-        )
-        rule = events.CfnRule(
-            self,
-            "FailedRuns",
-            description="A run of this scheduled job failed",
-            event_pattern={
-                "source": ["aws.batch"],
-                "detail-type": ["Batch Job State Change"],
-                "detail": {
-                    "status": ["FAILED"],
-                    "jobDefinition": [
-                        {
-                            "prefix": Fn.sub(
-                                "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:"
-                                "job-definition/${Name}:",
-                                {"Name": job.get_att_string("JobDefinitionName")},
-                            )
-                        }
-                    ],
-                },
-            },
-            targets=[
-                events.CfnRule.TargetProperty(
-                    id="AlertTopic",
-                    arn=topic.ref,
-                    input_transformer=events.CfnRule.InputTransformerProperty(
-                        input_paths_map={
-                            "job": "$.detail.jobName",
-                            "id": "$.detail.jobId",
-                            "reason": "$.detail.statusReason",
-                            "time": "$.time",
-                        },
-                        input_template=(
-                            '"Scheduled job run <job> (<id>) failed at <time>: <reason>. '
-                            'Open the Logs output of your provisioned product to see why."'
-                        ),
-                    ),
-                )
-            ],
-        )
-        sns.CfnTopicPolicy(
-            self,
-            "AlertTopicPolicy",
-            topics=[topic.ref],
-            policy_document={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "FailureEventsOfThisJob",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sns:Publish",
-                        "Resource": topic.ref,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": rule.attr_arn}},
-                    },
-                    {
-                        "Sid": "TlsOnly",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": topic.ref,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
-                ],
-            },
-        )
-        email_alerts = CfnCondition(
-            self,
-            "EmailAlerts",
-            expression=Fn.condition_not(
-                Fn.condition_equals(form.value("AlertEmail"), NO_ALERT_EMAIL)
-            ),
-        )
-        subscription = sns.CfnSubscription(
-            self,
-            "AlertEmailSubscription",
-            topic_arn=topic.ref,
-            protocol="email",
-            endpoint=job.get_att_string("AlertEmail"),
-        )
-        subscription.cfn_options.condition = email_alerts
-        return topic
 
     def _add_outputs(
         self,

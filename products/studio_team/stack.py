@@ -12,7 +12,6 @@ from aws_cdk import (
     CustomResource,
     Fn,
     Tags,
-    aws_budgets as budgets,
     aws_ec2 as ec2,
     aws_iam as iam,
     aws_kms as kms,
@@ -31,6 +30,7 @@ from catalog_constructs.product_template.context import (
 )
 from catalog_constructs.product_template.launch_form import LaunchForm
 from catalog_constructs.product_template.rendering import render_file
+from products.studio_team.budget import add_team_budget, add_team_budget_output
 from products.studio_team.definition import DEFINITION
 from products.studio_team.form import (
     FORM,
@@ -39,7 +39,6 @@ from products.studio_team.form import (
     MAX_SPACE_STORAGE_GIB,
     MEMBERS,
     SPACE_STORAGE,
-    TEAM_BUDGET,
     TEAM_NAME,
     TRAINING_DATA,
 )
@@ -47,8 +46,6 @@ from products.studio_team.policies import members_statements, training_data_docu
 from products.template import ProductTemplate
 
 STUDIO_TEAM = "Custom::StudioTeam"
-# (kind, percent of the monthly budget) at which the owner is e-mailed.
-TEAM_BUDGET_ALERTS = (("ACTUAL", 50), ("ACTUAL", 80), ("ACTUAL", 100), ("FORECASTED", 100))
 
 
 class StudioTeamProduct(servicecatalog.ProductStack):
@@ -84,22 +81,9 @@ class StudioTeamProduct(servicecatalog.ProductStack):
         )
         self._grant_training_data(role, training_data, has_training_data, context)
         team = self._add_team(form, context, domain, role, scratch, training_data)
-        budget = self._add_budget(form, context)
+        budget = add_team_budget(self, form, context)
         self._add_outputs(context, domain, scratch, team, training_data, has_training_data)
-        CfnOutput(
-            self,
-            "TeamBudgetOutput",
-            key="TeamBudget",
-            description="The team's monthly budget and who its alerts go to",
-            value=Fn.join(
-                "",
-                [
-                    budget.get_att_string("Amount"),
-                    " USD per month, alerts to ",
-                    budget.get_att_string("Recipient"),
-                ],
-            ),
-        )
+        add_team_budget_output(self, budget)
 
     def _add_scratch_bucket(self, context: ProductContext) -> ProductBucket:
         # Only this owner's execution role reaches it (tagged with the owner, under the
@@ -346,65 +330,6 @@ class StudioTeamProduct(servicecatalog.ProductStack):
         # spaces, profiles) while the members' role still exists.
         team.node.add_dependency(role)
         return team
-
-    def _add_budget(self, form: LaunchForm, context: ProductContext) -> CustomResource:
-        """A monthly AWS Budgets budget over the team's tag in this region, alerting the
-        owner. The amount is checked against the stage's limit first (Custom::BudgetLimit)."""
-        check = CustomResource(
-            self,
-            "BudgetLimit",
-            service_token=product_context_service_token(),
-            resource_type="Custom::BudgetLimit",
-            properties={
-                "Amount": form.value(TEAM_BUDGET.name),
-                "LimitParameter": contract.STUDIO_TEAM_BUDGET_LIMIT_PARAMETER,
-                "OwnerEmail": context.owner_email,
-            },
-        )
-        owner = [
-            budgets.CfnBudget.SubscriberProperty(
-                subscription_type="EMAIL", address=check.get_att_string("Recipient")
-            )
-        ]
-        # The alert address is the check's answer (Fn::GetAtt): CloudFormation creates the
-        # budget only after the check passed.
-        notifications = [
-            budgets.CfnBudget.NotificationWithSubscribersProperty(
-                notification=budgets.CfnBudget.NotificationProperty(
-                    notification_type=kind,
-                    comparison_operator="GREATER_THAN",
-                    threshold=threshold,
-                    threshold_type="PERCENTAGE",
-                ),
-                subscribers=owner,
-            )
-            for kind, threshold in TEAM_BUDGET_ALERTS
-        ]
-        budgets.CfnBudget(
-            self,
-            "TeamBudget",
-            budget=budgets.CfnBudget.BudgetDataProperty(
-                # Unique per provisioned product (the stack name); the launch role may manage
-                # only budgets named SC-*, never the communities' budgets.
-                budget_name=Fn.join("-", [Aws.STACK_NAME, "team"]),
-                budget_type="COST",
-                time_unit="MONTHLY",
-                budget_limit=budgets.CfnBudget.SpendProperty(
-                    amount=form.parameters[TEAM_BUDGET.name].value_as_number, unit="USD"
-                ),
-                cost_filters={
-                    "TagKeyValue": [
-                        Fn.join("", [f"user:{contract.STUDIO_TEAM_TAG}$", Aws.STACK_NAME])
-                    ],
-                    "Region": [Aws.REGION],
-                },
-                cost_types=budgets.CfnBudget.CostTypesProperty(
-                    include_credit=False, include_refund=False
-                ),
-            ),
-            notifications_with_subscribers=notifications,
-        )
-        return check
 
     def _add_outputs(
         self,
