@@ -31,13 +31,21 @@ def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[st
     }
 
 
+def end_user_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The template's end-user policies, by logical ID: each community's end-user policy and
+    its workflows companion (SSH, bash, update plans, Studio lookups), on the same roles."""
+    return {
+        logical_id: policy
+        for logical_id, policy in resources(template, "AWS::IAM::ManagedPolicy").items()
+        if policy["Properties"].get("Description", "").startswith("Research catalog end users")
+    }
+
+
 def end_user_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every statement of the template's end-user policies: the end-user policy and its
-    workflows companion (SSH, bash, update plans, Studio lookups), attached to the same roles."""
+    """Every statement of the template's end-user policies."""
     return [
         statement
-        for policy in resources(template, "AWS::IAM::ManagedPolicy").values()
-        if policy["Properties"].get("Description", "").startswith("Research catalog end users")
+        for policy in end_user_policies(template).values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
 

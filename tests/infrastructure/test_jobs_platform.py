@@ -9,7 +9,7 @@ from typing import Any
 
 from catalog_constructs import contract
 from products.registry import JOBS_PRODUCT_KEY
-from tests.infrastructure.templates import end_user_statements, resources
+from tests.infrastructure.templates import end_user_policies, end_user_statements, resources
 from tests.synth import SynthesizedStage
 
 DEPLOYED = Path(__file__).resolve().parents[1] / "example_org" / "deployed" / "prod"
@@ -90,11 +90,7 @@ def test_submit_api_is_throttled_logged_and_limited_to_the_account(
 
 def test_owners_may_submit_only_their_own_job_definitions(stage: SynthesizedStage) -> None:
     config = stage.config
-    policies = [
-        p["Properties"]
-        for p in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
-        if "end users" in p["Properties"].get("Description", "")
-    ]
+    policies = [p["Properties"] for p in end_user_policies(stage.merged("Catalog")).values()]
     with_jobs = {n for n, c in config.communities.items() if JOBS_PRODUCT_KEY in c.products}
     assert with_jobs
     for policy in policies:

@@ -9,7 +9,7 @@ from typing import Any
 
 from catalog_constructs import contract
 from products.registry import PRODUCTS
-from tests.infrastructure.templates import resources
+from tests.infrastructure.templates import end_user_policies, resources
 from tests.synth import SynthesizedStage
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "product-stack-snapshots"
@@ -40,11 +40,7 @@ def test_no_end_user_policy_can_change_an_owner(stage: SynthesizedStage) -> None
     ]
     assert templates
     for template in templates:
-        end_user = {
-            logical_id: policy
-            for logical_id, policy in resources(template, "AWS::IAM::ManagedPolicy").items()
-            if "end users" in policy["Properties"].get("Description", "")
-        }
+        end_user = end_user_policies(template)
         assert end_user
         actions = allowed_actions({"Resources": end_user})
         for change in OWNER_CHANGES:

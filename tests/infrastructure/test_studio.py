@@ -8,7 +8,7 @@ from catalog_constructs import contract
 from catalog_constructs.shared.product_context.handler.product_context_handlers import (
     studio_team as team_handler,
 )
-from tests.infrastructure.templates import resources
+from tests.infrastructure.templates import end_user_policies, resources
 from tests.synth import SynthesizedStage
 
 
@@ -17,11 +17,7 @@ def by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_members_open_only_their_own_profile(stage: SynthesizedStage) -> None:
-    policies = [
-        policy["Properties"]
-        for policy in resources(stage.merged("Catalog"), "AWS::IAM::ManagedPolicy").values()
-        if "end users" in policy["Properties"].get("Description", "")
-    ]
+    policies = [p["Properties"] for p in end_user_policies(stage.merged("Catalog")).values()]
     assert policies
     for policy in policies:
         if policy["Description"].endswith("Studio lookups"):  # the workflows companion
