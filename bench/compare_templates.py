@@ -5,8 +5,9 @@ masked.
 Each tree is synthesized by its own ``app.py`` in a fresh process, the way ``cdk synth`` runs
 it (context through ``CDK_CONTEXT_JSON``, output through ``CDK_OUTDIR``), so the comparison does
 not depend on how either tree is laid out inside. Both trees are copied to the same scratch
-path first: the pipeline names its asset steps after a hash of each asset's source path, so
-two checkouts at different paths differ there even when nothing else does.
+path first: until released versions' assets were named after their version, the pipeline named
+their asset steps after a hash of the snapshot file's absolute path, so a ref from before then
+would differ there even when nothing else does.
 
 Compared: every ``*.template.json`` of every assembly (stacks, product templates, the
 pipeline's nested stage assemblies) by path, and the ``asset.*.json`` templates (released

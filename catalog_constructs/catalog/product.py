@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aws_cdk import App, Names, Stage, aws_servicecatalog as servicecatalog
+from aws_cdk import (
+    App,
+    Names,
+    Stage,
+    aws_s3_assets as s3_assets,
+    aws_servicecatalog as servicecatalog,
+)
 from constructs import Construct
 
 # What ProductStackHistory raises at synth when a locked version's template differs from its
@@ -124,12 +130,17 @@ class CatalogProduct(Construct):
             snapshot = self.current_snapshot.with_name(
                 f"{snapshot_prefix}.{version.name}.product.template.json"
             )
+            # CloudFormationTemplate.from_asset would name the asset after a hash of the
+            # file's absolute path: the pipeline's asset actions, named after it, would change
+            # with every checkout directory (CodeBuild's differs per build) and the pipeline
+            # would update itself on every run. Same URL, named after the version instead.
+            asset = s3_assets.Asset(self, f"Snapshot-{version.name}", path=str(snapshot))
             published.append(
                 servicecatalog.CloudFormationProductVersion(
                     product_version_name=version.name,
                     description=version.description,
-                    cloud_formation_template=servicecatalog.CloudFormationTemplate.from_asset(
-                        str(snapshot)
+                    cloud_formation_template=servicecatalog.CloudFormationTemplate.from_url(
+                        asset.http_url
                     ),
                 )
             )

@@ -1,6 +1,8 @@
 """Helpers the infrastructure tests share to read synthesized templates and cdk-nag's
 validation report. Not a test module: test modules import from here, never from each other."""
 
+import hashlib
+import importlib.metadata
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -67,12 +69,42 @@ def violations(report: dict) -> list[tuple[str, str]]:
     ]
 
 
+# Clean cfn-lint verdicts, one empty file per template: see cfn_lint.
+CFN_LINT_VERDICTS = Path(__file__).resolve().parents[2] / ".cache" / "cfn-lint-clean"
+
+
 def cfn_lint(paths: Iterable[Path]) -> str:
-    """cfn-lint's findings on the given templates, in its parseable format ("" when clean)."""
+    """cfn-lint's findings on the given templates, in its parseable format ("" when clean).
+
+    A verdict depends only on the template's bytes and cfn-lint's version (no rule is ignored
+    or configured: no .cfnlintrc, no template metadata, test_cfn_lint.py), so a template found
+    clean is recorded under .cache/cfn-lint-clean by the digest of both and not linted again:
+    a run lints only the templates that changed since the last one. Templates with findings
+    are never recorded; a fresh clone (CI) or `make clean` lints everything."""
+    version = importlib.metadata.version("cfn-lint")
+    digests = {
+        path: hashlib.sha256(f"{version}\0".encode() + path.read_bytes()).hexdigest()
+        for path in paths
+    }
+    unlinted = [
+        path for path, digest in digests.items() if not (CFN_LINT_VERDICTS / digest).exists()
+    ]
+    if not unlinted:
+        return ""
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *map(str, paths)],
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--format",
+            "parseable",
+            *map(str, unlinted),
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
-    return (result.stdout + result.stderr).strip() if result.returncode else result.stdout.strip()
+    if result.returncode:
+        return (result.stdout + result.stderr).strip() or f"cfn-lint exited {result.returncode}"
+    CFN_LINT_VERDICTS.mkdir(parents=True, exist_ok=True)
+    for path in unlinted:
+        (CFN_LINT_VERDICTS / digests[path]).touch()
+    return result.stdout.strip()

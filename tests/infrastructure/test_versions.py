@@ -3,6 +3,7 @@ provisionable."""
 
 import dataclasses
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -113,28 +114,18 @@ def test_the_product_a_shared_change_broke_is_named_in_one_line(
     assert "products/synapse_bucket/definition.py" in line
 
 
-def test_older_versions_come_from_their_snapshots_with_their_own_description(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture(scope="module")
+def with_an_older_version(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedStage:
+    """prod with a linux-docker v0 released before every other version (its snapshot the
+    current one with another description), from snapshots in a directory of its own."""
+    tmp_path = tmp_path_factory.mktemp("older-version")
     directory = _copy_snapshots(tmp_path)
     newest = PRODUCTS["linux-docker"].versions[-1].name
     (current,) = directory.glob(f"*LinuxDocker*.{newest}.product.template.json")
     older = json.loads(current.read_text())
     older["Description"] = "an older release"
     current.with_name(current.name.replace(f".{newest}.", ".v0.")).write_text(json.dumps(older))
-    monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
     definition = PRODUCTS["linux-docker"]
-    monkeypatch.setitem(
-        PRODUCTS,
-        "linux-docker",
-        dataclasses.replace(
-            definition,
-            versions=(
-                ProductVersion(name="v0", description="The first one."),
-                *definition.versions,
-            ),
-        ),
-    )
     from config import loader
 
     original = loader.load_config
@@ -149,22 +140,60 @@ def test_older_versions_come_from_their_snapshots_with_their_own_description(
 
     import catalog_app
 
-    monkeypatch.setattr(catalog_app, "load_config", publish_both)
-    # The smaller stage: what is asserted is in the Catalog stack, the same in every stage.
-    result = synthesize("prod", tmp_path / "out")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(stacks.catalog_stack, "SNAPSHOT_DIRECTORY", directory)
+        monkeypatch.setitem(
+            PRODUCTS,
+            "linux-docker",
+            dataclasses.replace(definition, versions=(V0, *definition.versions)),
+        )
+        monkeypatch.setattr(catalog_app, "load_config", publish_both)
+        # The smaller stage: what is asserted is in the Catalog stack, the same in every stage.
+        return synthesize("prod", tmp_path / "out")
+
+
+V0 = ProductVersion(name="v0", description="The first one.")
+
+
+def test_older_versions_come_from_their_snapshots_with_their_own_description(
+    with_an_older_version: SynthesizedStage,
+) -> None:
+    definition = PRODUCTS["linux-docker"]
     (product,) = (
         resource
-        for resource in result.stacks["Catalog"]["Resources"].values()
+        for resource in with_an_older_version.stacks["Catalog"]["Resources"].values()
         if resource["Type"] == "AWS::ServiceCatalog::CloudFormationProduct"
         and resource["Properties"]["Name"] == definition.display_name
     )
     versions = product["Properties"]["ProvisioningArtifactParameters"]
     assert [(v["Name"], v["Description"]) for v in versions] == [
-        ("v0", "The first one."),
+        (V0.name, V0.description),
         *((v.name, v.description) for v in definition.versions),
     ]
     assert all("LoadTemplateFromURL" in v["Info"] for v in versions)
     assert len({json.dumps(v["Info"]) for v in versions}) == len(versions)
+
+
+def test_released_versions_are_named_alike_wherever_the_snapshots_are(
+    with_an_older_version: SynthesizedStage, synthesized: dict[str, SynthesizedStage]
+) -> None:
+    """The session's prod and this module's read the snapshots from two directories, as two
+    checkouts do (CodeBuild's differs on every build). The pipeline names its asset actions
+    after the assets: a name that followed the directory would make the pipeline update
+    itself on every run."""
+
+    def released_versions(stage: SynthesizedStage) -> set[str]:
+        """The names of the Catalog's template assets copied from product-stack-snapshots/."""
+        manifest = json.loads((stage.directory / "Catalog.assets.json").read_text())
+        return {
+            asset["displayName"]
+            for asset in manifest["files"].values()
+            if re.fullmatch(r"asset\.[0-9a-f]{64}\.json", asset["source"]["path"])
+        }
+
+    released = released_versions(synthesized["prod"])
+    assert len(released) == len(PRODUCTS)  # prod publishes every product's v1 only
+    assert released < released_versions(with_an_older_version)
 
 
 @pytest.mark.parametrize("product", list(PRODUCTS))
