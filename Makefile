@@ -137,7 +137,9 @@ typecheck: install ## mypy
 
 # One worker per core; a test file runs whole on one worker, so module-scoped synths (the
 # pipeline, the cdk-nag canary) are built once. Each worker synthesizes each stage once.
-PYTEST := $(RUN) pytest -n auto --dist loadfile
+# --no-loadscope-reorder keeps the order tests/conftest.py gives: the files that took longest
+# last time first (xdist would otherwise order them by number of tests).
+PYTEST := $(RUN) pytest -n auto --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck browser ## lint, type-check and run every test
 	$(PYTEST)

@@ -8,6 +8,8 @@ its file and line.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -137,6 +139,25 @@ def display(path: Path, config_dir: Path) -> str:
         return f"{config_dir.name}/{path.name}"
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> tuple[Any, dict[Loc, int]]:
+    """The data of a YAML text and the line of every key path. Kept per text: the loader
+    composes in Python (PyYAML's C parser cannot record key lines), about 5 ms for a stage
+    file, and one synth or test run reads the same files again and again. Errors are raised
+    each time, never kept."""
+    loader = StrictYamlLoader(text)
+    try:
+        return loader.get_single_data(), loader.positions
+    finally:
+        loader.dispose()
+
+
+def _parsed(text: str) -> tuple[Any, dict[Loc, int]]:
+    """``_parse`` with a copy the caller may change."""
+    data, positions = _parse(text)
+    return copy.deepcopy(data), dict(positions)
+
+
 def read_document(path: Path, config_dir: Path) -> tuple[Document | None, list[ConfigProblem]]:
     """The file as a Document, or None and the problems that kept it from being read."""
     file = display(path, config_dir)
@@ -144,9 +165,8 @@ def read_document(path: Path, config_dir: Path) -> tuple[Document | None, list[C
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return None, [ConfigProblem(file, f"cannot read file: {exc.strerror or exc}")]
-    loader = StrictYamlLoader(text)
     try:
-        data = loader.get_single_data()
+        data, positions = _parsed(text)
     except DuplicateKeyError as exc:
         return None, [
             ConfigProblem(
@@ -168,8 +188,6 @@ def read_document(path: Path, config_dir: Path) -> tuple[Document | None, list[C
         ]
     except yaml.YAMLError as exc:
         return None, [ConfigProblem(file, f"invalid YAML: {exc}")]
-    finally:
-        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -181,7 +199,7 @@ def read_document(path: Path, config_dir: Path) -> tuple[Document | None, list[C
                 line=1,
             )
         ]
-    return Document(file, data, loader.positions), []
+    return Document(file, data, positions), []
 
 
 def available_stages(config_dir: Path = CONFIG_DIR) -> list[str]:

@@ -17,6 +17,7 @@ cycles as well as module-level ones do) and imports nothing it checks.
 """
 
 import ast
+import functools
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -96,11 +97,23 @@ def layer(module: str) -> str:
     return "tools"
 
 
-def imports_of(module: str) -> Iterator[tuple[int, str]]:
-    """(line, imported repository module) for every import in the module, at any depth."""
+@functools.cache
+def syntax_tree(module: str) -> ast.Module:
+    path = MODULES[module]
+    return ast.parse(path.read_text(), str(path))
+
+
+@functools.cache
+def imports_of(module: str) -> tuple[tuple[int, str], ...]:
+    """(line, imported repository module) for every import in the module, at any depth; read
+    once per run (three tests walk every module)."""
+    return tuple(_imports_of(module))
+
+
+def _imports_of(module: str) -> Iterator[tuple[int, str]]:
     path = MODULES[module]
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(syntax_tree(module)):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -244,6 +257,42 @@ def test_product_definitions_import_no_cdk() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def absolute_imports(module: str) -> Iterator[tuple[int, str]]:
+    """(line, name) of every absolute import in the module, at any depth, whatever it names."""
+    for node in ast.walk(syntax_tree(module)):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            yield node.lineno, node.module
+
+
+def test_synth_side_code_never_imports_the_aws_sdk() -> None:
+    """Templates and handlers share standard-library modules (fargate.py), and synth must make
+    no AWS call: no import statement, at any depth (function-level ones too), of the modules
+    synth runs (every layer but the tools and the handler packages), of the repository modules
+    they import in turn and of the packages above those, names boto3 or botocore. Libraries
+    are checked by importing them: test_function.py, test_synth_imports_no_aws_sdk."""
+    reached: set[str] = set()
+    pending = [m for m in MODULES if layer(m) in RANKS and not is_handler(m)]
+    assert "catalog_app" in pending and "stacks.stage" in pending
+    while pending:
+        module = pending.pop()
+        if module in reached:
+            continue
+        reached.add(module)
+        parts = module.split(".")
+        pending += [p for end in range(1, len(parts)) if (p := ".".join(parts[:end])) in MODULES]
+        pending += [imported for _, imported in imports_of(module)]
+    assert reached >= SHARED_WITH_TEMPLATES
+    problems = [
+        f"{MODULES[module].relative_to(ROOT)}:{line}: imports {name}"
+        for module in sorted(reached)
+        for line, name in absolute_imports(module)
+        if name.partition(".")[0] in {"boto3", "botocore"}
+    ]
+    assert not problems, "\n".join(problems)
 
 
 def test_no_test_module_imports_another() -> None:
