@@ -126,11 +126,39 @@ def _share_boto3_clients() -> None:
     boto3.client = shared_client
 
 
-_share_botocore_loaders()
-_share_botocore_client_models()
-_share_boto3_clients()
+def _spare_moto_repeated_work() -> None:
+    """moto lists a response class's methods with ``inspect.getmembers`` on every request
+    (a class's methods do not change), and generates a 2048-bit RSA key, which only
+    asymmetric keys use, for every KMS key it creates, symmetric ones included (every
+    encrypted EBS volume's default key): some 60 ms each. Symmetric keys share one."""
+    import moto.core.responses
+    import moto.kms.models
+
+    moto.core.responses.method_names_from_class = functools.cache(  # type: ignore[assignment]
+        moto.core.responses.method_names_from_class
+    )
+    generate = moto.kms.models.generate_private_key
+    symmetric = functools.cache(lambda: generate("SYMMETRIC_DEFAULT"))
+
+    def private_key(key_spec: str) -> Any:
+        return symmetric() if key_spec == "SYMMETRIC_DEFAULT" else generate(key_spec)
+
+    moto.kms.models.generate_private_key = private_key
+
+
 gc.set_threshold(50_000, 50, 1000)  # see pytest_collection_finish
-_load_only_default_moto_images()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The speed-ups above, in every process that runs tests; xdist's controller only hands
+    out work, and the sooner it starts the workers the better."""
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
+        return
+    _share_botocore_loaders()
+    _share_botocore_client_models()
+    _share_boto3_clients()
+    _load_only_default_moto_images()
+    _spare_moto_repeated_work()
 
 
 @pytest.fixture(scope="session")
