@@ -1,6 +1,7 @@
 """Shared test setup: the synthesized app of every shipped stage, built once per session, and
 the speed-ups every test that talks to moto relies on."""
 
+import atexit
 import functools
 import gc
 import json
@@ -147,6 +148,10 @@ def _spare_moto_repeated_work() -> None:
 
 
 gc.set_threshold(50_000, 50, 1000)  # see pytest_collection_finish
+# At exit the interpreter collects garbage again and again while it clears modules: over a
+# test process's heap that took a second. pytest has run its last collection by then (the
+# unraisable-exception check, at unconfigure); what is left is freed without the scans.
+atexit.register(gc.freeze)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -183,6 +188,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     often (from the conftest's import on). Nothing a test asserts depends on when cycles
     are freed."""
     gc.freeze()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """After each test file, once its module fixtures are gone: its garbage is collected
+    (finalizers run, and an exception one raises is reported, as pytest's own last
+    collection would), and what survives is frozen like the modules, so no later
+    collection, pytest's last one included, scans it again."""
+    if nextitem is None or nextitem.path != item.path:
+        gc.collect()
+        gc.freeze()
 
 
 # Seconds each test file took in earlier runs, in pytest's cache (.pytest_cache).
