@@ -1,5 +1,6 @@
-"""Shared test setup: the synthesized app of every shipped stage, built once per session, and
-the speed-ups every test that talks to moto relies on."""
+"""Shared test setup: the synthesized app of every shipped stage, built once per session; the
+speed-ups every test that talks to moto relies on; garbage collection that does not rescan
+what lives for the whole run; and the longest test files first."""
 
 import atexit
 import functools
@@ -184,9 +185,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     thresholds made the cyclic collector scan every imported module's objects again and again
     (about a quarter of the handler tests' CPU on the project's machine). What is loaded by
     now (modules, service models, the collected tests) lives until the run ends, so it is
-    moved out of the collector's sight, and young objects are collected ten times less
-    often (from the conftest's import on). Nothing a test asserts depends on when cycles
-    are freed."""
+    moved out of the collector's sight, and young objects are collected far less often
+    (from the conftest's import on). Nothing a test asserts depends on when cycles are
+    freed."""
     gc.freeze()
 
 
@@ -215,8 +216,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (--dist loadfile), and in pytest's order a 15-second file came last: one core worked
     13 s alone while the other waited. Within a file the order stays; a fresh clone, with
     no earlier run, keeps pytest's order."""
-    assert config.cache is not None
-    seconds: dict[str, float] = config.cache.get(FILE_SECONDS, {})
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    if cache is None:
+        return
+    seconds: dict[str, float] = cache.get(FILE_SECONDS, {})
     items.sort(key=lambda item: -seconds.get(_test_file(item.nodeid), 0.0))
 
 
@@ -228,7 +231,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # The controller (or a run without workers) sees every worker's reports.
     config = session.config
-    if hasattr(config, "workerinput") or not _seconds_this_run or config.cache is None:
+    cache = getattr(config, "cache", None)
+    if hasattr(config, "workerinput") or not _seconds_this_run or cache is None:
         return
-    seconds = config.cache.get(FILE_SECONDS, {})
-    config.cache.set(FILE_SECONDS, {**seconds, **_seconds_this_run})
+    cache.set(FILE_SECONDS, {**cache.get(FILE_SECONDS, {}), **_seconds_this_run})
