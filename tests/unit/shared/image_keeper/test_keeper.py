@@ -5,35 +5,15 @@ behaviour no offline test can show: the template tests check the exclusion rule 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from catalog_constructs import contract
 from catalog_constructs.shared.image_keeper.handler.image_keeper_handlers import keeper
 from tests.unit.clock import LambdaContext
-
-SETTINGS = {
-    "PRODUCT_TAG": contract.PRODUCT_TAG,
-    "IMAGE_PARAMETER_ROOT": contract.IMAGE_PARAMETER_ROOT,
-    "IN_USE_TAG": contract.IMAGE_IN_USE_TAG,
-    "IN_USE_VALUE": contract.IMAGE_IN_USE_VALUE,
-}
-
-
-@pytest.fixture
-def ec2(aws_credentials: None) -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client("ec2", region_name="us-east-1")
-
-
-def own_image(ec2: Any, name: str) -> str:
-    base = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    builder = ec2.run_instances(ImageId=base, MinCount=1, MaxCount=1)["Instances"][0]
-    return str(ec2.create_image(InstanceId=builder["InstanceId"], Name=name)["ImageId"])
+from tests.unit.shared.image_keeper.images import SETTINGS, in_use, own_image, publish
 
 
 def launch(ec2: Any, image: str, *, product: bool = True) -> str:
@@ -45,13 +25,6 @@ def launch(ec2: Any, image: str, *, product: bool = True) -> str:
         **({"TagSpecifications": [{"ResourceType": "instance", "Tags": tags}]} if tags else {}),
     )["Instances"][0]
     return str(instance["InstanceId"])
-
-
-def in_use(ec2: Any) -> set[str]:
-    images = ec2.describe_images(
-        Owners=["self"], Filters=[{"Name": "tag-key", "Values": [contract.IMAGE_IN_USE_TAG]}]
-    )["Images"]
-    return {image["ImageId"] for image in images}
 
 
 def run(ec2: Any, context: Any = None) -> dict[str, Any]:
@@ -70,9 +43,7 @@ def test_referenced_images_are_tagged_and_freed_ones_untagged(ec2: Any) -> None:
     stopped = launch(ec2, pinned)
     ec2.stop_instances(InstanceIds=[stopped])
     launch(ec2, foreign_use, product=False)  # not a catalog instance: no reference
-    boto3.client("ssm", region_name="us-east-1").put_parameter(
-        Name=contract.image_parameter("linux-docker", "x86_64"), Value=published, Type="String"
-    )
+    publish(published, "linux-docker")
 
     result = run(ec2)
 

@@ -5,49 +5,17 @@ each fault."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from catalog_constructs import contract
 from catalog_constructs.shared.image_keeper.handler.image_keeper_handlers import keeper
+from tests.unit.shared.image_keeper.images import SETTINGS, in_use, own_image, publish
 
-SETTINGS = {
-    "PRODUCT_TAG": contract.PRODUCT_TAG,
-    "IMAGE_PARAMETER_ROOT": contract.IMAGE_PARAMETER_ROOT,
-    "IN_USE_TAG": contract.IMAGE_IN_USE_TAG,
-    "IN_USE_VALUE": contract.IMAGE_IN_USE_VALUE,
-}
 TAG = [{"Key": contract.IMAGE_IN_USE_TAG, "Value": contract.IMAGE_IN_USE_VALUE}]
-
-
-@pytest.fixture
-def ec2(aws_credentials: None) -> Iterator[Any]:
-    with mock_aws():
-        yield boto3.client("ec2", region_name="us-east-1")
-
-
-def own_image(ec2: Any, name: str) -> str:
-    base = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    builder = ec2.run_instances(ImageId=base, MinCount=1, MaxCount=1)["Instances"][0]
-    return str(ec2.create_image(InstanceId=builder["InstanceId"], Name=name)["ImageId"])
-
-
-def publish(image: str, name: str) -> None:
-    boto3.client("ssm", region_name="us-east-1").put_parameter(
-        Name=contract.image_parameter(name, "x86_64"), Value=image, Type="String"
-    )
-
-
-def tagged(ec2: Any) -> set[str]:
-    images = ec2.describe_images(
-        Owners=["self"], Filters=[{"Name": "tag-key", "Values": [contract.IMAGE_IN_USE_TAG]}]
-    )["Images"]
-    return {image["ImageId"] for image in images}
 
 
 class Faulty:
@@ -87,7 +55,7 @@ def test_a_failed_instance_count_changes_no_tag(ec2: Any) -> None:
             context=None,
         )
 
-    assert tagged(ec2) == {stale}
+    assert in_use(ec2) == {stale}
 
 
 def test_an_image_deregistered_during_the_run_does_not_stop_the_others(ec2: Any) -> None:
@@ -110,5 +78,5 @@ def test_an_image_deregistered_during_the_run_does_not_stop_the_others(ec2: Any)
         context=None,
     )
 
-    assert tagged(ec2) == {kept}
+    assert in_use(ec2) == {kept}
     assert result["deregistered_meanwhile"] == [vanishing]
