@@ -6,7 +6,7 @@ Also the network of each spoke account (`spokes:`).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -43,17 +43,7 @@ EndpointName = Literal[
     "sagemaker-api",
     "sagemaker-runtime",
 ]
-ENDPOINT_NAMES: tuple[EndpointName, ...] = (
-    "ssm",
-    "ssmmessages",
-    "ec2messages",
-    "logs",
-    "monitoring",
-    "kms",
-    "sts",
-    "sagemaker-api",
-    "sagemaker-runtime",
-)
+ENDPOINT_NAMES: tuple[EndpointName, ...] = get_args(EndpointName)
 Endpoints = Annotated[list[EndpointName], unique("endpoint")]
 # What instances need when nothing else reaches AWS: Session Manager (ssm, ssmmessages,
 # ec2messages), the CloudWatch agent (logs, monitoring), encrypted volumes (kms), the instance
