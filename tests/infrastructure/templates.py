@@ -3,6 +3,7 @@ validation report. Not a test module: test modules import from here, never from 
 
 import hashlib
 import importlib.metadata
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -50,6 +51,29 @@ def end_user_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
         for policy in end_user_policies(template).values()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
+
+
+# The longest value CloudFormation substitutes into each user-data variable every EC2 product
+# has, at worst: the wait handle is a pre-signed URL (about 500 bytes seen; 1 KB assumed), log
+# group names are generated from the stack name (about 80), the two bucket lists hold ten names
+# of at most 63 characters between them (Custom::BucketMounts refuses more).
+WORST_CASE_USER_DATA_VALUES = {
+    "WaitHandle": 1024,
+    "LogGroupName": 128,
+    "DataVolumeId": 21,
+    "ReadOnlyBuckets": 10 * 63 + 9,
+    "ReadWriteBuckets": 0,
+    "CredentialSecretArn": 256,
+    "AWS::Region": 20,
+}
+
+
+def user_data_size_at_worst(script: str, worst: dict[str, int]) -> tuple[int, set[str]]:
+    """The bytes of an Fn::Sub user-data script once every variable holds its longest value
+    (``worst``), and the variables ``worst`` does not name."""
+    names = re.findall(r"\$\{([^}!]+)\}", script)
+    size = len(script.encode()) + sum(worst.get(n, 0) - len(f"${{{n}}}") for n in names)
+    return size, set(names) - set(worst)
 
 
 def user_data(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:

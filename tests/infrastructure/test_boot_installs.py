@@ -16,7 +16,12 @@ import pytest
 from catalog_constructs.shared.product_context.handler.product_context_handlers.machine_image import (  # noqa: E501
     CATALOG_IMAGE_SETUP,
 )
-from tests.infrastructure.templates import resources, user_data
+from tests.infrastructure.templates import (
+    WORST_CASE_USER_DATA_VALUES,
+    resources,
+    user_data,
+    user_data_size_at_worst,
+)
 from tests.synth import SynthesizedStage
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "product-stack-snapshots"
@@ -107,17 +112,10 @@ def test_the_check_finds_what_the_last_release_installed_at_boot() -> None:
     assert 'curl -fsSL -o /tmp/docker-compose "$compose_url"' in installs
 
 
-# The longest value CloudFormation substitutes into each Linux user-data variable (as in
-# products/test_windows.py): a pre-signed wait-handle URL (1 KB assumed), generated log group
-# names, ten bucket names between the two lists, a role session name (64), the stack's UUID.
-WORST_CASE_VALUES = {
-    "WaitHandle": 1024,
-    "LogGroupName": 128,
-    "DataVolumeId": 21,
-    "ReadOnlyBuckets": 10 * 63 + 9,
-    "ReadWriteBuckets": 0,
-    "CredentialSecretArn": 256,
-    "AWS::Region": 20,
+# What the Linux products add (beside every EC2 product's, templates.py): the notebook's type,
+# a role session name (64), the stack's UUID as route ID, the gateway's parameter name.
+LINUX_WORST_CASE_VALUES = {
+    **WORST_CASE_USER_DATA_VALUES,
     "NotebookType": 10,
     "OwnerUserId": 64,
     "RouteId": 36,
@@ -133,8 +131,7 @@ def test_linux_user_data_fits_ec2s_16_kb_with_the_public_setup_and_every_value_a
     substituted value, so it counts too."""
     template = synthesized["dev"].products[key]
     script, _ = user_data(template)
-    worst = {**WORST_CASE_VALUES, "ImageSetup": len(public_image_setup(template).encode())}
-    names = re.findall(r"\$\{([^}!]+)\}", script)
-    assert set(names) <= set(worst), set(names) - set(worst)
-    size = len(script.encode()) + sum(worst[n] - len(f"${{{n}}}") for n in names)
+    worst = {**LINUX_WORST_CASE_VALUES, "ImageSetup": len(public_image_setup(template).encode())}
+    size, unknown = user_data_size_at_worst(script, worst)
+    assert not unknown, unknown
     assert size <= 16 * 1024, size

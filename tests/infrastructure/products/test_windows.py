@@ -13,7 +13,12 @@ from products._workstation.form import INSTANCE_ARCHITECTURES
 from products.windows import stack
 from products.windows.definition import DEFINITION
 from tests.iam_eval import ALLOW, EXPLICIT_DENY, Request, decide, resolve
-from tests.infrastructure.templates import resources, user_data
+from tests.infrastructure.templates import (
+    WORST_CASE_USER_DATA_VALUES,
+    resources,
+    user_data,
+    user_data_size_at_worst,
+)
 from tests.synth import SynthesizedStage
 
 ACCOUNT = "111111111111"
@@ -147,26 +152,10 @@ def test_only_cloudformation_changes_the_credentials_policy_key_or_value(
     assert decision(contract.launch_role_name("ec2")) == ALLOW
 
 
-# The longest value CloudFormation substitutes into each user-data variable, at worst: the wait
-# handle is a pre-signed URL (about 500 bytes seen; 1 KB assumed), log group names are
-# generated from the stack name (about 80), the two bucket lists hold ten names of at most 63
-# characters between them (Custom::BucketMounts refuses more).
-WORST_CASE_VALUES = {
-    "WaitHandle": 1024,
-    "LogGroupName": 128,
-    "DataVolumeId": 21,
-    "ReadOnlyBuckets": 10 * 63 + 9,
-    "ReadWriteBuckets": 0,
-    "CredentialSecretArn": 256,
-    "AWS::Region": 20,
-}
-
-
 def test_user_data_fits_ec2s_16_kb_with_every_value_at_its_longest(product: dict[str, Any]) -> None:
     """EC2 refuses user data over 16 KB (before base64); the instance, and so the product,
     would fail to launch. The bucket synchronisation is the largest part."""
     script, _ = user_data(product)
-    names = re.findall(r"\$\{([^}!]+)\}", script)
-    assert set(names) <= set(WORST_CASE_VALUES), set(names) - set(WORST_CASE_VALUES)
-    size = len(script.encode()) + sum(WORST_CASE_VALUES[n] - len(f"${{{n}}}") for n in names)
+    size, unknown = user_data_size_at_worst(script, WORST_CASE_USER_DATA_VALUES)
+    assert not unknown, unknown
     assert size <= 16 * 1024, size
