@@ -12,23 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .common import Client, ProductContextError, as_email, error_code, required
+from .common import Client, ProductContextError, as_email, parameter_value, required
 
 RESOURCE_TYPE = "Custom::BudgetLimit"
 
 
 def _limit(ssm: Client, parameter: str) -> float:
-    try:
-        value = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
-    except ClientError as error:
-        if error_code(error) != "ParameterNotFound":
-            raise
-        raise ProductContextError(
-            f"SSM parameter {parameter} (the catalog's budget limit) does not exist: deploy "
-            "the catalog's shared stack first, or ask the catalog operators"
-        ) from error
+    value = parameter_value(
+        ssm,
+        parameter,
+        missing=f"SSM parameter {parameter} (the catalog's budget limit) does not exist: deploy "
+        "the catalog's shared stack first, or ask the catalog operators",
+    )
     try:
         return float(value)
     except ValueError as error:

@@ -42,3 +42,14 @@ def required(properties: Mapping[str, Any], name: str) -> str:
     if not value:
         raise ProductContextError(f"the custom resource needs a {name} property")
     return value
+
+
+def parameter_value(ssm: Any, name: str, *, missing: str) -> str:
+    """The value of the SSM parameter ``name``; ``missing`` says what to do when it does not
+    exist (the FAILED reason). Any other error is raised as it is."""
+    try:
+        return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    except ClientError as error:
+        if error_code(error) != "ParameterNotFound":
+            raise
+        raise ProductContextError(missing) from error

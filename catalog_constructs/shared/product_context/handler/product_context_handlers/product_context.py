@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .common import Client, ProductContextError, as_email, error_code, tag_safe
+from .common import Client, ProductContextError, as_email, error_code, parameter_value, tag_safe
 from .communities import CommunityDocumentError, read_communities
 from .owner_transfer import provisioned_product_id, transferred_owner
 from .sign_in_directory import signed_in_owner
@@ -202,15 +202,12 @@ def _owner_email(principal: Principal, community: Community | None) -> str:
 
 
 def _subnets(parameter: str, ssm: Client) -> list[str]:
-    try:
-        value = ssm.get_parameter(Name=parameter)["Parameter"]["Value"]
-    except ClientError as error:
-        if error_code(error) != "ParameterNotFound":
-            raise
-        raise ProductContextError(
-            f"SSM parameter {parameter} (the catalog's private subnet IDs) does not exist: "
-            "deploy the catalog's shared stack/network configuration first"
-        ) from error
+    value = parameter_value(
+        ssm,
+        parameter,
+        missing=f"SSM parameter {parameter} (the catalog's private subnet IDs) does not exist: "
+        "deploy the catalog's shared stack/network configuration first",
+    )
     subnets = [subnet.strip() for subnet in value.split(",") if subnet.strip()]
     if not subnets:
         raise ProductContextError(
